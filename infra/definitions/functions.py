@@ -1,0 +1,72 @@
+"""Lambda functions, the API routes each serves, and what each may touch.
+
+One function per resource group of the API: a group shares its tables, so one role per group is
+still least privilege, and far fewer functions means far fewer cold starts than one per endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Access = Literal["read", "write"]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: Literal["GET", "POST", "PUT", "DELETE"]
+    path: str  # without trailing slash; API Gateway and the local gateway also accept it with one
+
+
+@dataclass(frozen=True)
+class FunctionDef:
+    id: str  # folder under functions/, and the function's logical name
+    description: str
+    routes: tuple[Route, ...] = ()
+    tables: dict[str, Access] = field(default_factory=dict)
+    buckets: dict[str, Access] = field(default_factory=dict)
+    timeout_s: int = 10
+    memory_mb: int = 512
+
+    @property
+    def module(self) -> str:
+        return f"functions.{self.id}.handler"
+
+
+# Every API function authenticates with the tokens table.
+_AUTH: dict[str, Access] = {"tokens": "read"}
+
+API_REFERENCE = FunctionDef(
+    id="api_reference",
+    description="Token check and reference data: verify, marketplaces, disclosures.",
+    routes=(Route("GET", "/v2/verify"), Route("GET", "/v2/marketplaces"), Route("GET", "/v2/disclosures")),
+    tables={**_AUTH, "tenants": "read", "reference": "read"},
+)
+
+API_DOMAINS = FunctionDef(
+    id="api_domains",
+    description="The tenant's email domains.",
+    routes=(Route("GET", "/v2/domains/list"),),
+    tables={**_AUTH, "domains": "read"},
+)
+
+API_OPENAPI = FunctionDef(
+    id="api_openapi",
+    description="The OpenAPI document of the whole API, generated from the route definitions.",
+    routes=(Route("GET", "/openapi.json"),),
+    memory_mb=256,
+)
+
+INTAKE = FunctionDef(
+    id="intake",
+    description="Inbound email: the raw message is already in S3; record and parse it.",
+    tables={"receipts": "write", "domains": "read"},
+    buckets={"raw-email": "read"},
+    timeout_s=30,
+)
+
+FUNCTIONS: dict[str, FunctionDef] = {f.id: f for f in (API_REFERENCE, API_DOMAINS, API_OPENAPI, INTAKE)}
+
+
+def api_functions() -> list[FunctionDef]:
+    return [f for f in FUNCTIONS.values() if f.routes]

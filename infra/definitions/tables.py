@@ -1,0 +1,129 @@
+"""DynamoDB tables: keys, indexes and TTL. The access patterns are in docs/data-model.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+AttrType = Literal["S", "N", "B"]
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: AttrType = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: Key
+    sort_key: Key | None = None
+    # KEYS_ONLY indexes are lookups whose hits are then read by key; ALL where a query's page
+    # is served from the index alone.
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+
+
+@dataclass(frozen=True)
+class TableDef:
+    id: str  # short name: the suffix of the physical name and the key in `TABLES`
+    partition_key: Key
+    sort_key: Key | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    purpose: str = ""
+
+    def key_attributes(self) -> list[Key]:
+        keys = [self.partition_key, *([self.sort_key] if self.sort_key else [])]
+        for index in self.indexes:
+            keys.append(index.partition_key)
+            if index.sort_key:
+                keys.append(index.sort_key)
+        seen: dict[str, Key] = {}
+        for key in keys:
+            if key.name in seen and seen[key.name].type != key.type:
+                raise ValueError(f"{self.id}: attribute {key.name} declared with two types")
+            seen[key.name] = key
+        return list(seen.values())
+
+
+TENANTS = TableDef(
+    id="tenants",
+    partition_key=Key("tenant_id"),
+    purpose="One item per broker account: company name and settings.",
+)
+
+TOKENS = TableDef(
+    id="tokens",
+    partition_key=Key("token_hash"),
+    indexes=(Index("by_tenant", Key("tenant_id"), Key("credential_id"), projection="KEYS_ONLY"),),
+    purpose="API tokens and marketplace keys, stored only as their SHA-256 hash.",
+)
+
+REFERENCE = TableDef(
+    id="reference",
+    partition_key=Key("kind"),
+    sort_key=Key("id", "N"),
+    purpose="Buying marketplaces, resale marketplaces and disclosures; the same for every tenant.",
+)
+
+DOMAINS = TableDef(
+    id="domains",
+    partition_key=Key("domain"),
+    indexes=(Index("by_tenant", Key("tenant_id"), Key("domain")),),
+    purpose="Email domains; a domain belongs to one tenant, so inbound mail routes by GetItem.",
+)
+
+ACCOUNTS = TableDef(
+    id="accounts",
+    partition_key=Key("tenant_id"),
+    sort_key=Key("account_id", "N"),
+    indexes=(Index("by_username", Key("tenant_username"), Key("marketplace_id", "N")),),
+    purpose="Primary (buying) marketplace accounts of a tenant.",
+)
+
+PURCHASES = TableDef(
+    id="purchases",
+    partition_key=Key("tenant_id"),
+    sort_key=Key("rid", "N"),
+    indexes=(Index("by_confirmation", Key("tenant_confirmation"), Key("confirmation_region")),),
+    purpose="Purchases (receipt groups); the filter indexes are added with the purchases API.",
+)
+
+SALES = TableDef(
+    id="sales",
+    partition_key=Key("tenant_id"),
+    sort_key=Key("sale_key"),
+    indexes=(Index("by_event_date", Key("tenant_id"), Key("event_date_key")),),
+    purpose="Marketplace sales with their processing steps.",
+)
+
+LEDGER = TableDef(
+    id="ledger",
+    partition_key=Key("tenant_id"),
+    sort_key=Key("entity"),
+    ttl_attribute="expires_at",
+    purpose="The builtin POS: purchase orders, ticket groups, seats, holds and invoices.",
+)
+
+RECEIPTS = TableDef(
+    id="receipts",
+    partition_key=Key("receipt_key"),  # "<tenant_id>#<Message-ID>": duplicates are per tenant
+    indexes=(Index("by_tenant_status", Key("tenant_status"), Key("received")),),
+    purpose="Every inbound email: parsed, unparsed or duplicate, with the raw message's S3 key.",
+)
+
+SEQUENCES = TableDef(
+    id="sequences",
+    partition_key=Key("name"),
+    purpose="Atomic counters for the numeric ids the legacy API exposes (rid, accountid, ...).",
+)
+
+TABLES: dict[str, TableDef] = {
+    t.id: t
+    for t in (TENANTS, TOKENS, REFERENCE, DOMAINS, ACCOUNTS, PURCHASES, SALES, LEDGER, RECEIPTS, SEQUENCES)
+}
+
+BUCKETS: dict[str, str] = {
+    "raw-email": "Raw inbound messages, written before anything else happens.",
+}

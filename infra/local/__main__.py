@@ -1,0 +1,118 @@
+"""`make run`: the whole system locally, in the foreground, until Ctrl-C.
+
+Ports and options come from the environment (DESIGN.md section 2): AWS_PORT (4566), API_PORT
+(3000), SMTP_PORT (2525), PRIMARY_PORT (3100), TIXPILOT_STATE_DIR, TIXPILOT_DEMO_TOKEN.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+HOST = "127.0.0.1"
+
+
+def _port(name: str, default: int) -> int:
+    value = os.environ.get(name, str(default))
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        sys.exit(f"{name}={value!r} is not a TCP port number")
+    return int(value)
+
+
+def configure_environment(aws_port: int, primary_port: int) -> None:
+    """Point every boto3 client of this process at the emulator, before any is created."""
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{aws_port}"
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
+    os.environ["TIXPILOT_ENV"] = "local"
+    os.environ.setdefault("TIXPILOT_PRIMARY_URL", f"http://{HOST}:{primary_port}")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TixPilot")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+
+def main() -> int:
+    aws_port, api_port = _port("AWS_PORT", 4566), _port("API_PORT", 3000)
+    smtp_port, primary_port = _port("SMTP_PORT", 2525), _port("PRIMARY_PORT", 3100)
+    state_dir = Path(os.environ["TIXPILOT_STATE_DIR"]) if os.environ.get("TIXPILOT_STATE_DIR") else None
+    configure_environment(aws_port, primary_port)
+
+    import logging
+
+    from moto.server import ThreadedMotoServer
+    from tixpilot import aws
+    from tixpilot.repositories.receipts import RawMailStore
+    from tixpilot.settings import get_settings
+
+    from infra.local import state
+    from infra.local.gateway import Gateway, make_server
+    from infra.local.lambdas import LocalLambdas
+    from infra.local.resources import ensure_resources
+    from infra.local.sandbox import Sandbox, make_sandbox_server
+    from infra.local.seed import ensure_demo_tenant, seed_reference
+    from infra.local.smtp import start_smtp
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+    moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
+    moto.start()
+    settings = get_settings()
+    dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
+    ensure_resources(settings, dynamodb, s3)
+    restored = state.restore(settings, dynamodb, s3, state_dir) if state_dir else None
+    seed_reference()
+    meta = state.read_meta(state_dir)
+    demo = ensure_demo_tenant(meta.get("demo_tenant_id"), os.environ.get("TIXPILOT_DEMO_TOKEN"))
+    state.write_meta(state_dir, {**meta, "demo_tenant_id": demo.tenant.tenant_id})
+
+    lambdas = LocalLambdas()
+    servers: list[Any] = [
+        make_server(Gateway(lambdas), HOST, api_port),
+        make_sandbox_server(Sandbox(), HOST, primary_port),
+    ]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(
+        "\n".join(
+            [
+                "TixPilot local stack is up."
+                + (f" Restored {restored} from {state_dir}." if restored else ""),
+                f"  API            http://{HOST}:{api_port}   (OpenAPI: /openapi.json)",
+                f"  AWS emulator   http://{HOST}:{aws_port}   (moto; AWS_ENDPOINT_URL for the CLI)",
+                f"  SMTP (SES)     {HOST}:{smtp_port}           (mail to anyone@{demo.domain})",
+                f"  Primary        http://{HOST}:{primary_port}   (POST /sandbox/orders)",
+                f"  Demo tenant    {demo.tenant.name} (id {demo.tenant.tenant_id})",
+                f"  API token      {demo.api_token}",
+                f"Try: curl -H 'x-api-token: {demo.api_token}' http://{HOST}:{api_port}/v2/verify",
+                "Ctrl-C stops it"
+                + (f"; data is saved to {state_dir}." if state_dir else "; data is not kept."),
+            ]
+        ),
+        flush=True,
+    )
+    stop.wait()
+    print("stopping...", flush=True)
+    smtp.stop()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+    if state_dir:
+        counts = state.snapshot(settings, dynamodb, s3, state_dir)
+        print(f"saved {counts} to {state_dir}", flush=True)
+    moto.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

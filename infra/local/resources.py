@@ -1,0 +1,57 @@
+"""Create the tables and buckets of infra.definitions in an emulator (or any DynamoDB/S3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tixpilot.settings import Settings
+
+from infra.definitions.tables import BUCKETS, TABLES, TableDef
+
+
+def create_table_request(table: TableDef, name: str) -> dict[str, Any]:
+    """The CreateTable call for one definition: the same keys and indexes CDK synthesizes."""
+
+    def schema(pk: Any, sk: Any) -> list[dict[str, str]]:
+        keys = [{"AttributeName": pk.name, "KeyType": "HASH"}]
+        if sk:
+            keys.append({"AttributeName": sk.name, "KeyType": "RANGE"})
+        return keys
+
+    request: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": k.name, "AttributeType": k.type} for k in table.key_attributes()
+        ],
+        "KeySchema": schema(table.partition_key, table.sort_key),
+    }
+    if table.indexes:
+        request["GlobalSecondaryIndexes"] = [
+            {
+                "IndexName": index.name,
+                "KeySchema": schema(index.partition_key, index.sort_key),
+                "Projection": {"ProjectionType": index.projection},
+            }
+            for index in table.indexes
+        ]
+    return request
+
+
+def ensure_resources(settings: Settings, dynamodb: Any, s3: Any) -> None:
+    """Create whatever of the tables and buckets is missing (idempotent)."""
+    existing = set(dynamodb.list_tables().get("TableNames", []))
+    for table in TABLES.values():
+        name = settings.table_name(table.id)
+        if name not in existing:
+            dynamodb.create_table(**create_table_request(table, name))
+            if table.ttl_attribute:
+                dynamodb.update_time_to_live(
+                    TableName=name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+                )
+    buckets = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for purpose in BUCKETS:
+        name = settings.bucket_name(purpose)
+        if name not in buckets:
+            s3.create_bucket(Bucket=name)

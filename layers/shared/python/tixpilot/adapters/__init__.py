@@ -1,0 +1,1 @@
+"""Outside systems: mail transport, primaries (crawl), POS, marketplaces."""

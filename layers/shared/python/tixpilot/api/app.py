@@ -1,0 +1,120 @@
+"""Building a resolver for one function, with auth and the envelope done once for all routes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tixpilot.api.schemas import ErrorEnvelope, Result
+from tixpilot.errors import TixPilotError, Unauthorized
+from tixpilot.observability import logger
+from tixpilot.repositories.tenants import CredentialRepository
+from tixpilot.services.credentials import authenticate
+
+TENANT_KEY = "tenant_id"
+
+
+def error_response(status: int, messageid: str, message: str) -> Response:
+    body = ErrorEnvelope(result=Result(status="error", message=message, messageid=messageid))
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json()
+    )
+
+
+def _describe_validation(errors: list[Any]) -> str:
+    parts = []
+    for error in errors:
+        location = [str(p) for p in error.get("loc", ()) if p not in ("query", "body", "path", "header")]
+        name = ".".join(location) or "request"
+        parts.append(f"{name}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def build_app(*routers: Router) -> APIGatewayRestResolver:
+    """A REST resolver with validation, the routers given, and errors in the legacy envelope."""
+    app = APIGatewayRestResolver(enable_validation=True)
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(TixPilotError)
+    def _domain_error(exc: TixPilotError) -> Response:
+        return error_response(exc.status_code, exc.messageid, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    def _bad_request(exc: RequestValidationError) -> Response:
+        return error_response(HTTPStatus.BAD_REQUEST, "E_PARAM", _describe_validation(list(exc.errors())))
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response:
+        path = app.current_event.path
+        return error_response(HTTPStatus.NOT_FOUND, "E_NOT_FOUND", f"no endpoint {path}; see /openapi.json")
+
+    @app.exception_handler(Exception)
+    def _internal(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        request_id = app.lambda_context.aws_request_id if app.lambda_context else ""
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR, "E_INTERNAL", f"internal error; quote request id {request_id}"
+        )
+
+    return app
+
+
+def _header(event: Mapping[str, Any], name: str) -> str | None:
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def resolve(
+    app: APIGatewayRestResolver,
+    event: dict[str, Any],
+    context: LambdaContext,
+    credentials: CredentialRepository | None = None,
+) -> dict[str, Any]:
+    """Authenticate by `x-api-token`, then route. A failed check never reaches a route."""
+    try:
+        credential = authenticate(credentials or _credentials(), _header(event, "x-api-token"))
+    except Unauthorized as exc:
+        return _proxy_error(exc)
+    app.append_context(**{TENANT_KEY: credential.tenant_id})
+    return app.resolve(event, context)
+
+
+def resolve_public(
+    app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext
+) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+def tenant_id(router: Router | APIGatewayRestResolver) -> str:
+    """The authenticated tenant of the request being handled."""
+    return str(router.context[TENANT_KEY])
+
+
+def _proxy_error(exc: TixPilotError) -> dict[str, Any]:
+    """An error answered before routing, as the proxy integration result the resolver would build."""
+    body = ErrorEnvelope(result=Result(status="error", message=exc.message, messageid=exc.messageid))
+    return {
+        "statusCode": exc.status_code,
+        "multiValueHeaders": {"Content-Type": [content_types.APPLICATION_JSON]},
+        "body": body.model_dump_json(),
+        "isBase64Encoded": False,
+    }
+
+
+_credential_repo: CredentialRepository | None = None
+
+
+def _credentials() -> CredentialRepository:
+    global _credential_repo
+    if _credential_repo is None:
+        _credential_repo = CredentialRepository()
+    return _credential_repo

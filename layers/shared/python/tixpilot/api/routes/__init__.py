@@ -1,0 +1,1 @@
+"""One Router per resource group; each function includes the routers it serves."""

@@ -1,0 +1,74 @@
+"""The legacy JSON envelope and the API's output shapes (legacy field names, kept exactly)."""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+
+
+class Result(BaseModel):
+    status: Literal["success", "error"] = "success"
+    message: str = ""
+    messageid: str = ""
+
+
+class Envelope(BaseModel, Generic[T]):
+    """`{"result": {...}, "output": [...]}`, the shape of every answer, errors included."""
+
+    result: Result = Field(default_factory=Result)
+    output: list[T] = Field(default_factory=list)
+
+
+class ErrorEnvelope(BaseModel):
+    result: Result
+    output: list[object] = Field(default_factory=list)
+
+
+class VerifyOut(BaseModel):
+    company_name: str
+    userid: str = Field(description="TixPilot extension: the tenant id (the legacy user_id)")
+
+
+class BuyingMarketplaceOut(BaseModel):
+    id: str
+    name: str
+    url: str
+    password_required: bool
+
+
+class ResaleMarketplaceOut(BaseModel):
+    id: str
+    name: str
+    display_name: str = Field(description="TixPilot extension")
+    integration: Literal["oi", "ion"] = Field(description="TixPilot extension: Order Integration or ION")
+    aliases: list[str] = Field(description="TixPilot extension: words accepted by /v2/sales?q=")
+
+
+class DisclosureOut(BaseModel):
+    id: int
+    description: str
+    description_short: str
+    description_long: str
+    description_skybox: str
+    description_dti: str
+
+
+class DisclosureListOut(BaseModel):
+    disclosures: list[DisclosureOut]
+
+
+class DomainDefaultsOut(BaseModel):
+    password: str = Field(default="", description="write-only: always empty")
+    customer_id: str
+    creditcard_id: str
+
+
+class DomainOut(BaseModel):
+    domain_id: str
+    domain: str
+    owned_by: str
+    used_by: str
+    defaults: DomainDefaultsOut

@@ -1,0 +1,43 @@
+"""Domain exceptions. Services raise them; the API maps each to one envelope and HTTP status."""
+
+from __future__ import annotations
+
+
+class TixPilotError(Exception):
+    """Base of every error a client may see. `message` says what is wrong and how to fix it."""
+
+    status_code = 500
+    messageid = "E_INTERNAL"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Unauthorized(TixPilotError):
+    status_code = 401
+    messageid = "E_AUTH"
+
+
+class InvalidParameter(TixPilotError):
+    status_code = 400
+    messageid = "E_PARAM"
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class NotFound(TixPilotError):
+    status_code = 404
+    messageid = "E_NOT_FOUND"
+
+
+class Conflict(TixPilotError):
+    status_code = 409
+    messageid = "E_CONFLICT"
+
+
+class Unprocessable(TixPilotError):
+    status_code = 422
+    messageid = "E_UNPROCESSABLE"

@@ -1,0 +1,1 @@
+"""Pydantic models: domain models in the middle, API shapes at the edge (tixpilot.api.schemas)."""

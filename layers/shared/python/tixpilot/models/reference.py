@@ -1,0 +1,38 @@
+"""Reference data shared by every tenant."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class BuyingMarketplace(BaseModel):
+    """A primary site where brokers hold purchasing accounts (1 = Ticketmaster)."""
+
+    id: int
+    name: str
+    url: str = ""
+    password_required: bool = False
+
+
+class ResaleMarketplace(BaseModel):
+    """A marketplace where brokers sell (the legacy fulfill lookup table: 1 stubhub, 4 vivid, ...)."""
+
+    id: int
+    name: str
+    display_name: str
+    integration: Literal["oi", "ion"]
+    aliases: tuple[str, ...] = ()
+
+
+class Disclosure(BaseModel):
+    id: int
+    description: str
+    description_short: str
+    description_long: str
+    description_skybox: str = ""
+    description_dti: str = ""
+
+
+ReferenceKind = Literal["buying_marketplace", "resale_marketplace", "disclosure"]

@@ -1,0 +1,46 @@
+"""Tenants and their credentials (API tokens, marketplace keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tixpilot.models.tenants import Credential, Tenant
+from tixpilot.repositories.dynamo import Table, from_item, to_item
+
+
+class TenantRepository:
+    def __init__(self, client: Any | None = None) -> None:
+        self.table = Table("tenants", client)
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        response = self.table.client.get_item(TableName=self.table.name, Key={"tenant_id": {"S": tenant_id}})
+        item = response.get("Item")
+        return Tenant.model_validate(from_item(item)) if item else None
+
+    def create(self, tenant: Tenant) -> None:
+        self.table.client.put_item(
+            TableName=self.table.name,
+            Item=to_item(tenant.model_dump(mode="json")),
+            ConditionExpression="attribute_not_exists(tenant_id)",
+        )
+
+
+class CredentialRepository:
+    """Token hash -> credential. A token is looked up by its hash only: one GetItem."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self.table = Table("tokens", client)
+
+    def get(self, token_hash: str) -> Credential | None:
+        response = self.table.client.get_item(
+            TableName=self.table.name, Key={"token_hash": {"S": token_hash}}
+        )
+        item = response.get("Item")
+        return Credential.model_validate(from_item(item)) if item else None
+
+    def put(self, token_hash: str, credential: Credential) -> None:
+        self.table.client.put_item(
+            TableName=self.table.name,
+            Item=to_item({"token_hash": token_hash, **credential.model_dump(mode="json")}),
+            ConditionExpression="attribute_not_exists(token_hash)",
+        )

@@ -1,0 +1,98 @@
+"""Creating tenants and giving them credentials and domains (the admin CLI's operations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from tixpilot.errors import InvalidParameter, NotFound
+from tixpilot.models.domains import Domain, normalize_domain
+from tixpilot.models.tenants import Credential, IssuedCredential, Tenant
+from tixpilot.services.credentials import CredentialStore, issue_credential
+
+
+class Sequences(Protocol):
+    def next(self, name: str) -> int: ...
+
+
+class TenantStore(Protocol):
+    def get(self, tenant_id: str) -> Tenant | None: ...
+
+    def create(self, tenant: Tenant) -> None: ...
+
+
+class DomainStore(Protocol):
+    def add(self, domain: Domain) -> None: ...
+
+
+@dataclass(frozen=True)
+class AdminRepos:
+    tenants: TenantStore
+    credentials: CredentialStore
+    domains: DomainStore
+    sequences: Sequences
+
+
+def create_tenant(
+    repos: AdminRepos, name: str, api_token: str | None = None
+) -> tuple[Tenant, IssuedCredential]:
+    """A new tenant with its first API token (returned once, stored hashed)."""
+    name = name.strip()
+    if not name:
+        raise InvalidParameter("name", "name must not be empty; give the broker's company name")
+    tenant = Tenant(tenant_id=str(repos.sequences.next("tenant")), name=name, created=datetime.now(UTC))
+    repos.tenants.create(tenant)
+    return tenant, issue_api_token(repos, tenant.tenant_id, api_token)
+
+
+def issue_api_token(repos: AdminRepos, tenant_id: str, secret: str | None = None) -> IssuedCredential:
+    require_tenant(repos, tenant_id)
+    return issue_credential(
+        repos.credentials,
+        tenant_id=tenant_id,
+        kind="api",
+        credential_id=str(repos.sequences.next("credential")),
+        secret=secret,
+    )
+
+
+def add_domain(repos: AdminRepos, tenant_id: str, domain: str) -> Domain:
+    """Claim an email domain for a tenant; a domain has exactly one owner."""
+    require_tenant(repos, tenant_id)
+    try:
+        name = normalize_domain(domain)
+    except ValueError as exc:
+        raise InvalidParameter("domain", str(exc)) from exc
+    row = Domain(domain_id=str(repos.sequences.next("domain")), domain=name, tenant_id=tenant_id)
+    repos.domains.add(row)
+    return row
+
+
+def create_marketplace_key(
+    repos: AdminRepos, tenant_id: str, marketplace_id: int, known_resale_ids: set[int]
+) -> IssuedCredential:
+    """A key a resale marketplace uses to call the OI/ION endpoints for this tenant."""
+    require_tenant(repos, tenant_id)
+    if marketplace_id not in known_resale_ids:
+        raise InvalidParameter(
+            "marketplace-id",
+            f"{marketplace_id} is not a resale marketplace id; see GET /v2/marketplaces?type=resale",
+        )
+    return issue_credential(
+        repos.credentials,
+        tenant_id=tenant_id,
+        kind="marketplace",
+        credential_id=str(repos.sequences.next("credential")),
+        marketplace_id=marketplace_id,
+    )
+
+
+def require_tenant(repos: AdminRepos, tenant_id: str) -> Tenant:
+    tenant = repos.tenants.get(tenant_id)
+    if tenant is None:
+        raise NotFound(f"no tenant with id {tenant_id}; create one with `tixpilot tenant create`")
+    return tenant
+
+
+__all__ = ["AdminRepos", "Credential", "add_domain", "create_marketplace_key", "create_tenant"]
