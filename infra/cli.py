@@ -60,10 +60,9 @@ def _configure(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from infra.local.seed import admin_repos
     from tixpilot.repositories.reference import ReferenceRepository
     from tixpilot.services import reference, tenants
-
-    from infra.local.seed import admin_repos
 
     repos = admin_repos()
     if args.group == "tenant":
@@ -93,6 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure(args)
     from botocore.exceptions import BotoCoreError, ClientError
+
     from tixpilot.errors import TixPilotError
 
     try:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from tixpilot.api.handler import api_handler
 from tixpilot.api.openapi import openapi_app
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from tixpilot.adapters.ses import RAW_PREFIX, inbound_mail
 from tixpilot.observability import logger, metrics, tracer
 from tixpilot.repositories.domains import DomainRepository

@@ -47,9 +47,6 @@ def main() -> int:
     import logging
 
     from moto.server import ThreadedMotoServer
-    from tixpilot import aws
-    from tixpilot.repositories.receipts import RawMailStore
-    from tixpilot.settings import get_settings
 
     from infra.local import state
     from infra.local.gateway import Gateway, make_server
@@ -58,6 +55,9 @@ def main() -> int:
     from infra.local.sandbox import Sandbox, make_sandbox_server
     from infra.local.seed import ensure_demo_tenant, seed_reference
     from infra.local.smtp import start_smtp
+    from tixpilot import aws
+    from tixpilot.repositories.receipts import RawMailStore
+    from tixpilot.settings import get_settings
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
     moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)

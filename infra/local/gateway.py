@@ -12,10 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tixpilot.observability import logger
-
 from infra.definitions.functions import FunctionDef, api_functions
 from infra.local.lambdas import LocalLambdas
+from tixpilot.observability import logger
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tixpilot.settings import Settings
-
 from infra.definitions.tables import BUCKETS, TABLES, TableDef
+from tixpilot.settings import Settings
 
 
 def create_table_request(table: TableDef, name: str) -> dict[str, Any]:

@@ -9,11 +9,11 @@ import uuid
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from infra.local.lambdas import LocalLambdas
 from tixpilot.adapters.ses import RAW_PREFIX, ses_event
 from tixpilot.observability import logger
 from tixpilot.repositories.receipts import RawMailStore
-
-from infra.local.lambdas import LocalLambdas
 
 
 class SesInbound:

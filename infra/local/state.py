@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tixpilot.settings import Settings
-
 from infra.definitions.tables import BUCKETS, TABLES
+from tixpilot.settings import Settings
 
 STATE_FILE = "state.json"
 

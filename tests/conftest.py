@@ -1,0 +1,24 @@
+"""Settings shared by every test level: no real AWS, ever."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports boto3: fake credentials so nothing can reach a real account, and
+# powertools quiet (no X-Ray, no EMF on stdout).
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "TIXPILOT_ENV": "test",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "TixPilot",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.pop("AWS_PROFILE", None)

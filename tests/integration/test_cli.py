@@ -1,0 +1,64 @@
+"""The admin CLI against the emulator: each command prints one JSON object."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra import cli
+from tests.events import api_event
+
+
+def run(capsys, moto_server, *argv: str) -> tuple[int, dict]:
+    code = cli.main(["--env", "test", "--endpoint-url", moto_server, *argv])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1, out
+    return code, json.loads(out[0])
+
+
+def test_tenant_create_prints_a_token_that_works(capsys, moto_server, invoke):
+    code, created = run(capsys, moto_server, "tenant", "create", "--name", "Acme Tix")
+    assert code == 0 and set(created) == {"tenant_id", "name", "api_token"}
+    response = invoke("api_reference", api_event("GET", "/v2/verify", token=created["api_token"]))
+    assert json.loads(response["body"])["output"][0]["company_name"] == "Acme Tix"
+
+
+def test_domain_add_prints_the_row_and_refuses_a_second_owner(capsys, moto_server):
+    _, tenant = run(capsys, moto_server, "tenant", "create", "--name", "Domain Owner")
+    domain = f"owner-{tenant['tenant_id']}.com"
+    code, row = run(
+        capsys, moto_server, "domain", "add", "--tenant-id", tenant["tenant_id"], "--domain", domain
+    )
+    assert code == 0
+    assert row["domain"] == domain and row["owned_by"] == tenant["tenant_id"] and row["domain_id"].isdigit()
+    _, other = run(capsys, moto_server, "tenant", "create", "--name", "Someone Else")
+    code, error = run(
+        capsys, moto_server, "domain", "add", "--tenant-id", other["tenant_id"], "--domain", domain
+    )
+    assert code == 1 and error["error"] == "E_CONFLICT"
+
+
+@pytest.mark.parametrize("bad", ["not a domain", "x", "-bad-.com"])
+def test_domain_add_rejects_a_malformed_domain(capsys, moto_server, bad):
+    _, tenant = run(capsys, moto_server, "tenant", "create", "--name", "Typo Tix")
+    code, error = run(
+        capsys, moto_server, "domain", "add", "--tenant-id", tenant["tenant_id"], f"--domain={bad}"
+    )
+    assert code == 1 and error["error"] == "E_PARAM"
+
+
+def test_marketplace_key_create_for_a_resale_marketplace(capsys, moto_server):
+    _, tenant = run(capsys, moto_server, "tenant", "create", "--name", "Keys Inc")
+    args = ["marketplace-key", "create", "--tenant-id", tenant["tenant_id"]]
+    code, key = run(capsys, moto_server, *args, "--marketplace-id", "4")
+    assert (
+        code == 0 and key["credid"].isdigit() and key["key"].startswith("tpm_") and key["marketplace_id"] == 4
+    )
+    code, error = run(capsys, moto_server, *args, "--marketplace-id", "99999")
+    assert code == 1 and error["error"] == "E_PARAM"
+
+
+def test_an_unknown_tenant_is_reported(capsys, moto_server):
+    code, error = run(capsys, moto_server, "domain", "add", "--tenant-id", "nope", "--domain", "a.com")
+    assert code == 1 and error["error"] == "E_NOT_FOUND"
