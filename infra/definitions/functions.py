@@ -50,6 +50,13 @@ API_DOMAINS = FunctionDef(
     tables={**_AUTH, "domains": "read"},
 )
 
+API_PURCHASES = FunctionDef(
+    id="api_purchases",
+    description="Purchases: search and the per-purchase actions.",
+    routes=(Route("GET", "/v2/purchases"),),
+    tables={**_AUTH, "purchases": "read"},
+)
+
 API_OPENAPI = FunctionDef(
     id="api_openapi",
     description="The OpenAPI document of the whole API, generated from the route definitions.",
@@ -65,7 +72,9 @@ INTAKE = FunctionDef(
     timeout_s=30,
 )
 
-FUNCTIONS: dict[str, FunctionDef] = {f.id: f for f in (API_REFERENCE, API_DOMAINS, API_OPENAPI, INTAKE)}
+FUNCTIONS: dict[str, FunctionDef] = {
+    f.id: f for f in (API_REFERENCE, API_DOMAINS, API_PURCHASES, API_OPENAPI, INTAKE)
+}
 
 
 def api_functions() -> list[FunctionDef]:

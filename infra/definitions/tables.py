@@ -119,9 +119,28 @@ SEQUENCES = TableDef(
     purpose="Atomic counters for the numeric ids the legacy API exposes (rid, accountid, ...).",
 )
 
+CLAIMS = TableDef(
+    id="claims",
+    partition_key=Key("claim"),
+    purpose="Uniqueness claims written in the same transaction as what they guard: one purchase "
+    "per order (tenant, confirmation number, region), one PO per purchase per POS.",
+)
+
 TABLES: dict[str, TableDef] = {
     t.id: t
-    for t in (TENANTS, TOKENS, REFERENCE, DOMAINS, ACCOUNTS, PURCHASES, SALES, LEDGER, RECEIPTS, SEQUENCES)
+    for t in (
+        TENANTS,
+        TOKENS,
+        REFERENCE,
+        DOMAINS,
+        ACCOUNTS,
+        PURCHASES,
+        SALES,
+        LEDGER,
+        RECEIPTS,
+        SEQUENCES,
+        CLAIMS,
+    )
 }
 
 BUCKETS: dict[str, str] = {

@@ -13,7 +13,11 @@ from tixpilot.api.app import build_app
 from tixpilot.api.schemas import ErrorEnvelope
 
 # Every router module of the API; a new resource group is added here and in the definitions.
-ROUTER_MODULES = ("tixpilot.api.routes.reference", "tixpilot.api.routes.domains")
+ROUTER_MODULES = (
+    "tixpilot.api.routes.reference",
+    "tixpilot.api.routes.domains",
+    "tixpilot.api.routes.purchases",
+)
 
 TITLE = "TixPilot API (1Ticket compatible)"
 VERSION = "2.0.0"

@@ -1,0 +1,86 @@
+"""The one place where clean domain models become the legacy API's field names and formats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tixpilot.legacy import format_date, format_datetime, format_money
+from tixpilot.models.purchases import Purchase
+
+DEFAULT_TIMEZONE = "America/New_York"
+BUYING_MARKETPLACE_NAMES = {1: "Ticketmaster"}
+
+
+def _local(value: datetime, timezone: str) -> datetime:
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def purchase_to_legacy(p: Purchase, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+    """A purchase as `GET /v2/purchases` writes it (strings where the legacy API has strings)."""
+    items = p.items
+    return {
+        "rid": p.rid,
+        "event": {
+            "name": _text(p.event.name),
+            "venue": _text(p.event.venue),
+            "datetime": format_datetime(p.event.starts_at),
+            "eventid_1ticket": "",
+            "eventid_primary": _text(p.event.eventid_primary),
+            "printdelay_hours": "",
+        },
+        "purchasing_account": {
+            "account_username": p.account_username,
+            "account_id": "",
+            "account_id_1ticket": _text(p.account_id),
+        },
+        "purchaseorders": dict(p.purchaseorders),
+        "disclosures": list(p.disclosures or []),
+        "marketplace": {
+            "marketplace": BUYING_MARKETPLACE_NAMES.get(p.marketplace_id, ""),
+            "marketplaceid": str(p.marketplace_id),
+        },
+        "receipt": {
+            "status": p.status,
+            "confirmation_number": p.confirmation_number,
+            "confrmation_number_1ticket": p.confirmation_number,
+            "confirmation_region": _text(p.confirmation_region),
+            "pricecode": _text(p.pricecode),
+            "cost_group": format_money(p.money.cost_group),
+            "cost_perseat": format_money(p.money.cost_perseat),
+            "face_perseat": format_money(p.money.face_perseat),
+            "seen_emailreceipt": p.seen_emailreceipt,
+            "seen_onlinereceipt": p.seen_onlinereceipt,
+            "creditcard": _text(p.creditcard_last4),
+            "buyer_name": _text(p.buyer_name),
+            "purchasedate": format_date(p.purchase_date),
+        },
+        "attributes": {"refund": "unknown" if p.refund_eligible is None else str(p.refund_eligible).lower()},
+        "items": {
+            "section": _text(items.section),
+            "row": _text(items.row),
+            "section_original": _text(items.section),
+            "row_original": _text(items.row),
+            "seat_first": _text(items.seat_first),
+            "seat_last": _text(items.seat_last),
+            "quantity": _text(items.quantity),
+            "stock": _text(items.stock),
+        },
+        "haspdf": p.haspdf,
+        "rotating_barcodes": p.rotating_barcodes,
+        "datelastseen": format_datetime(_local(p.datelastseen, timezone)),
+        "datefirstseen": format_datetime(_local(p.datefirstseen, timezone)),
+        # TixPilot extensions: where the purchase is in the pipeline, and why.
+        "pipeline": {
+            "state": p.pipeline_state,
+            "safeguard_overridden": p.safeguard_overridden,
+            "flags": list(p.flags),
+            "errors": list(p.errors),
+        },
+    }

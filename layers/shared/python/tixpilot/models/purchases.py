@@ -1,0 +1,80 @@
+"""Purchases: what TixPilot knows about one primary order (a "receipt group", id `rid`).
+
+Every field a source did not state is None (unknown), never guessed: the Safeguard decides
+from what is known. Money is Decimal. Event times are the venue's local wall-clock time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Stock = Literal["eticket", "mobile", "transfer", "hard", "flash", "willcall", "paperless", "pdf"]
+PurchaseStatus = Literal["active", "canceled"]
+Source = Literal["email", "crawl"]
+PipelineState = Literal["new", "waiting", "awaiting_quickpo", "po_created", "failed"]
+
+
+class EventInfo(BaseModel):
+    name: str | None = None
+    venue: str | None = None
+    starts_at: dt.datetime | None = None  # the legacy `event.datetime`
+    eventid_primary: str | None = None
+
+
+class Items(BaseModel):
+    section: str | None = None
+    row: str | None = None
+    seats: list[str] | None = None
+    quantity: int | None = Field(default=None, ge=1)
+    general_admission: bool | None = None
+    stock: Stock | None = None
+
+    @property
+    def seat_first(self) -> str | None:
+        return self.seats[0] if self.seats else None
+
+    @property
+    def seat_last(self) -> str | None:
+        return self.seats[-1] if self.seats else None
+
+
+class Money(BaseModel):
+    cost_group: Decimal | None = None
+    cost_perseat: Decimal | None = None
+    face_perseat: Decimal | None = None
+    fees: Decimal | None = None
+
+
+class Purchase(BaseModel):
+    tenant_id: str
+    rid: int
+    status: PurchaseStatus = "active"
+    account_username: str
+    account_id: int | None = None
+    marketplace_id: int = 1  # buying marketplace; 1 = Ticketmaster
+    confirmation_number: str
+    confirmation_region: str | None = None
+    event: EventInfo = Field(default_factory=EventInfo)
+    items: Items = Field(default_factory=Items)
+    money: Money = Field(default_factory=Money)
+    pricecode: str | None = None
+    creditcard_last4: str | None = None
+    buyer_name: str | None = None
+    purchase_date: dt.date | None = None
+    disclosures: list[int] | None = None  # None: unknown; []: known to have none
+    rotating_barcodes: bool | None = None
+    refund_eligible: bool | None = None
+    seen_emailreceipt: bool = False
+    seen_onlinereceipt: bool = False
+    purchaseorders: dict[str, str] = Field(default_factory=dict)
+    haspdf: bool = False
+    datefirstseen: dt.datetime
+    datelastseen: dt.datetime
+    pipeline_state: PipelineState = "new"
+    safeguard_overridden: bool = False
+    flags: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)

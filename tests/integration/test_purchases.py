@@ -1,0 +1,147 @@
+"""Purchases: one per order under races, and GET /v2/purchases with paging and isolation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+
+from tests.events import api_event
+from tixpilot.models.purchases import EventInfo, Items, Money
+from tixpilot.repositories.purchases import PurchaseRepository, encode_cursor
+from tixpilot.repositories.sequences import SequenceRepository
+from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
+
+
+@pytest.fixture
+def repos(moto_server) -> PurchaseRepos:
+    return PurchaseRepos(purchases=PurchaseRepository(), sequences=SequenceRepository())
+
+
+def email_of(confnum: str, **kw) -> Observation:
+    return Observation(
+        account_username="buyer1@alpha.test",
+        confirmation_number=confnum,
+        confirmation_region="NY",
+        event=EventInfo(
+            name="Sugarland", venue="Smart Financial Centre", starts_at=dt.datetime(2026, 7, 11, 19)
+        ),
+        items=Items(section="309", row="H", seats=["5", "6"], stock="mobile"),
+        money=Money(cost_group=Decimal("65.34"), face_perseat=Decimal("33")),
+        creditcard_last4="4242",
+        purchase_date=dt.date(2026, 6, 15),
+        **kw,
+    )
+
+
+def test_many_receipts_for_one_order_at_once_make_one_purchase(repos, new_tenant):
+    tenant = new_tenant()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(lambda _: record_observation(repos, tenant.id, email_of("12-34567"), "email"), range(16))
+        )
+    rids = {purchase.rid for purchase, _ in results}
+    assert len(rids) == 1 and sum(created for _, created in results) == 1
+    page, _ = repos.purchases.page(tenant.id, 50)  # type: ignore[attr-defined]
+    assert [p.rid for p in page] == list(rids)
+
+
+def test_a_crawl_overrides_the_email_and_fills_the_unknowns(repos, new_tenant):
+    tenant = new_tenant()
+    first, created = record_observation(repos, tenant.id, email_of("38-41225"), "email")
+    crawl = email_of("38-41225", disclosures=[], rotating_barcodes=False).model_copy(
+        update={"money": Money(cost_group=Decimal("70.00"), cost_perseat=Decimal("35"))}
+    )
+    merged, created_again = record_observation(repos, tenant.id, crawl, "crawl")
+    assert created and not created_again and merged.rid == first.rid
+    assert merged.money.cost_group == Decimal("70.00") and merged.money.face_perseat == Decimal("33")
+    assert merged.disclosures == [] and merged.rotating_barcodes is False
+    assert merged.seen_emailreceipt and merged.seen_onlinereceipt
+
+
+def test_the_same_confirmation_in_another_region_is_another_order(repos, new_tenant):
+    tenant = new_tenant()
+    a, _ = record_observation(repos, tenant.id, email_of("11-11111"), "email")
+    b, created = record_observation(
+        repos, tenant.id, email_of("11-11111").model_copy(update={"confirmation_region": None}), "email"
+    )
+    assert created and a.rid != b.rid
+
+
+def body(response):
+    assert response["statusCode"] == 200, response["body"]
+    return json.loads(response["body"])["output"][0]
+
+
+def test_purchases_are_listed_in_the_legacy_shape(invoke, repos, new_tenant):
+    tenant = new_tenant()
+    purchase, _ = record_observation(repos, tenant.id, email_of("12-34567"), "email")
+    (row,) = body(invoke("api_purchases", api_event("GET", "/v2/purchases/", token=tenant.token)))[
+        "purchases"
+    ]
+    assert row["rid"] == purchase.rid
+    assert row["event"]["datetime"] == "7/11/2026 7:00:00 PM"
+    assert (
+        row["receipt"]["confirmation_number"] == "12-34567" and row["receipt"]["confirmation_region"] == "NY"
+    )
+    assert row["receipt"]["cost_group"] == "65.34" and row["receipt"]["face_perseat"] == "33"
+    assert row["receipt"]["cost_perseat"] == "" and row["receipt"]["purchasedate"] == "6/15/2026"
+    assert row["receipt"]["seen_emailreceipt"] is True and row["receipt"]["creditcard"] == "4242"
+    assert row["items"] == {
+        "section": "309",
+        "row": "H",
+        "section_original": "309",
+        "row_original": "H",
+        "seat_first": "5",
+        "seat_last": "6",
+        "quantity": "",
+        "stock": "mobile",
+    }
+    assert row["attributes"] == {"refund": "unknown"} and row["disclosures"] == []
+
+
+def test_paging_walks_every_purchase_once_newest_first(invoke, repos, new_tenant):
+    tenant = new_tenant()
+    rids = [record_observation(repos, tenant.id, email_of(f"20-{i:05d}"), "email")[0].rid for i in range(7)]
+    seen, cursor = [], None
+    while True:
+        query = {"page_size": "3", **({"cursor": cursor} if cursor else {})}
+        page = body(
+            invoke("api_purchases", api_event("GET", "/v2/purchases", token=tenant.token, query=query))
+        )
+        seen += [p["rid"] for p in page["purchases"]]
+        cursor = page["cursor"]
+        if not cursor:
+            break
+    assert seen == sorted(rids, reverse=True)
+
+
+def test_another_tenants_rid_and_cursor_reach_nothing(invoke, repos, new_tenant):
+    owner, other = new_tenant(), new_tenant()
+    purchase, _ = record_observation(repos, owner.id, email_of("30-00001"), "email")
+    by_rid = api_event("GET", "/v2/purchases", token=other.token, query={"rid": str(purchase.rid)})
+    response = invoke("api_purchases", by_rid)
+    assert (
+        response["statusCode"] == 404 and json.loads(response["body"])["result"]["messageid"] == "E_NOT_FOUND"
+    )
+    missing = api_event("GET", "/v2/purchases", token=other.token, query={"rid": str(purchase.rid + 10**6)})
+    unknown = invoke("api_purchases", missing)
+    assert unknown["statusCode"] == 404
+    assert unknown["body"] == response["body"].replace(str(purchase.rid), str(purchase.rid + 10**6))
+    cursor = encode_cursor({"tenant_id": {"S": owner.id}, "rid": {"N": str(purchase.rid + 1)}})
+    page = api_event("GET", "/v2/purchases", token=other.token, query={"cursor": cursor})
+    assert body(invoke("api_purchases", page))["purchases"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [({"rid": "abc"}, "rid"), ({"page_size": "0"}, "page_size"), ({"cursor": "not-ours"}, "cursor")],
+)
+def test_malformed_paging_parameters_are_400s(invoke, new_tenant, query, parameter):
+    tenant = new_tenant()
+    response = invoke("api_purchases", api_event("GET", "/v2/purchases", token=tenant.token, query=query))
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["result"]["message"].startswith(f"{parameter}:")
