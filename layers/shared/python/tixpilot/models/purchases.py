@@ -78,3 +78,4 @@ class Purchase(BaseModel):
     safeguard_overridden: bool = False
     flags: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
+    version: int = 0  # optimistic lock: every write is conditional on the version it read

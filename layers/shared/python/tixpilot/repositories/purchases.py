@@ -113,16 +113,16 @@ class PurchaseRepository:
             return False
         return True
 
-    def replace(self, purchase: Purchase, expected_lastseen: str) -> bool:
-        """Write a merged purchase unless someone else changed it since it was read
-        (optimistic lock on `datelastseen`). False means: read again and re-merge."""
+    def replace(self, purchase: Purchase) -> bool:
+        """Write a changed purchase (its `version` one above the one read) unless someone else
+        wrote it since it was read. False means: read again and re-apply the change."""
         client = self.table.client
         try:
             client.put_item(
                 TableName=self.table.name,
                 Item=to_item(_row(purchase)),
-                ConditionExpression="datelastseen = :seen",
-                ExpressionAttributeValues={":seen": {"S": expected_lastseen}},
+                ConditionExpression="version = :read",
+                ExpressionAttributeValues={":read": {"N": str(purchase.version - 1)}},
             )
         except client.exceptions.ConditionalCheckFailedException:
             return False

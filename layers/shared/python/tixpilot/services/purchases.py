@@ -8,6 +8,8 @@ order (same tenant, confirmation number and region) merges into it. The primary'
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,7 +25,7 @@ class PurchaseStore(Protocol):
 
     def create_unique(self, purchase: Purchase) -> bool: ...
 
-    def replace(self, purchase: Purchase, expected_lastseen: str) -> bool: ...
+    def replace(self, purchase: Purchase) -> bool: ...
 
 
 class Sequences(Protocol):
@@ -93,6 +95,9 @@ def merge(purchase: Purchase, seen: Observation, source: Source, now: dt.datetim
     return Purchase.model_validate({**purchase.model_dump(), **update})
 
 
+_ATTEMPTS = 30
+
+
 def record_observation(
     repos: PurchaseRepos, tenant_id: str, seen: Observation, source: Source, now: dt.datetime | None = None
 ) -> tuple[Purchase, bool]:
@@ -101,14 +106,16 @@ def record_observation(
     Races (two receipts at once, a crawl during intake) are settled by conditional writes: the
     loser reads again and merges, so no observation is lost and no second purchase appears.
     """
-    for _ in range(8):
+    for attempt in range(_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, 0.005 * attempt))  # jitter, so racing writers spread out
         moment = now or dt.datetime.now(dt.UTC)
         existing = repos.purchases.find_by_confirmation(
             tenant_id, seen.confirmation_number, seen.confirmation_region
         )
         if existing is not None:
             merged = merge(existing, seen, source, moment)
-            if repos.purchases.replace(merged, existing.model_dump(mode="json")["datelastseen"]):
+            if repos.purchases.replace(merged.model_copy(update={"version": existing.version + 1})):
                 return merged, False
             continue
         fresh = Purchase(
