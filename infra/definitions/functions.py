@@ -57,6 +57,13 @@ API_PURCHASES = FunctionDef(
     tables={**_AUTH, "purchases": "read"},
 )
 
+API_RECEIPTS = FunctionDef(
+    id="api_receipts",
+    description="Every email received: parsed, unparsed (with the reason) or duplicate.",
+    routes=(Route("GET", "/v2/receipts"),),
+    tables={**_AUTH, "receipts": "read"},
+)
+
 API_OPENAPI = FunctionDef(
     id="api_openapi",
     description="The OpenAPI document of the whole API, generated from the route definitions.",
@@ -67,13 +74,20 @@ API_OPENAPI = FunctionDef(
 INTAKE = FunctionDef(
     id="intake",
     description="Inbound email: the raw message is already in S3; record and parse it.",
-    tables={"receipts": "write", "domains": "read"},
+    # purchases/claims/sequences: a receipt creates or merges its purchase (record_observation).
+    tables={
+        "receipts": "write",
+        "domains": "read",
+        "purchases": "write",
+        "claims": "write",
+        "sequences": "write",
+    },
     buckets={"raw-email": "read"},
     timeout_s=30,
 )
 
 FUNCTIONS: dict[str, FunctionDef] = {
-    f.id: f for f in (API_REFERENCE, API_DOMAINS, API_PURCHASES, API_OPENAPI, INTAKE)
+    f.id: f for f in (API_REFERENCE, API_DOMAINS, API_PURCHASES, API_RECEIPTS, API_OPENAPI, INTAKE)
 }
 
 

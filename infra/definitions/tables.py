@@ -109,7 +109,11 @@ LEDGER = TableDef(
 RECEIPTS = TableDef(
     id="receipts",
     partition_key=Key("receipt_key"),  # "<tenant_id>#<Message-ID>": duplicates are per tenant
-    indexes=(Index("by_tenant_status", Key("tenant_status"), Key("received")),),
+    # by_tenant_status: GET /v2/receipts?status=; by_tenant: GET /v2/receipts (every status).
+    indexes=(
+        Index("by_tenant_status", Key("tenant_status"), Key("received")),
+        Index("by_tenant", Key("tenant_id"), Key("received")),
+    ),
     purpose="Every inbound email: parsed, unparsed or duplicate, with the raw message's S3 key.",
 )
 

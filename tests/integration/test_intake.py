@@ -1,65 +1,168 @@
-"""The intake function with an SES-shaped event, against moto: every message is recorded once."""
+"""The intake function with SES-shaped events against moto: the raw message is read from S3, each
+message is recorded once, receipts become purchases, and GET /v2/receipts lists every message."""
 
 from __future__ import annotations
 
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from tests.events import load_event
+from tests.events import api_event, load_event
 from tixpilot.models.receipts import UNROUTED_TENANT
 from tixpilot.repositories.dynamo import Table
+from tixpilot.repositories.receipts import RawMailStore, encode_cursor
 from tixpilot.services.tenants import add_domain
+
+CORPUS = Path(__file__).resolve().parents[2] / "events" / "receipts"
 
 
 def receipts_of(tenant_id: str) -> list[dict]:
-    table = Table("receipts")
-    items = []
-    for status in ("parsed", "unparsed", "duplicate"):
-        items += list(
-            table.query_all(
-                IndexName="by_tenant_status",
-                KeyConditionExpression="tenant_status = :s",
-                ExpressionAttributeValues={":s": {"S": f"{tenant_id}#{status}"}},
-            )
+    return list(
+        Table("receipts").query_all(
+            IndexName="by_tenant",
+            KeyConditionExpression="tenant_id = :t",
+            ExpressionAttributeValues={":t": {"S": tenant_id}},
         )
-    return items
+    )
+
+
+def deliver(
+    invoke, fixture: str, to: str, message_id: str | None = None, received: str | None = None
+) -> dict[str, Any]:
+    """What SES does: the raw message to S3 first, then the intake function's event."""
+    transport_id = f"ses-{uuid.uuid4().hex}"
+    raw = (CORPUS / fixture).read_bytes()
+    RawMailStore().put(f"inbound/{transport_id}", raw)
+    event = load_event("ses/inbound_receipt.json")
+    mail = event["Records"][0]["ses"]["mail"]
+    mail["destination"] = [to]
+    mail["messageId"] = transport_id
+    if received:
+        mail["timestamp"] = received
+    mail["commonHeaders"]["messageId"] = message_id or f"<{uuid.uuid4().hex}@email.ticketmaster.com>"
+    return invoke("intake", event)  # type: ignore[no-any-return]
+
+
+def api(invoke, token: str, **query: str) -> tuple[int, dict[str, Any]]:
+    response = invoke("api_receipts", api_event("GET", "/v2/receipts", token=token, query=query or None))
+    return response["statusCode"], json.loads(response["body"])
 
 
 @pytest.fixture
-def routed_event(admin, new_tenant):
+def tenant_with_domain(admin, new_tenant):
     tenant = new_tenant()
     domain = f"buyers-{tenant.id}.test"
     add_domain(admin, tenant.id, domain)
-    event = load_event("ses/inbound_receipt.json")
-    mail = event["Records"][0]["ses"]["mail"]
-    mail["destination"] = [f"buyer1@{domain}"]
-    mail["messageId"] = f"ses-{tenant.id}"
-    mail["commonHeaders"]["messageId"] = f"<receipt-{tenant.id}@email.ticketmaster.com>"
-    return tenant, event
+    return tenant, domain
 
 
-def test_mail_for_a_tenants_domain_is_recorded_for_that_tenant(invoke, routed_event):
-    tenant, event = routed_event
-    assert invoke("intake", event) == {"recorded": [{"tenant_id": tenant.id, "status": "unparsed"}]}
+def test_a_receipt_is_recorded_and_becomes_a_purchase(invoke, tenant_with_domain):
+    tenant, domain = tenant_with_domain
+    (recorded,) = deliver(invoke, "tm_plain_seated.eml", f"buyer1@{domain}")["recorded"]
+    assert recorded["tenant_id"] == tenant.id and recorded["status"] == "parsed" and recorded["rid"]
     (row,) = receipts_of(tenant.id)
-    assert row["recipient"].endswith(f"@buyers-{tenant.id}.test")
-    assert row["subject"] == "You Got Tickets To Sugarland"
-    assert row["raw_key"] == f"inbound/ses-{tenant.id}"
-    assert row["reason"]
+    assert row["rid"] == recorded["rid"] and row["parser"] == "ticketmaster_us"
+    response = invoke("api_purchases", api_event("GET", "/v2/purchases", token=tenant.token))
+    (purchase,) = json.loads(response["body"])["output"][0]["purchases"]
+    assert purchase["rid"] == recorded["rid"]
+    assert purchase["receipt"]["confirmation_number"] == "38-41225"
+    assert purchase["receipt"]["confirmation_region"] == "SF3"
+    assert purchase["receipt"]["seen_emailreceipt"] is True
+    assert purchase["receipt"]["cost_group"] == "94.95" and purchase["receipt"]["creditcard"] == "4242"
+    assert purchase["event"]["name"] == "Sugarland"
+    assert purchase["event"]["datetime"] == "7/11/2026 7:00:00 PM"
+    assert purchase["items"]["section"] == "309" and purchase["items"]["row"] == "H"
+    assert (purchase["items"]["seat_first"], purchase["items"]["seat_last"]) == ("5", "6")
+    assert purchase["items"]["stock"] == "mobile"
+    assert purchase["purchasing_account"]["account_username"] == f"buyer1@{domain}"
 
 
-def test_the_same_message_id_twice_is_recorded_as_a_duplicate(invoke, routed_event):
-    tenant, event = routed_event
-    invoke("intake", event)
-    event["Records"][0]["ses"]["mail"]["messageId"] = f"ses-again-{tenant.id}"
-    assert invoke("intake", event) == {"recorded": [{"tenant_id": tenant.id, "status": "duplicate"}]}
-    assert sorted(r["status"] for r in receipts_of(tenant.id)) == ["duplicate", "unparsed"]
+def test_a_second_receipt_merges_and_a_repeat_is_a_duplicate(invoke, tenant_with_domain):
+    tenant, domain = tenant_with_domain
+    first = deliver(invoke, "tm_plain_seated.eml", f"b@{domain}", "<first@tm.test>")["recorded"][0]
+    resent = deliver(invoke, "tm_plain_seated_resent.eml", f"b@{domain}", "<resent@tm.test>")["recorded"][0]
+    again = deliver(invoke, "tm_plain_seated.eml", f"b@{domain}", "<first@tm.test>")["recorded"][0]
+    assert resent["rid"] == first["rid"] and again == {
+        "tenant_id": tenant.id,
+        "status": "duplicate",
+        "rid": None,
+    }
+    response = invoke("api_purchases", api_event("GET", "/v2/purchases", token=tenant.token))
+    assert len(json.loads(response["body"])["output"][0]["purchases"]) == 1
+    status, body = api(invoke, tenant.token, status="duplicate")
+    assert status == 200
+    (dup,) = body["output"][0]["receipts"]
+    assert dup["message_id"] == "<first@tm.test>" and dup["reason"] and "rid" not in dup
+
+
+def test_noise_is_listed_as_unparsed_with_its_reason(invoke, tenant_with_domain):
+    tenant, domain = tenant_with_domain
+    for fixture in ("noise_bounce.eml", "noise_tm_password_reset.eml", "noise_bank_statement.eml"):
+        assert deliver(invoke, fixture, f"b@{domain}")["recorded"][0]["status"] == "unparsed"
+    status, body = api(invoke, tenant.token, status="unparsed")
+    rows = body["output"][0]["receipts"]
+    assert status == 200 and len(rows) == 3
+    assert all(
+        set(r) == {"message_id", "from", "to", "subject", "received", "status", "reason"} for r in rows
+    )
+    assert all(r["reason"] and r["to"] == f"b@{domain}" for r in rows)
+    response = invoke("api_purchases", api_event("GET", "/v2/purchases", token=tenant.token))
+    assert json.loads(response["body"])["output"][0]["purchases"] == []
 
 
 def test_mail_for_a_domain_nobody_owns_is_kept_unrouted(invoke, moto_server):
-    event = load_event("ses/inbound_receipt.json")
-    mail = event["Records"][0]["ses"]["mail"]
-    mail["destination"] = ["someone@nobody-owns-this.test"]
-    mail["commonHeaders"]["messageId"] = "<stray-1@example.com>"
-    assert invoke("intake", event) == {"recorded": [{"tenant_id": UNROUTED_TENANT, "status": "unparsed"}]}
-    stray = [r for r in receipts_of(UNROUTED_TENANT) if r["message_id"] == "<stray-1@example.com>"]
+    message_id = f"<stray-{uuid.uuid4().hex}@example.com>"
+    recorded = deliver(invoke, "tm_plain_seated.eml", "someone@nobody-owns-this.test", message_id)["recorded"]
+    assert recorded == [{"tenant_id": UNROUTED_TENANT, "status": "unparsed", "rid": None}]
+    stray = [r for r in receipts_of(UNROUTED_TENANT) if r["message_id"] == message_id]
     assert "nobody-owns-this.test" in stray[0]["reason"]
+
+
+def test_receipts_page_newest_first_and_stay_within_the_tenant(invoke, tenant_with_domain, new_tenant):
+    tenant, domain = tenant_with_domain
+    sent = []
+    fixtures = ("tm_base64_plain.eml", "noise_bounce.eml", "axs_seated.eml", "tm_ga_no_quantity.eml")
+    for second, fixture in enumerate(fixtures):
+        message_id = f"<{uuid.uuid4().hex}@mail.test>"
+        deliver(invoke, fixture, f"b@{domain}", message_id, f"2026-11-25T14:28:0{second}.000Z")
+        sent.append(message_id)
+    seen: list[str] = []
+    query: dict[str, str] = {"page_size": "3"}
+    while True:
+        status, body = api(invoke, tenant.token, **query)
+        assert status == 200
+        page = body["output"][0]
+        seen += [r["message_id"] for r in page["receipts"]]
+        if not page["cursor"]:
+            break
+        assert tenant.id not in page["cursor"]
+        query["cursor"] = page["cursor"]
+    assert seen == list(reversed(sent))
+
+    other = new_tenant()
+    assert api(invoke, other.token)[1]["output"][0]["receipts"] == []
+    # a cursor names no tenant: replayed by another tenant it reads only that tenant's rows
+    status, body = api(invoke, other.token, cursor=query["cursor"])
+    assert status == 200 and body["output"][0]["receipts"] == []
+
+
+def test_bad_parameters_are_400s_that_name_the_accepted_form(invoke, tenant_with_domain):
+    tenant, _ = tenant_with_domain
+    status, body = api(invoke, tenant.token, status="lost")
+    assert status == 400 and body["result"]["message"].startswith("status:")
+    assert "parsed" in body["result"]["message"]
+    status, body = api(invoke, tenant.token, cursor="bm90LWEtY3Vyc29y")
+    assert status == 400 and body["result"]["message"].startswith("cursor:")
+    assert encode_cursor(None) is None
+
+
+def test_listing_receipts_is_one_query_on_an_index(invoke, tenant_with_domain, dynamodb_calls):
+    tenant, _ = tenant_with_domain
+    api(invoke, tenant.token, status="parsed")
+    api(invoke, tenant.token)
+    queries = [params for name, params in dynamodb_calls.calls if name == "Query"]
+    assert [q["IndexName"] for q in queries] == ["by_tenant_status", "by_tenant"]
+    assert "Scan" not in dynamodb_calls.operations

@@ -63,10 +63,13 @@ class FakeReceipts:
 
     def add_first(self, receipt: Receipt) -> bool:
         key = (receipt.tenant_id, receipt.message_id)
-        if key in self.first:
-            return False
+        if key in self.first and self.first[key].transport_id != receipt.transport_id:
+            return False  # the same delivery again (a retry) is not a duplicate
         self.first[key] = receipt
         return True
 
     def add_duplicate(self, receipt: Receipt) -> None:
         self.duplicates.append(receipt)
+
+    def save(self, receipt: Receipt) -> None:
+        self.first[(receipt.tenant_id, receipt.message_id)] = receipt

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from tixpilot.legacy import format_date, format_datetime, format_money
 from tixpilot.models.purchases import Purchase
+from tixpilot.models.receipts import Receipt
 
 DEFAULT_TIMEZONE = "America/New_York"
 BUYING_MARKETPLACE_NAMES = {1: "Ticketmaster"}
@@ -84,3 +85,20 @@ def purchase_to_legacy(p: Purchase, timezone: str = DEFAULT_TIMEZONE) -> dict[st
             "errors": list(p.errors),
         },
     }
+
+
+def receipt_to_legacy(r: Receipt, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+    """An email as `GET /v2/receipts` (a TixPilot extension) writes it, in the legacy formats."""
+    row: dict[str, Any] = {
+        "message_id": r.message_id,
+        "from": r.sender,
+        "to": r.recipient,
+        "subject": r.subject,
+        "received": format_datetime(_local(r.received, timezone)),
+        "status": r.status,
+    }
+    if r.status == "parsed":
+        row["rid"] = r.rid
+    else:
+        row["reason"] = r.reason or ""
+    return row

@@ -17,6 +17,7 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.reference",
     "tixpilot.api.routes.domains",
     "tixpilot.api.routes.purchases",
+    "tixpilot.api.routes.receipts",
 )
 
 TITLE = "TixPilot API (1Ticket compatible)"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import datetime as dt
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_validator
+
+from tixpilot.models.purchases import Stock
 
 ReceiptStatus = Literal["parsed", "unparsed", "duplicate"]
 
@@ -35,4 +39,41 @@ class Receipt(BaseModel):
     status: ReceiptStatus
     reason: str | None = None
     rid: int | None = None
+    parser: str | None = None  # the ReceiptParser id that read it, when parsed
     raw_key: str
+
+    @field_validator("received")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # Stored as text and sorted as text (newest first): one zone, one format.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ParsedReceipt(BaseModel):
+    """What one purchase receipt email states, read by a ReceiptParser. Pure data.
+
+    Every field the email does not state is None: a GA receipt without a ticket count has no
+    quantity, a receipt without disclosures says nothing about them. Nothing is derived beyond
+    plain arithmetic on stated figures (a seat range's count, a sum of stated fee lines).
+    """
+
+    parser: str  # the registry id of the parser (primary and template)
+    marketplace_id: int  # buying marketplace (1 = Ticketmaster)
+    confirmation_number: str
+    confirmation_region: str | None = None
+    event_name: str | None = None
+    venue: str | None = None
+    starts_at: datetime | None = None  # the venue's local wall-clock time, as printed
+    section: str | None = None
+    row: str | None = None
+    seats: list[str] | None = None
+    quantity: int | None = Field(default=None, ge=1)
+    general_admission: bool | None = None
+    stock: Stock | None = None
+    delivery_method: str | None = None  # the words the email uses ("Mobile Entry")
+    face_perseat: Decimal | None = None
+    fees: Decimal | None = None  # every fee of the order together
+    cost_group: Decimal | None = None  # the order total
+    creditcard_last4: str | None = None
+    buyer_name: str | None = None
+    purchase_date: dt.date | None = None

@@ -2,12 +2,63 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from tixpilot import aws
-from tixpilot.models.receipts import Receipt
-from tixpilot.repositories.dynamo import Table, to_item
+from tixpilot.models.receipts import Receipt, ReceiptStatus
+from tixpilot.repositories.dynamo import Table, from_item, to_item
 from tixpilot.settings import get_settings
+
+_RECEIVED_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so text order is time order
+_BAD_CURSOR = "cursor is not one this API returned; pass the `cursor` of the previous page"
+
+
+def receipt_key(tenant_id: str, key_suffix: str) -> str:
+    return f"{tenant_id}#{key_suffix}"
+
+
+def encode_cursor(key: dict[str, Any] | None) -> str | None:
+    """A page's LastEvaluatedKey as an opaque token without the tenant: the next request's
+    token supplies it, so a cursor can never point into another tenant's receipts."""
+    if not key:
+        return None
+    tenant_key = key["receipt_key"]["S"]
+    position = {"received": key["received"]["S"], "key": tenant_key.split("#", 1)[1]}
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> dict[str, str]:
+    """{"received", "key"} of the previous page's last receipt; ValueError if not one we issued."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(_BAD_CURSOR) from exc
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"received", "key"}
+        or not all(isinstance(v, str) and v for v in data.values())
+    ):
+        raise ValueError(_BAD_CURSOR)
+    return data
+
+
+def _row(receipt: Receipt, key_suffix: str) -> dict[str, Any]:
+    data = receipt.model_dump(mode="json")
+    return {
+        **data,
+        "received": receipt.received.strftime(_RECEIVED_FORMAT),
+        "receipt_key": receipt_key(receipt.tenant_id, key_suffix),
+        "tenant_status": f"{receipt.tenant_id}#{receipt.status}",
+    }
+
+
+def _receipt(item: dict[str, Any]) -> Receipt:
+    return Receipt.model_validate(
+        {k: v for k, v in item.items() if k not in ("receipt_key", "tenant_status")}
+    )
 
 
 class ReceiptRepository:
@@ -17,14 +68,17 @@ class ReceiptRepository:
     def add_first(self, receipt: Receipt) -> bool:
         """Record a message for a tenant unless that tenant already has its Message-ID.
 
-        Returns False (and writes nothing) when it is a duplicate: one conditional Put.
+        Returns False (and writes nothing) when it is a duplicate: one conditional Put. The same
+        delivery again (a retried invocation: same transport id) is not a duplicate, so a retry
+        after a crash finishes the work instead of being swallowed.
         """
         client = self.table.client
         try:
             client.put_item(
                 TableName=self.table.name,
                 Item=to_item(_row(receipt, receipt.message_id)),
-                ConditionExpression="attribute_not_exists(receipt_key)",
+                ConditionExpression="attribute_not_exists(receipt_key) OR transport_id = :t",
+                ExpressionAttributeValues={":t": {"S": receipt.transport_id}},
             )
         except client.exceptions.ConditionalCheckFailedException:
             return False
@@ -36,14 +90,49 @@ class ReceiptRepository:
             TableName=self.table.name, Item=to_item(_row(receipt, f"dup:{receipt.transport_id}"))
         )
 
+    def save(self, receipt: Receipt) -> None:
+        """Write the outcome of a recorded message (parsed with its rid, or why not) over its record."""
+        self.table.client.put_item(TableName=self.table.name, Item=to_item(_row(receipt, receipt.message_id)))
 
-def _row(receipt: Receipt, key_suffix: str) -> dict[str, Any]:
-    data = receipt.model_dump(mode="json")
-    return {
-        **data,
-        "receipt_key": f"{receipt.tenant_id}#{key_suffix}",
-        "tenant_status": f"{receipt.tenant_id}#{receipt.status}",
-    }
+    def page(
+        self,
+        tenant_id: str,
+        limit: int,
+        status: ReceiptStatus | None = None,
+        after: dict[str, str] | None = None,
+    ) -> tuple[list[Receipt], dict[str, Any] | None]:
+        """A tenant's receipts newest first (one Query: by status, or all of them)."""
+        if status is None:
+            index, partition_name, partition = "by_tenant", "tenant_id", tenant_id
+        else:
+            index, partition_name, partition = "by_tenant_status", "tenant_status", f"{tenant_id}#{status}"
+        kwargs: dict[str, Any] = {
+            "TableName": self.table.name,
+            "IndexName": index,
+            "KeyConditionExpression": "#p = :p",
+            "ExpressionAttributeNames": {"#p": partition_name},
+            "ExpressionAttributeValues": {":p": {"S": partition}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = {
+                "receipt_key": {"S": receipt_key(tenant_id, after["key"])},
+                partition_name: {"S": partition},
+                "received": {"S": after["received"]},
+            }
+        response = self.table.client.query(**kwargs)
+        return [_receipt(from_item(i)) for i in response.get("Items", [])], response.get("LastEvaluatedKey")
+
+    def stored(self, tenant_id: str, statuses: tuple[ReceiptStatus, ...]) -> Iterator[Receipt]:
+        """Every receipt of a tenant in the given states (for replay; oldest first)."""
+        for status in statuses:
+            for item in self.table.query_all(
+                IndexName="by_tenant_status",
+                KeyConditionExpression="tenant_status = :s",
+                ExpressionAttributeValues={":s": {"S": f"{tenant_id}#{status}"}},
+            ):
+                yield _receipt(item)
 
 
 class RawMailStore:

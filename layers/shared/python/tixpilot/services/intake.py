@@ -1,16 +1,24 @@
-"""Inbound email: route each recipient to its tenant and record the message exactly once.
+"""Inbound email: route each recipient to its tenant, record the message exactly once, read the
+receipt in it, and record the purchase it states.
 
-Receipt parsing and purchase creation plug in here (the intake issue); until then every routed
-message is recorded as `unparsed` with that reason, so nothing that reaches us is lost.
+Lossless: every message is kept as a receipt record whatever happens (parsed with its rid,
+unparsed with the reason, or duplicate). Idempotent: a Message-ID a tenant has seen before is a
+duplicate and changes nothing; a second receipt for a known order merges into that purchase
+(services.purchases.record_observation). A retried delivery (same transport id) is not a
+duplicate: it finishes what a crashed attempt started.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from tixpilot.adapters.receipts import NotParsed, parse_receipt
 from tixpilot.models.domains import Domain
-from tixpilot.models.receipts import UNROUTED_TENANT, InboundMail, Receipt
+from tixpilot.models.purchases import EventInfo, Items, Money, Purchase
+from tixpilot.models.receipts import UNROUTED_TENANT, InboundMail, ParsedReceipt, Receipt
+from tixpilot.observability import logger
+from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
 
 
 class DomainOwners(Protocol):
@@ -22,22 +30,115 @@ class ReceiptLog(Protocol):
 
     def add_duplicate(self, receipt: Receipt) -> None: ...
 
+    def save(self, receipt: Receipt) -> None: ...
+
+
+class PipelineStarter(Protocol):
+    """Where the purchase pipeline plugs in (DESIGN.md section 5).
+
+    Called for every receipt that recorded a purchase, new or merged. Implementations must be
+    idempotent per (tenant, rid) — the pipeline's execution name is derived from them, so a second
+    start is a no-op — which also makes a retried intake safe.
+    """
+
+    def start(self, purchase: Purchase, created: bool) -> None: ...
+
+
+class NoPipeline:
+    """Until the pipeline exists a purchase is only stored (visible in /v2/purchases)."""
+
+    def start(self, purchase: Purchase, created: bool) -> None:
+        return None
+
 
 @dataclass(frozen=True)
 class IntakeRepos:
     domains: DomainOwners
     receipts: ReceiptLog
+    purchases: PurchaseRepos
+    pipeline: PipelineStarter = field(default_factory=NoPipeline)
 
 
-NO_PARSER = "no receipt parser is installed yet"
+DUPLICATE = "Message-ID seen before"
+IN_PROGRESS = "intake did not finish; `tixpilot receipts replay` runs it again"
 
 
 def recipient_domain(address: str) -> str:
     return address.rsplit("@", 1)[-1].strip().strip(">").lower()
 
 
-def receive_mail(repos: IntakeRepos, mail: InboundMail, raw_key: str) -> list[Receipt]:
-    """Record one inbound message once per tenant it is addressed to."""
+def read_receipt(raw: bytes) -> ParsedReceipt | NotParsed:
+    """Parse, and turn a parser bug into a reason: a message is never lost to a parser error."""
+    try:
+        return parse_receipt(raw)
+    except Exception as exc:
+        logger.exception("receipt parser failed")
+        return NotParsed(f"a receipt parser failed ({type(exc).__name__}); the raw message is kept")
+
+
+def observation(parsed: ParsedReceipt, account_username: str) -> Observation:
+    """What a receipt states, in the shape purchases merge."""
+    return Observation(
+        account_username=account_username,
+        confirmation_number=parsed.confirmation_number,
+        confirmation_region=parsed.confirmation_region,
+        marketplace_id=parsed.marketplace_id,
+        event=EventInfo(name=parsed.event_name, venue=parsed.venue, starts_at=parsed.starts_at),
+        items=Items(
+            section=parsed.section,
+            row=parsed.row,
+            seats=parsed.seats,
+            quantity=parsed.quantity,
+            general_admission=parsed.general_admission,
+            stock=parsed.stock,
+        ),
+        money=Money(cost_group=parsed.cost_group, face_perseat=parsed.face_perseat, fees=parsed.fees),
+        creditcard_last4=parsed.creditcard_last4,
+        buyer_name=parsed.buyer_name,
+        purchase_date=parsed.purchase_date,
+    )
+
+
+def _record_purchase(repos: IntakeRepos, receipt: Receipt, parsed: ParsedReceipt) -> Receipt:
+    account = receipt.recipient.strip().strip("<>").lower()
+    purchase, created = record_observation(
+        repos.purchases, receipt.tenant_id, observation(parsed, account), "email"
+    )
+    done = receipt.model_copy(update={"status": "parsed", "reason": None, "rid": purchase.rid})
+    repos.receipts.save(done)
+    repos.pipeline.start(purchase, created)
+    logger.info(
+        "receipt recorded",
+        extra={
+            "tenant_id": receipt.tenant_id,
+            "rid": purchase.rid,
+            "created": created,
+            "parser": parsed.parser,
+        },
+    )
+    return done
+
+
+def _process(repos: IntakeRepos, receipt: Receipt, reading: ParsedReceipt | NotParsed) -> Receipt:
+    """Record a routed message once, then the purchase it states."""
+    if isinstance(reading, NotParsed):
+        pending = receipt.model_copy(update={"status": "unparsed", "reason": reading.reason, "rid": None})
+    else:
+        pending = receipt.model_copy(
+            update={"status": "unparsed", "reason": IN_PROGRESS, "parser": reading.parser, "rid": None}
+        )
+    if not repos.receipts.add_first(pending):
+        duplicate = receipt.model_copy(update={"status": "duplicate", "reason": DUPLICATE, "rid": None})
+        repos.receipts.add_duplicate(duplicate)
+        return duplicate
+    if isinstance(reading, NotParsed):
+        return pending
+    return _record_purchase(repos, pending, reading)
+
+
+def receive_mail(repos: IntakeRepos, mail: InboundMail, raw_key: str, raw: bytes) -> list[Receipt]:
+    """Record one inbound message once per tenant it is addressed to, with what it states."""
+    reading = read_receipt(raw)
     recorded: list[Receipt] = []
     seen_tenants: set[str] = set()
     for recipient in mail.recipients or [""]:
@@ -55,11 +156,40 @@ def receive_mail(repos: IntakeRepos, mail: InboundMail, raw_key: str) -> list[Re
             subject=mail.subject,
             received=mail.received,
             status="unparsed",
-            reason=NO_PARSER if owner else f"no tenant owns the domain of {recipient or 'the recipient'}",
+            reason=None,
             raw_key=raw_key,
         )
-        if not repos.receipts.add_first(receipt):
-            receipt = receipt.model_copy(update={"status": "duplicate", "reason": "Message-ID seen before"})
-            repos.receipts.add_duplicate(receipt)
-        recorded.append(receipt)
+        if owner is None:
+            # Kept and reported, never attached to a tenant, and it creates nothing.
+            receipt.reason = f"no tenant owns the domain of {recipient or 'the recipient'}"
+            logger.warning("mail for a domain nobody owns", extra={"recipient": recipient})
+            if not repos.receipts.add_first(receipt):
+                receipt = receipt.model_copy(update={"status": "duplicate", "reason": DUPLICATE})
+                repos.receipts.add_duplicate(receipt)
+            recorded.append(receipt)
+            continue
+        recorded.append(_process(repos, receipt, reading))
     return recorded
+
+
+def replay(repos: IntakeRepos, receipt: Receipt, raw: bytes) -> list[Receipt]:
+    """Run intake again over a stored message (after a parser fix, or a domain registered late).
+
+    A routed receipt is parsed again and recorded over its own record (the purchase merge is
+    idempotent); mail nobody owned is routed again and, if a tenant owns the domain now, processed
+    for that tenant as if it had just arrived. Duplicates are history and are not replayed.
+    """
+    if receipt.status == "duplicate":
+        return []
+    reading = read_receipt(raw)
+    if receipt.tenant_id == UNROUTED_TENANT:
+        owner = repos.domains.owner_of(recipient_domain(receipt.recipient)) if receipt.recipient else None
+        if owner is None:
+            return [receipt]
+        fresh = receipt.model_copy(update={"tenant_id": owner.tenant_id, "reason": None})
+        return [_process(repos, fresh, reading)]
+    if isinstance(reading, NotParsed):
+        again = receipt.model_copy(update={"status": "unparsed", "reason": reading.reason, "rid": None})
+        repos.receipts.save(again)
+        return [again]
+    return [_record_purchase(repos, receipt.model_copy(update={"parser": reading.parser}), reading)]
