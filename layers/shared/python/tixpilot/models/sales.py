@@ -1,0 +1,127 @@
+"""Sales: one marketplace order of a broker's tickets, with its processing steps.
+
+A sale is identified by its resale marketplace (1 stubhub, 4 vivid, ...) and that marketplace's
+order id. Money is Decimal. Event times are the venue's local wall-clock time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Pos = Literal["builtin", "ticketnetworkapi", "skybox", "posnext"]
+DeliveryFormat = Literal[
+    "hard", "eticket", "transfer", "barcode", "flash", "mobileqr", "willcall", "localpickup"
+]
+Stock = Literal["eticket", "mobile", "transfer", "hard", "flash", "willcall"]
+Step = Literal["hold", "confirm", "invoice", "fulfill", "complete"]
+StepStatus = Literal["success", "error", "pending"]
+SaleState = Literal["unfilled", "filled", "unconfirmed", "confirmed", "rejected", "held", "invoiced", "error"]
+SaleSource = Literal["api", "oi", "ion"]
+
+STEPS: tuple[Step, ...] = ("hold", "confirm", "invoice", "fulfill", "complete")
+
+# How the ticket stock a broker searches for follows from how the marketplace delivers.
+STOCK_OF_DELIVERY: dict[str, Stock] = {
+    "hard": "hard",
+    "eticket": "eticket",
+    "barcode": "eticket",
+    "transfer": "transfer",
+    "flash": "flash",
+    "mobileqr": "mobile",
+    "willcall": "willcall",
+    "localpickup": "willcall",
+}
+
+
+class StepResult(BaseModel):
+    status: StepStatus
+    message: str = ""
+    at: dt.datetime
+
+
+class SaleEvent(BaseModel):
+    name: str
+    venue: str
+    state: str | None = None
+    starts_at: dt.datetime  # local wall-clock time at the venue
+
+
+class SaleSeat(BaseModel):
+    number: str
+    seat_id: str
+
+
+class SalePrices(BaseModel):
+    list_perseat: Decimal
+    face_perseat: Decimal
+    cost_perseat: Decimal
+    total: Decimal
+    fees: Decimal
+    payout: Decimal
+
+
+class Hold(BaseModel):
+    received: dt.datetime
+    removed_at: dt.datetime | None = None
+    removed_by: str | None = None
+
+
+class SaleDetails(BaseModel):
+    """What a client states about a sale (POST /v2/sales/add): everything but the bookkeeping."""
+
+    marketplace_id: int
+    order_id: str
+    credential_id: str
+    pos: Pos
+    delivery_format: DeliveryFormat
+    sold_at: dt.datetime
+    ticket_group_id: str
+    invoice_id: str
+    in_hand_date: dt.date
+    confirmed: bool
+    fulfilled: bool
+    prices: SalePrices
+    event: SaleEvent
+    section: str
+    row: str
+    seats: list[SaleSeat]
+
+
+class Sale(SaleDetails):
+    tenant_id: str
+    source: SaleSource = "api"
+    rejected: bool = False
+    hold: Hold | None = None
+    processing: dict[Step, StepResult] = Field(default_factory=dict)
+    fingerprint: str = ""  # of the SaleDetails it was created from: tells a retry from a clash
+    created: dt.datetime
+    updated: dt.datetime
+
+    @property
+    def stock(self) -> Stock:
+        return STOCK_OF_DELIVERY[self.delivery_format]
+
+    @property
+    def quantity(self) -> int:
+        return len(self.seats)
+
+    def states(self) -> frozenset[SaleState]:
+        """Every state word of the sales query that describes this sale."""
+        states: set[SaleState] = {
+            "filled" if self.fulfilled else "unfilled",
+            "confirmed" if self.confirmed else "unconfirmed",
+        }
+        if self.rejected:
+            states.add("rejected")
+        if self.hold is not None and self.hold.removed_at is None:
+            states.add("held")
+        invoice = self.processing.get("invoice")
+        if invoice is not None and invoice.status == "success":
+            states.add("invoiced")
+        if any(step.status == "error" for step in self.processing.values()):
+            states.add("error")
+        return frozenset(states)
