@@ -13,6 +13,17 @@ from tixpilot.settings import Settings
 STATE_FILE = "state.json"
 
 
+def _encode_binary(value: Any) -> Any:
+    """Binary attributes (B, BS: e.g. KMS ciphertexts) as base64 in the JSON snapshot."""
+    if isinstance(value, bytes):
+        return {"$b64": base64.b64encode(value).decode()}
+    raise TypeError(f"cannot snapshot a {type(value).__name__}")
+
+
+def _decode_binary(value: dict[str, Any]) -> Any:
+    return base64.b64decode(value["$b64"]) if value.keys() == {"$b64"} else value
+
+
 def snapshot(settings: Settings, dynamodb: Any, s3: Any, folder: Path) -> dict[str, int]:
     """Write every table's items and every bucket's objects to folder/state.json."""
     state: dict[str, Any] = {"tables": {}, "buckets": {}, "meta": {}}
@@ -34,7 +45,7 @@ def snapshot(settings: Settings, dynamodb: Any, s3: Any, folder: Path) -> dict[s
         counts[f"bucket:{purpose}"] = len(objects)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(state))
+    tmp.write_text(json.dumps(state, default=_encode_binary))
     tmp.replace(folder / STATE_FILE)  # never leave a half-written snapshot
     return counts
 
@@ -43,7 +54,7 @@ def restore(settings: Settings, dynamodb: Any, s3: Any, folder: Path) -> dict[st
     path = folder / STATE_FILE
     if not path.exists():
         return None
-    state = json.loads(path.read_text())
+    state = json.loads(path.read_text(), object_hook=_decode_binary)
     counts: dict[str, int] = {}
     for table_id, items in state.get("tables", {}).items():
         if table_id not in TABLES:
