@@ -25,7 +25,7 @@ class FunctionDef:
     routes: tuple[Route, ...] = ()
     tables: dict[str, Access] = field(default_factory=dict)
     buckets: dict[str, Access] = field(default_factory=dict)
-    keys: dict[str, Access] = field(default_factory=dict)  # KMS: "write" = encrypt, "read" = decrypt
+    queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
     timeout_s: int = 10
     memory_mb: int = 512
 
@@ -65,26 +65,25 @@ API_RECEIPTS = FunctionDef(
     tables={**_AUTH, "receipts": "read"},
 )
 
-API_ACCOUNTS = FunctionDef(
-    id="api_accounts",
-    description="Marketplace accounts: list, add, update (passwords encrypted with KMS).",
+API_SALES = FunctionDef(
+    id="api_sales",
+    description="Sales: add, query, fulfill and complete-sale.",
     routes=(
-        Route("GET", "/v2/accounts/list"),
-        Route("POST", "/v2/accounts/add"),
-        Route("POST", "/v2/accounts/update"),
-        Route("POST", "/v2/accounts/update/v2"),
+        Route("POST", "/v2/sales/add"),
+        Route("GET", "/v2/sales"),
+        Route("GET", "/v2/fulfill"),
+        Route("POST", "/sales/v1/complete-sale"),
     ),
-    # Buying marketplaces come from the layer's reference data (no read); tenants: the time zone
-    # (error times, AutoPO's default date); claims: one account per username and marketplace.
-    tables={**_AUTH, "accounts": "write", "claims": "write", "sequences": "write", "tenants": "read"},
-    keys={"account-passwords": "write"},
+    # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add.
+    tables={**_AUTH, "sales": "write", "tenants": "read"},
+    queues={"fulfillment": "write"},
 )
 
-API_SETTINGS = FunctionDef(
-    id="api_settings",
-    description="The tenant's settings: Safeguard level, mobile PO mode, time zone.",
-    routes=(Route("GET", "/v2/settings"), Route("POST", "/v2/settings/update")),
-    tables={**_AUTH, "tenants": "write"},
+API_CRAWL = FunctionDef(
+    id="api_crawl",
+    description="Crawl requests (GET /v2/crawl), recorded for the purchase pipeline.",
+    routes=(Route("GET", "/v2/crawl"),),
+    tables={**_AUTH, "crawl_requests": "write"},
 )
 
 API_OPENAPI = FunctionDef(
@@ -116,8 +115,8 @@ FUNCTIONS: dict[str, FunctionDef] = {
         API_DOMAINS,
         API_PURCHASES,
         API_RECEIPTS,
-        API_ACCOUNTS,
-        API_SETTINGS,
+        API_SALES,
+        API_CRAWL,
         API_OPENAPI,
         INTAKE,
     )

@@ -94,8 +94,21 @@ SALES = TableDef(
     id="sales",
     partition_key=Key("tenant_id"),
     sort_key=Key("sale_key"),
-    indexes=(Index("by_event_date", Key("tenant_id"), Key("event_date_key")),),
+    # by_event_date: the window of a /v2/sales query; by_order: an order id given without its
+    # marketplace (`tenant_order` = "<tenant>#<orderid>"). Both ALL: a query is served from the index.
+    indexes=(
+        Index("by_event_date", Key("tenant_id"), Key("event_date_key")),
+        Index("by_order", Key("tenant_order")),
+    ),
     purpose="Marketplace sales with their processing steps.",
+)
+
+CRAWL_REQUESTS = TableDef(
+    id="crawl_requests",
+    partition_key=Key("tenant_id"),
+    sort_key=Key("request_key"),  # "<received ISO time>#<uuid>": newest last
+    ttl_attribute="expires_at",
+    purpose="GET /v2/crawl requests, kept 30 days, for the purchase pipeline to act on.",
 )
 
 LEDGER = TableDef(
@@ -140,6 +153,7 @@ TABLES: dict[str, TableDef] = {
         ACCOUNTS,
         PURCHASES,
         SALES,
+        CRAWL_REQUESTS,
         LEDGER,
         RECEIPTS,
         SEQUENCES,
@@ -147,11 +161,10 @@ TABLES: dict[str, TableDef] = {
     )
 }
 
-# KMS keys, found by alias `alias/tixpilot-<env>-<id>` (Settings.key_alias).
-KEYS: dict[str, str] = {
-    "account-passwords": "Marketplace account passwords: the API encrypts, only the crawl decrypts.",
-}
-
 BUCKETS: dict[str, str] = {
     "raw-email": "Raw inbound messages, written before anything else happens.",
+}
+
+QUEUES: dict[str, str] = {
+    "fulfillment": "Sales to fulfill (GET /v2/fulfill): {tenant_id, marketplace_id, order_id} per message.",
 }

@@ -6,10 +6,18 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tixpilot.api.sales_schemas import (
+    HoldDetailsOut,
+    SaleAddIn,
+    SaleEventOut,
+    SaleOut,
+    SaleTicketsOut,
+)
 from tixpilot.legacy import format_date, format_datetime, format_money
-from tixpilot.models.accounts import Account, PosName
 from tixpilot.models.purchases import Purchase
 from tixpilot.models.receipts import Receipt
+from tixpilot.models.sales import STEPS as SALE_STEPS
+from tixpilot.models.sales import Sale, SaleDetails, SaleEvent, SalePrices, SaleSeat
 
 DEFAULT_TIMEZONE = "America/New_York"
 BUYING_MARKETPLACE_NAMES = {1: "Ticketmaster"}
@@ -105,54 +113,78 @@ def receipt_to_legacy(r: Receipt, timezone: str = DEFAULT_TIMEZONE) -> dict[str,
     return row
 
 
-# --- accounts ------------------------------------------------------------------------------------
-
-# The order the legacy output lists each group in; `builtin` (posid 100) is TixPilot's extension.
-ACCOUNT_QUICKPO_POS: tuple[PosName, ...] = (
-    "skybox",
-    "posnext",
-    "core",
-    "ticketutils",
-    "ticketnetwork",
-    "tradedeskpos",
-    "builtin",
-)
-ACCOUNT_AUTOPO_POS: tuple[PosName, ...] = (
-    "skybox",
-    "ticketnetwork",
-    "posnext",
-    "ticketutils",
-    "tradedeskpos",
-    "builtin",
-)
+# --- sales ---------------------------------------------------------------------------------------
 
 
-def account_to_legacy(a: Account, marketplace_name: str, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
-    """An account as `GET /v2/accounts/list` writes it. `account_password` is always empty."""
-    quickpo: dict[str, Any] = {}
-    for pos in ACCOUNT_QUICKPO_POS:
-        settings = a.pos_settings(pos)
-        quickpo[f"custid_{pos}"] = settings.customer_id
-        quickpo[f"creditcardid_{pos}"] = settings.creditcard_id
-    autopo: dict[str, Any] = {}
-    for pos in ACCOUNT_AUTOPO_POS:
-        settings = a.pos_settings(pos)
-        autopo[f"autopo_{pos}"] = settings.autopo
-        autopo[f"autopo_{pos}_dateafter"] = format_date(settings.autopo_after)
-    quickpo["autoposettings"] = autopo
-    error = a.error
-    return {
-        "accountid": str(a.account_id),
-        "userid": a.tenant_id,
-        "notes": a.note,
-        "active": a.active,
-        "account_username": a.username,
-        "account_password": "",
-        "marketplace": {"id": str(a.marketplace_id), "name": marketplace_name},
-        "error": {
-            "error_datetime": format_datetime(_local(error.at, timezone)) if error else "",
-            "error_id": (error.code or error.kind) if error else "",
-            "error_description": error.description if error else "",
-        },
-        "quickpo_settings": quickpo,
-    }
+def sale_from_legacy(body: SaleAddIn) -> SaleDetails:
+    """A POST /v2/sales/add body as the clean domain model."""
+    fmt = "localpickup" if body.deliveryformat == "locaklpickup" else body.deliveryformat
+    return SaleDetails(
+        marketplace_id=body.marketplaceid,
+        order_id=body.saleid,
+        credential_id=body.credid,
+        pos=body.posused,
+        delivery_format=fmt,
+        sold_at=body.saledatetime,
+        ticket_group_id=body.ticketgroupid,
+        invoice_id=body.invoiceid,
+        in_hand_date=body.inhanddate,
+        confirmed=body.confirmed,
+        fulfilled=body.fulfilled,
+        prices=SalePrices(
+            list_perseat=body.priceperseat.list,
+            face_perseat=body.priceperseat.face,
+            cost_perseat=body.priceperseat.cost,
+            total=body.pricepersale.total,
+            fees=body.pricepersale.fees,
+            payout=body.pricepersale.payout,
+        ),
+        event=SaleEvent(
+            name=body.event.name,
+            venue=body.event.venue,
+            state=body.event.state,
+            starts_at=body.event.datetimelocal,
+        ),
+        section=body.section,
+        row=body.row,
+        seats=[SaleSeat(number=s.seatnumber, seat_id=s.seatid) for s in body.seats],
+    )
+
+
+def sale_to_legacy(sale: Sale, marketplace_name: str, timezone: str = DEFAULT_TIMEZONE) -> SaleOut:
+    """A sale as `GET /v2/sales` writes it."""
+    hold = sale.hold
+    return SaleOut(
+        orderid=sale.order_id,
+        marketplace=marketplace_name,
+        marketplaceid=sale.marketplace_id,
+        ticketstock=sale.stock,
+        type="purchase",
+        processing=[
+            {step: result.status, "message": result.message}
+            for step in SALE_STEPS
+            if (result := sale.processing.get(step)) is not None
+        ],
+        event=SaleEventOut(
+            name=sale.event.name,
+            venue=sale.event.venue,
+            date=sale.event.starts_at.strftime("%Y-%m-%d"),
+            time=sale.event.starts_at.strftime("%H:%M"),
+        ),
+        tickets=SaleTicketsOut(
+            section=sale.section,
+            row=sale.row,
+            quantity=sale.quantity,
+            seatfirst=sale.seats[0].number if sale.seats else "",
+            seatlast=sale.seats[-1].number if sale.seats else "",
+            total_order=format_money(sale.prices.total),
+            total_payment=format_money(sale.prices.payout),
+        ),
+        hold_details=HoldDetailsOut(
+            received=format_datetime(_local(hold.received, timezone)) if hold else "",
+            removed_date=(
+                format_datetime(_local(hold.removed_at, timezone)) if hold and hold.removed_at else ""
+            ),
+            removed_by=_text(hold.removed_by) if hold else "",
+        ),
+    )

@@ -17,8 +17,8 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.reference",
     "tixpilot.api.routes.domains",
     "tixpilot.api.routes.purchases",
-    "tixpilot.api.routes.accounts",
-    "tixpilot.api.routes.settings",
+    "tixpilot.api.routes.sales",
+    "tixpilot.api.routes.crawl",
     "tixpilot.api.routes.receipts",
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tixpilot.models.tenants import Credential, Tenant
-from tixpilot.repositories.dynamo import Table, from_item, to_item, to_value
+from tixpilot.repositories.dynamo import Table, from_item, to_item
 
 
 class TenantRepository:
@@ -24,25 +24,6 @@ class TenantRepository:
             ConditionExpression="attribute_not_exists(tenant_id)",
         )
 
-    def update_settings(self, tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
-        """Set some of a tenant's settings with one conditional UpdateItem (every tenant item has
-        its `settings` map from creation); None when there is no such tenant."""
-        names = {"#s": "settings", **{f"#k{i}": key for i, key in enumerate(changes)}}
-        client = self.table.client
-        try:
-            response = client.update_item(
-                TableName=self.table.name,
-                Key={"tenant_id": {"S": tenant_id}},
-                UpdateExpression="SET " + ", ".join(f"#s.#k{i} = :v{i}" for i in range(len(changes))),
-                ConditionExpression="attribute_exists(tenant_id)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={f":v{i}": to_value(v) for i, v in enumerate(changes.values())},
-                ReturnValues="ALL_NEW",
-            )
-        except client.exceptions.ConditionalCheckFailedException:
-            return None
-        return Tenant.model_validate(from_item(response["Attributes"]))
-
 
 class CredentialRepository:
     """Token hash -> credential. A token is looked up by its hash only: one GetItem."""
@@ -56,6 +37,17 @@ class CredentialRepository:
         )
         item = response.get("Item")
         return Credential.model_validate(from_item(item)) if item else None
+
+    def hash_of(self, tenant_id: str, credential_id: str) -> str | None:
+        """The stored hash of a tenant's credential by its id (Query on by_tenant), or None."""
+        response = self.table.client.query(
+            TableName=self.table.name,
+            IndexName="by_tenant",
+            KeyConditionExpression="tenant_id = :t AND credential_id = :c",
+            ExpressionAttributeValues={":t": {"S": tenant_id}, ":c": {"S": credential_id}},
+        )
+        items = response.get("Items", [])
+        return str(items[0]["token_hash"]["S"]) if items else None
 
     def put(self, token_hash: str, credential: Credential) -> None:
         self.table.client.put_item(

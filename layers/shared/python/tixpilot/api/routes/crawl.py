@@ -1,0 +1,63 @@
+"""GET /v2/crawl."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import AfterValidator
+
+from tixpilot.api.app import tenant_id
+from tixpilot.api.schemas import Envelope, Result
+from tixpilot.repositories.crawl_requests import CrawlRequestRepository
+from tixpilot.services.crawl_requests import (
+    check_buying_marketplace,
+    normalize_confnum,
+    record_crawl_request,
+)
+
+router = Router()
+
+
+def _source(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must name your service, e.g. joebroker_app")
+    return value.strip()
+
+
+@router.get("/v2/crawl", summary="Ask for a crawl of the primary for an order or an account", tags=["crawl"])
+def crawl(
+    source: Annotated[
+        str,
+        AfterValidator(_source),
+        Query(max_length=100, description="where the request comes from, e.g. joebroker_app"),
+    ],
+    confnum: Annotated[
+        str,
+        AfterValidator(normalize_confnum),
+        Query(max_length=40, description='Ticketmaster order number (12-34567/NY) or "all"'),
+    ] = "all",
+    id: Annotated[int | None, Query(ge=1, description="account id; when given, username is ignored")] = None,
+    username: Annotated[str | None, Query(max_length=200, description="marketplace account username")] = None,
+    marketplaceid: Annotated[
+        int, AfterValidator(check_buying_marketplace), Query(description="buying marketplace id")
+    ] = 1,
+) -> Envelope[dict[str, Any]]:
+    """Records the request; the purchase pipeline crawls for it (output is empty)."""
+    request = record_crawl_request(
+        CrawlRequestRepository(),
+        tenant_id(router),
+        source=source,
+        confnum=confnum,
+        account_id=id,
+        username=username,
+        marketplace_id=marketplaceid,
+        now=dt.datetime.now(dt.UTC),
+    )
+    return Envelope(
+        result=Result(
+            message=f"crawl request {request.request_id} recorded; it is crawled in the order received"
+        )
+    )

@@ -1,0 +1,112 @@
+"""POST /v2/sales/add, GET /v2/sales, GET /v2/fulfill, POST /sales/v1/complete-sale."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import AfterValidator
+
+from tixpilot.api.app import tenant_id
+from tixpilot.api.mapping import sale_from_legacy, sale_to_legacy
+from tixpilot.api.sales_schemas import (
+    CompleteSaleIn,
+    CompleteSaleOut,
+    ResaleMarketplaceId,
+    SaleAddIn,
+    SaleOut,
+    check_identifier,
+)
+from tixpilot.api.schemas import Envelope, Result
+from tixpilot.repositories.sales import FulfillmentQueue, SaleRepository
+from tixpilot.repositories.tenants import CredentialRepository, TenantRepository
+from tixpilot.services.sales import (
+    Completion,
+    SalesRepos,
+    add_sale,
+    complete_sales,
+    request_fulfillment,
+    resale_names,
+    search_sales,
+)
+
+router = Router()
+
+_repos: SalesRepos | None = None
+
+
+def repos() -> SalesRepos:
+    """The moto- or AWS-backed repositories, created on first use and kept per container."""
+    global _repos
+    if _repos is None:
+        _repos = SalesRepos(
+            sales=SaleRepository(),
+            credentials=CredentialRepository(),
+            tenants=TenantRepository(),
+            fulfillment=FulfillmentQueue(),
+        )
+    return _repos
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@router.post("/v2/sales/add", summary="Add a sale record", tags=["sales"])
+def add(body: SaleAddIn) -> Envelope[SaleOut]:
+    """Records a sale once: the same saleid and marketplaceid again returns the recorded sale
+    (409 E_CONFLICT if the body differs)."""
+    sale = add_sale(repos(), tenant_id(router), sale_from_legacy(body), _now())
+    return Envelope(output=[sale_to_legacy(sale, resale_names()[sale.marketplace_id])])
+
+
+@router.get("/v2/sales", summary="Query sales (the query language is in the README)", tags=["sales"])
+def query(
+    q: Annotated[
+        str,
+        Query(
+            max_length=500,
+            description='words in any order, e.g. `unfulfilled vivid next 3 days`, `"taylor swift" 7/4/2026`',
+        ),
+    ] = "",
+) -> Envelope[SaleOut]:
+    answer = search_sales(repos(), tenant_id(router), q, _now())
+    names = resale_names()
+    return Envelope(
+        output=[sale_to_legacy(s, names.get(s.marketplace_id, ""), answer.timezone) for s in answer.sales]
+    )
+
+
+@router.get("/v2/fulfill", summary="Queue a sale for fulfillment", tags=["sales"])
+def fulfill(
+    orderid: Annotated[str, AfterValidator(check_identifier), Query(description="marketplace order id")],
+    marketplaceid: Annotated[ResaleMarketplaceId, Query()],
+) -> Envelope[dict[str, Any]]:
+    """Success means the request is recorded (fulfill: pending) and queued, not that it is filled."""
+    request_fulfillment(repos(), tenant_id(router), marketplaceid, orderid, _now())
+    return Envelope()
+
+
+@router.post(
+    "/sales/v1/complete-sale",
+    summary="Mark sales filled and complete them in the POS",
+    tags=["sales"],
+)
+def complete(
+    body: Annotated[list[CompleteSaleIn], Body(min_length=1, max_length=100)],
+) -> Envelope[CompleteSaleOut]:
+    """Each item succeeds or fails alone (see its `status`); `result.status` is `error` with
+    messageid `E_PARTIAL` when any failed."""
+    items = [Completion(i.user_id, i.order_id, i.marketplace_id) for i in body]
+    results = complete_sales(repos(), tenant_id(router), items, _now())
+    failed = sum(r.status == "error" for r in results)
+    result = Result()
+    if failed:
+        result = Result(
+            status="error",
+            messageid="E_PARTIAL",
+            message=f"{failed} of {len(results)} sales were not completed; see each item's message",
+        )
+    return Envelope(result=result, output=[CompleteSaleOut(**r.model_dump()) for r in results])

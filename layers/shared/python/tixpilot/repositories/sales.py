@@ -1,0 +1,184 @@
+"""Sales, keyed by tenant and `<marketplaceid>#<orderid>`; and the fulfillment queue.
+
+Indexes: `by_event_date` (tenant, event start `yyyy-mm-ddTHH:MM:SS` local) serves date windows,
+`by_order` (`<tenant>#<orderid>`) serves an order id given without its marketplace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from typing import Any, Literal
+
+from tixpilot import aws
+from tixpilot.models.sales import Sale, Step, StepResult
+from tixpilot.repositories.dynamo import Table, from_item, to_item, to_value
+from tixpilot.settings import get_settings
+
+CreateOutcome = Literal["created", "exists", "credential"]
+
+
+def sale_key(marketplace_id: int, order_id: str) -> str:
+    return f"{marketplace_id}#{order_id}"
+
+
+def order_key(tenant_id: str, order_id: str) -> str:
+    return f"{tenant_id}#{order_id}"
+
+
+_DERIVED = ("sale_key", "event_date_key", "tenant_order")
+
+
+def _row(sale: Sale) -> dict[str, Any]:
+    return {
+        **sale.model_dump(mode="json"),
+        "sale_key": sale_key(sale.marketplace_id, sale.order_id),
+        "event_date_key": sale.event.starts_at.isoformat(timespec="seconds"),
+        "tenant_order": order_key(sale.tenant_id, sale.order_id),
+    }
+
+
+def _sale(item: dict[str, Any]) -> Sale:
+    return Sale.model_validate({k: v for k, v in item.items() if k not in _DERIVED})
+
+
+class SaleRepository:
+    def __init__(self, client: Any | None = None) -> None:
+        self.table = Table("sales", client)
+        self.tokens = Table("tokens", client)
+
+    def _key(self, tenant_id: str, marketplace_id: int, order_id: str) -> dict[str, Any]:
+        return {"tenant_id": {"S": tenant_id}, "sale_key": {"S": sale_key(marketplace_id, order_id)}}
+
+    def get(self, tenant_id: str, marketplace_id: int, order_id: str) -> Sale | None:
+        item = self.table.client.get_item(
+            TableName=self.table.name, Key=self._key(tenant_id, marketplace_id, order_id)
+        ).get("Item")
+        return _sale(from_item(item)) if item else None
+
+    def find_by_order(self, tenant_id: str, order_id: str) -> list[Sale]:
+        """The tenant's sales with this order id, on any marketplace (Query on by_order)."""
+        return [
+            _sale(item)
+            for item in self.table.query_all(
+                IndexName="by_order",
+                KeyConditionExpression="tenant_order = :k",
+                ExpressionAttributeValues={":k": {"S": order_key(tenant_id, order_id)}},
+            )
+        ]
+
+    def in_window(self, tenant_id: str, start: dt.date, end: dt.date) -> list[Sale]:
+        """The tenant's sales whose event starts from `start` to `end` (local dates, included)."""
+        return [
+            _sale(item)
+            for item in self.table.query_all(
+                IndexName="by_event_date",
+                KeyConditionExpression="tenant_id = :t AND event_date_key BETWEEN :a AND :b",
+                ExpressionAttributeValues={
+                    ":t": {"S": tenant_id},
+                    ":a": {"S": start.isoformat()},
+                    ":b": {"S": f"{end.isoformat()}~"},  # '~' sorts after any time of that day
+                },
+            )
+        ]
+
+    def create(self, sale: Sale, credential_hash: str) -> CreateOutcome:
+        """Create a sale if its order is new and its credential is this tenant's key for its
+        marketplace, in one transaction: "created", "exists" (the order is already recorded) or
+        "credential" (the key is not a marketplace key of that marketplace)."""
+        client = self.table.client
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "ConditionCheck": {
+                            "TableName": self.tokens.name,
+                            "Key": {"token_hash": {"S": credential_hash}},
+                            "ConditionExpression": "tenant_id = :t AND kind = :k AND marketplace_id = :m",
+                            "ExpressionAttributeValues": {
+                                ":t": {"S": sale.tenant_id},
+                                ":k": {"S": "marketplace"},
+                                ":m": {"N": str(sale.marketplace_id)},
+                            },
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table.name,
+                            "Item": to_item(_row(sale)),
+                            "ConditionExpression": "attribute_not_exists(sale_key)",
+                        }
+                    },
+                ]
+            )
+        except client.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return "credential"
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                return "exists"
+            raise
+        return "created"
+
+    def record_steps(
+        self,
+        tenant_id: str,
+        marketplace_id: int,
+        order_id: str,
+        steps: dict[Step, StepResult],
+        *,
+        fulfilled: bool | None = None,
+    ) -> Sale | None:
+        """Set processing steps (and the fulfilled flag) of an existing sale; None if there is none."""
+        now = max(step.at for step in steps.values())
+        names: dict[str, str] = {"#p": "processing"}
+        values: dict[str, Any] = {":now": to_value(now.isoformat())}
+        sets = ["updated = :now"]
+        for index, (name, step) in enumerate(steps.items()):
+            names[f"#s{index}"] = name
+            values[f":s{index}"] = to_value(step.model_dump(mode="json"))
+            sets.append(f"#p.#s{index} = :s{index}")
+        if fulfilled is not None:
+            values[":f"] = {"BOOL": fulfilled}
+            sets.append("fulfilled = :f")
+        client = self.table.client
+        try:
+            response = client.update_item(
+                TableName=self.table.name,
+                Key=self._key(tenant_id, marketplace_id, order_id),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="attribute_exists(sale_key)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            return None
+        return _sale(from_item(response["Attributes"]))
+
+
+class FulfillmentQueue:
+    """The SQS queue the fulfillment function reads. Its URL comes from the environment in AWS
+    (`TIXPILOT_FULFILLMENT_QUEUE_URL`, set by CDK); locally it is looked up once by name."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+        self._url = os.environ.get("TIXPILOT_FULFILLMENT_QUEUE_URL", "")
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = aws.client("sqs")
+        return self._client
+
+    @property
+    def url(self) -> str:
+        if not self._url:
+            name = get_settings().queue_name("fulfillment")
+            self._url = str(self.client.get_queue_url(QueueName=name)["QueueUrl"])
+        return self._url
+
+    def send(self, tenant_id: str, marketplace_id: int, order_id: str) -> None:
+        body = {"tenant_id": tenant_id, "marketplace_id": marketplace_id, "order_id": order_id}
+        self.client.send_message(QueueUrl=self.url, MessageBody=json.dumps(body, sort_keys=True))
