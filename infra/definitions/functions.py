@@ -26,6 +26,7 @@ class FunctionDef:
     tables: dict[str, Access] = field(default_factory=dict)
     buckets: dict[str, Access] = field(default_factory=dict)
     queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
+    keys: dict[str, Access] = field(default_factory=dict)  # KMS: "write" = encrypt, "read" = decrypt
     timeout_s: int = 10
     memory_mb: int = 512
 
@@ -86,6 +87,28 @@ API_CRAWL = FunctionDef(
     tables={**_AUTH, "crawl_requests": "write"},
 )
 
+API_ACCOUNTS = FunctionDef(
+    id="api_accounts",
+    description="Marketplace accounts: list, add, update (passwords encrypted with KMS).",
+    routes=(
+        Route("GET", "/v2/accounts/list"),
+        Route("POST", "/v2/accounts/add"),
+        Route("POST", "/v2/accounts/update"),
+        Route("POST", "/v2/accounts/update/v2"),
+    ),
+    # Buying marketplaces come from the layer's reference data (no read); tenants: the time zone
+    # (error times, AutoPO's default date); claims: one account per username and marketplace.
+    tables={**_AUTH, "accounts": "write", "claims": "write", "sequences": "write", "tenants": "read"},
+    keys={"account-passwords": "write"},
+)
+
+API_SETTINGS = FunctionDef(
+    id="api_settings",
+    description="The tenant's settings: Safeguard level, mobile PO mode, time zone.",
+    routes=(Route("GET", "/v2/settings"), Route("POST", "/v2/settings/update")),
+    tables={**_AUTH, "tenants": "write"},
+)
+
 API_OPENAPI = FunctionDef(
     id="api_openapi",
     description="The OpenAPI document of the whole API, generated from the route definitions.",
@@ -117,6 +140,8 @@ FUNCTIONS: dict[str, FunctionDef] = {
         API_RECEIPTS,
         API_SALES,
         API_CRAWL,
+        API_ACCOUNTS,
+        API_SETTINGS,
         API_OPENAPI,
         INTAKE,
     )

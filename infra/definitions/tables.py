@@ -161,6 +161,11 @@ TABLES: dict[str, TableDef] = {
     )
 }
 
+# KMS keys, found by alias `alias/tixpilot-<env>-<id>` (Settings.key_alias).
+KEYS: dict[str, str] = {
+    "account-passwords": "Marketplace account passwords: the API encrypts, only the crawl decrypts.",
+}
+
 BUCKETS: dict[str, str] = {
     "raw-email": "Raw inbound messages, written before anything else happens.",
 }

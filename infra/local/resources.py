@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.definitions.tables import BUCKETS, QUEUES, TABLES, TableDef
+from infra.definitions.tables import BUCKETS, KEYS, QUEUES, TABLES, TableDef
 from tixpilot.settings import Settings
 
 
@@ -37,7 +37,9 @@ def create_table_request(table: TableDef, name: str) -> dict[str, Any]:
     return request
 
 
-def ensure_resources(settings: Settings, dynamodb: Any, s3: Any, sqs: Any | None = None) -> None:
+def ensure_resources(
+    settings: Settings, dynamodb: Any, s3: Any, sqs: Any | None = None, kms: Any | None = None
+) -> None:
     """Create whatever of the tables and buckets is missing (idempotent)."""
     existing = set(dynamodb.list_tables().get("TableNames", []))
     for table in TABLES.values():
@@ -61,3 +63,15 @@ def ensure_resources(settings: Settings, dynamodb: Any, s3: Any, sqs: Any | None
             sqs = aws.client("sqs")
         for purpose in QUEUES:
             sqs.create_queue(QueueName=settings.queue_name(purpose))  # idempotent by name
+    if KEYS:
+        if kms is None:
+            from tixpilot import aws
+
+            kms = aws.client("kms")
+        for purpose, description in KEYS.items():
+            alias = settings.key_alias(purpose)
+            try:
+                kms.describe_key(KeyId=alias)
+            except kms.exceptions.NotFoundException:
+                key_id = kms.create_key(Description=description)["KeyMetadata"]["KeyId"]
+                kms.create_alias(AliasName=alias, TargetKeyId=key_id)

@@ -28,6 +28,10 @@ class Settings(BaseModel):
     def queue_name(self, purpose: str) -> str:
         return f"tixpilot-{self.env}-{purpose}"
 
+    def key_alias(self, purpose: str) -> str:
+        """A KMS key's alias (`alias/tixpilot-<env>-<purpose>`), as the CDK app and local stack name it."""
+        return f"alias/tixpilot-{self.env}-{purpose}"
+
     @property
     def raw_email_bucket(self) -> str:
         # In AWS the bucket name carries the account id (names are global), so CDK passes it in.

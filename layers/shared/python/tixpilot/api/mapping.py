@@ -14,6 +14,7 @@ from tixpilot.api.sales_schemas import (
     SaleTicketsOut,
 )
 from tixpilot.legacy import format_date, format_datetime, format_money
+from tixpilot.models.accounts import Account, PosName
 from tixpilot.models.purchases import Purchase
 from tixpilot.models.receipts import Receipt
 from tixpilot.models.sales import STEPS as SALE_STEPS
@@ -188,3 +189,56 @@ def sale_to_legacy(sale: Sale, marketplace_name: str, timezone: str = DEFAULT_TI
             removed_by=_text(hold.removed_by) if hold else "",
         ),
     )
+
+
+# --- accounts ------------------------------------------------------------------------------------
+
+# The order the legacy output lists each group in; `builtin` (posid 100) is TixPilot's extension.
+ACCOUNT_QUICKPO_POS: tuple[PosName, ...] = (
+    "skybox",
+    "posnext",
+    "core",
+    "ticketutils",
+    "ticketnetwork",
+    "tradedeskpos",
+    "builtin",
+)
+ACCOUNT_AUTOPO_POS: tuple[PosName, ...] = (
+    "skybox",
+    "ticketnetwork",
+    "posnext",
+    "ticketutils",
+    "tradedeskpos",
+    "builtin",
+)
+
+
+def account_to_legacy(a: Account, marketplace_name: str, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+    """An account as `GET /v2/accounts/list` writes it. `account_password` is always empty."""
+    quickpo: dict[str, Any] = {}
+    for pos in ACCOUNT_QUICKPO_POS:
+        settings = a.pos_settings(pos)
+        quickpo[f"custid_{pos}"] = settings.customer_id
+        quickpo[f"creditcardid_{pos}"] = settings.creditcard_id
+    autopo: dict[str, Any] = {}
+    for pos in ACCOUNT_AUTOPO_POS:
+        settings = a.pos_settings(pos)
+        autopo[f"autopo_{pos}"] = settings.autopo
+        autopo[f"autopo_{pos}_dateafter"] = format_date(settings.autopo_after)
+    quickpo["autoposettings"] = autopo
+    error = a.error
+    return {
+        "accountid": str(a.account_id),
+        "userid": a.tenant_id,
+        "notes": a.note,
+        "active": a.active,
+        "account_username": a.username,
+        "account_password": "",
+        "marketplace": {"id": str(a.marketplace_id), "name": marketplace_name},
+        "error": {
+            "error_datetime": format_datetime(_local(error.at, timezone)) if error else "",
+            "error_id": (error.code or error.kind) if error else "",
+            "error_description": error.description if error else "",
+        },
+        "quickpo_settings": quickpo,
+    }

@@ -19,6 +19,8 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.purchases",
     "tixpilot.api.routes.sales",
     "tixpilot.api.routes.crawl",
+    "tixpilot.api.routes.accounts",
+    "tixpilot.api.routes.settings",
     "tixpilot.api.routes.receipts",
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tixpilot.models.tenants import Credential, Tenant
-from tixpilot.repositories.dynamo import Table, from_item, to_item
+from tixpilot.repositories.dynamo import Table, from_item, to_item, to_value
 
 
 class TenantRepository:
@@ -23,6 +23,25 @@ class TenantRepository:
             Item=to_item(tenant.model_dump(mode="json")),
             ConditionExpression="attribute_not_exists(tenant_id)",
         )
+
+    def update_settings(self, tenant_id: str, changes: dict[str, Any]) -> Tenant | None:
+        """Set some of a tenant's settings with one conditional UpdateItem (every tenant item has
+        its `settings` map from creation); None when there is no such tenant."""
+        names = {"#s": "settings", **{f"#k{i}": key for i, key in enumerate(changes)}}
+        client = self.table.client
+        try:
+            response = client.update_item(
+                TableName=self.table.name,
+                Key={"tenant_id": {"S": tenant_id}},
+                UpdateExpression="SET " + ", ".join(f"#s.#k{i} = :v{i}" for i in range(len(changes))),
+                ConditionExpression="attribute_exists(tenant_id)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={f":v{i}": to_value(v) for i, v in enumerate(changes.values())},
+                ReturnValues="ALL_NEW",
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            return None
+        return Tenant.model_validate(from_item(response["Attributes"]))
 
 
 class CredentialRepository:
