@@ -43,6 +43,18 @@ def _parser() -> argparse.ArgumentParser:
     key_create = key.add_parser("create", help="issue a key a resale marketplace calls us with")
     key_create.add_argument("--tenant-id", required=True)
     key_create.add_argument("--marketplace-id", required=True, type=int)
+
+    receipts = commands.add_parser("receipts", help="inbound email").add_subparsers(
+        dest="action", required=True
+    )
+    replay = receipts.add_parser("replay", help="run intake again over stored messages (after a parser fix)")
+    whose = replay.add_mutually_exclusive_group(required=True)
+    whose.add_argument("--tenant-id", help="one tenant's messages")
+    whose.add_argument("--unrouted", action="store_true", help="mail no tenant owned: route it again")
+    replay.add_argument("--status", choices=("unparsed", "parsed", "all"), default="unparsed")
+    backfill = receipts.add_parser("import", help="backfill an mbox file or a folder of .eml files")
+    backfill.add_argument("path", help="an mbox file, or a folder of .eml files")
+    backfill.add_argument("--to", help="the recipient address (default: Delivered-To, To, Cc headers)")
     return parser
 
 
@@ -64,6 +76,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from tixpilot.repositories.reference import ReferenceRepository
     from tixpilot.services import reference, tenants
 
+    if args.group == "receipts":
+        from infra.receipts_cli import run_receipts
+
+        return run_receipts(args)
     repos = admin_repos()
     if args.group == "tenant":
         tenant, issued = tenants.create_tenant(repos, args.name)

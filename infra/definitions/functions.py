@@ -25,8 +25,8 @@ class FunctionDef:
     routes: tuple[Route, ...] = ()
     tables: dict[str, Access] = field(default_factory=dict)
     buckets: dict[str, Access] = field(default_factory=dict)
-    queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
     keys: dict[str, Access] = field(default_factory=dict)  # KMS: "write" = encrypt, "read" = decrypt
+    queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
     timeout_s: int = 10
     memory_mb: int = 512
 

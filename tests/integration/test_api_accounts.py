@@ -564,3 +564,99 @@ def test_ciphertexts_survive_the_local_stacks_snapshot_and_restore(invoke, new_t
     assert before not in (tmp_path / state.STATE_FILE).read_bytes()  # stored as base64
     state.restore(settings, dynamodb, s3, tmp_path)
     assert raw_item(tenant.id, account_id)["password_ciphertext"]["B"] == before
+
+
+def test_update_v2_accepts_the_account_document_the_reference_example_posts(invoke, new_tenant):
+    tenant = new_tenant()
+    account_id = add(invoke, tenant.token, "support@x.com")["accountid"]
+    (document,) = ok(invoke, tenant.token, "GET", "/v2/accounts/list")
+    quickpo = {
+        "custid_skybox": "3000",
+        "creditcardid_skybox": "4000",
+        "custid_posnext": "3040",
+        "creditcardid_posnext": "4040",
+        "custid_core": "",
+        "creditcardid_core": "",
+        "custid_ticketutils": "3040",
+        "creditcardid_ticketutils": "4040",
+        "custid_ticketnetwork": "1000",
+        "creditcardid_ticketnetwork": "2001",
+        "custid_tradedeskpos": "3000",
+        "creditcardid_tradedeskpos": "4000",
+        "autoposettings": {
+            "autopo_skybox": False,
+            "autopo_skybox_dateafter": "1/8/2020",
+            "autopo_ticketnetwork": True,
+            "autopo_ticketnetwork_dateafter": "1/4/2020",
+            "autopo_posnext": False,
+            "autopo_posnext_dateafter": "1/30/2020",
+            "autopo_ticketutils": True,
+            "autopo_ticketutils_dateafter": "1/30/2020",
+            "autopo_tradedeskpos": True,
+            "autopo_tradedeskpos_dateafter": "11/15/2021",
+        },
+    }
+    body = {
+        "result": {"status": "success", "message": "", "messageid": ""},
+        "output": [{**document, "notes": "from the example", "quickpo_settings": quickpo}],
+    }
+    (row,) = ok(invoke, tenant.token, "POST", "/v2/accounts/update/v2/", body=body)
+    assert row["accountid"] == account_id and row["notes"] == "from the example"
+    expected = {
+        **quickpo,
+        "custid_builtin": "",
+        "creditcardid_builtin": "",
+        "autoposettings": {
+            **quickpo["autoposettings"],
+            "autopo_builtin": False,
+            "autopo_builtin_dateafter": "",
+        },
+    }
+    assert row["quickpo_settings"] == expected
+    assert ok(invoke, tenant.token, "GET", "/v2/accounts/list") == [row]
+    # the password in the list shape is "" (unchanged); a real one is encrypted like any other
+    before = raw_item(tenant.id, account_id)["password_ciphertext"]["B"]
+    body["output"][0]["account_password"] = "Doc-pass"
+    _, _, text = call(invoke, tenant.token, "POST", "/v2/accounts/update/v2", body=body)
+    assert "Doc-pass" not in text
+    assert raw_item(tenant.id, account_id)["password_ciphertext"]["B"] != before
+    # query parameters win over the document
+    (row,) = ok(
+        invoke, tenant.token, "POST", "/v2/accounts/update/v2", {"posid": "22", "custid": "q"}, body=body
+    )
+    assert row["quickpo_settings"]["custid_skybox"] == "q"
+    assert row["quickpo_settings"]["creditcardid_skybox"] == "4000"
+
+
+@pytest.mark.parametrize(
+    ("document", "param"),
+    [
+        ({"output": [{"accountid": "{id}"}, {"accountid": "{id}"}]}, "output:"),
+        (
+            {
+                "output": [
+                    {"accountid": "{id}", "quickpo_settings": {"autoposettings": {"autopo_skybox": "x"}}}
+                ]
+            },
+            "output.0",
+        ),
+        (
+            {
+                "output": [
+                    {
+                        "accountid": "{id}",
+                        "quickpo_settings": {"autoposettings": {"autopo_skybox_dateafter": "1.8.20"}},
+                    }
+                ]
+            },
+            "output.0.quickpo_settings.autoposettings.autopo_skybox_dateafter:",
+        ),
+    ],
+)
+def test_a_malformed_account_document_is_a_400_naming_the_field(invoke, new_tenant, document, param):
+    tenant = new_tenant()
+    account_id = add(invoke, tenant.token, "doc@x.com")["accountid"]
+    body = json.loads(json.dumps(document).replace("{id}", account_id))
+    assert error(invoke, tenant.token, "POST", "/v2/accounts/update/v2", body=body).startswith(
+        f"E_PARAM {param}"
+    )

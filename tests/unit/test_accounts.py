@@ -391,3 +391,34 @@ def test_settings_update_changes_only_what_is_given():
         settings_svc.update_settings(store, "gone", safeguard=1)
     with pytest.raises(NotFound):
         settings_svc.get_settings(store, "gone")
+
+
+def test_the_list_shape_posted_back_becomes_pos_changes_and_query_fields_win():
+    from tixpilot.api.mapping import account_pos_from_legacy
+
+    document = account_pos_from_legacy(
+        {
+            "custid_skybox": "1",
+            "creditcardid_core": "2",
+            "autoposettings": {
+                "autopo_skybox": True,
+                "autopo_builtin": True,
+                "autopo_builtin_dateafter": date(2020, 1, 2),
+            },
+        }
+    )
+    assert document == {
+        "skybox": PosChanges(customer_id="1", autopo=True),
+        "core": PosChanges(creditcard_id="2"),
+        "builtin": PosChanges(autopo=True, autopo_after=date(2020, 1, 2)),
+    }
+    today = date(2026, 5, 3)
+    merged = svc.merge_pos_changes(
+        document, {"skybox": PosChanges(customer_id="9"), "posnext": PosChanges(autopo=False)}, today
+    )
+    assert merged == {
+        "skybox": PosChanges(customer_id="9", autopo=True, autopo_after=today),
+        "core": PosChanges(creditcard_id="2"),
+        "builtin": PosChanges(autopo=True, autopo_after=date(2020, 1, 2)),
+        "posnext": PosChanges(autopo=False),
+    }

@@ -173,3 +173,12 @@ def test_the_money_pattern_reads_thousands():
     got = parse_receipt(raw)
     assert isinstance(got, ParsedReceipt) and str(got.cost_group) == "1234.50"
     assert re.search(r"1,234\.50", raw.decode())
+
+
+def test_the_parse_benchmark_reports_a_ratio(tmp_path, monkeypatch):
+    from bench import parse
+
+    monkeypatch.setattr(parse, "RESULTS", tmp_path)
+    figures = parse.run(rounds=1, copies=1)
+    assert figures["corpus_messages"] == len(FIXTURES) and figures["ratio_vs_stdlib_decode"] > 0
+    assert json.loads((tmp_path / "parse.json").read_text()) == figures

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from tixpilot.api.sales_schemas import (
     SaleTicketsOut,
 )
 from tixpilot.legacy import format_date, format_datetime, format_money
-from tixpilot.models.accounts import Account, PosName
+from tixpilot.models.accounts import Account, PosChanges, PosName
 from tixpilot.models.purchases import Purchase
 from tixpilot.models.receipts import Receipt
 from tixpilot.models.sales import STEPS as SALE_STEPS
@@ -242,3 +243,20 @@ def account_to_legacy(a: Account, marketplace_name: str, timezone: str = DEFAULT
         },
         "quickpo_settings": quickpo,
     }
+
+
+def account_pos_from_legacy(quickpo: Mapping[str, Any]) -> dict[PosName, PosChanges]:
+    """The POS settings of an account posted in the list shape (`quickpo_settings`), per POS;
+    only the fields present count. Values are already validated (strings, booleans, dates)."""
+    autopo = quickpo.get("autoposettings") or {}
+    changes: dict[PosName, PosChanges] = {}
+    for pos in ACCOUNT_QUICKPO_POS:
+        given = PosChanges(
+            customer_id=quickpo.get(f"custid_{pos}"),
+            creditcard_id=quickpo.get(f"creditcardid_{pos}"),
+            autopo=autopo.get(f"autopo_{pos}"),
+            autopo_after=autopo.get(f"autopo_{pos}_dateafter"),
+        )
+        if given.given():
+            changes[pos] = given
+    return changes

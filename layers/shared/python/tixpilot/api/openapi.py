@@ -19,9 +19,9 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.purchases",
     "tixpilot.api.routes.sales",
     "tixpilot.api.routes.crawl",
+    "tixpilot.api.routes.receipts",
     "tixpilot.api.routes.accounts",
     "tixpilot.api.routes.settings",
-    "tixpilot.api.routes.receipts",
 )
 
 TITLE = "TixPilot API (1Ticket compatible)"

@@ -262,6 +262,20 @@ def pos_changes_v2(
     return {POS_IDS[posid]: changes}
 
 
+def merge_pos_changes(
+    first: dict[PosName, PosChanges], then: dict[PosName, PosChanges], today: date | None
+) -> dict[PosName, PosChanges]:
+    """`then`'s fields over `first`'s, per POS; AutoPO switched on without a date starts `today`."""
+    merged = dict(first)
+    for pos, changes in then.items():
+        base = merged.get(pos, PosChanges())
+        merged[pos] = PosChanges.model_validate({**base.given(), **changes.given()})
+    for pos, changes in merged.items():
+        if changes.autopo and changes.autopo_after is None and today is not None:
+            merged[pos] = changes.model_copy(update={"autopo_after": today})
+    return merged
+
+
 def local_date(now: datetime, timezone: str) -> date:
     """The date it is at `now` in a time zone (the tenant's)."""
     return now.astimezone(ZoneInfo(timezone)).date()

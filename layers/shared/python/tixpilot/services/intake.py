@@ -10,10 +10,20 @@ duplicate: it finishes what a crashed attempt started.
 
 from __future__ import annotations
 
+import email
+import email.policy
+import hashlib
+import mailbox
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from pathlib import Path
 from typing import Protocol
 
 from tixpilot.adapters.receipts import NotParsed, parse_receipt
+from tixpilot.adapters.receipts.mime import header_text
+from tixpilot.adapters.ses import RAW_PREFIX
 from tixpilot.models.domains import Domain
 from tixpilot.models.purchases import EventInfo, Items, Money, Purchase
 from tixpilot.models.receipts import UNROUTED_TENANT, InboundMail, ParsedReceipt, Receipt
@@ -193,3 +203,77 @@ def replay(repos: IntakeRepos, receipt: Receipt, raw: bytes) -> list[Receipt]:
         repos.receipts.save(again)
         return [again]
     return [_record_purchase(repos, receipt.model_copy(update={"parser": reading.parser}), reading)]
+
+
+# --- backfill and replay (the `tixpilot receipts` commands) ----------------------------------------
+
+
+class RawStore(Protocol):
+    def put(self, key: str, raw: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+
+_RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc")
+
+
+def mail_from_headers(raw: bytes, transport_id: str, recipients: list[str] | None = None) -> InboundMail:
+    """An InboundMail for a message that did not come through SES (a backfill): the recipients are
+    the ones given, or the delivery headers' (Delivered-To, X-Original-To, To, Cc)."""
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    if not recipients:
+        recipients = []
+        for name in _RECIPIENT_HEADERS:
+            for _, address in getaddresses([str(v) for v in message.get_all(name, [])]):
+                if address and address.lower() not in recipients:
+                    recipients.append(address.lower())
+            if recipients:
+                break
+    try:
+        received = parsedate_to_datetime(str(message.get("Date", "")))
+    except (TypeError, ValueError):
+        received = None
+    return InboundMail(
+        transport_id=transport_id,
+        message_id=header_text(message.get("Message-ID")) or transport_id,
+        sender=parseaddr(header_text(message.get("From")))[1],
+        recipients=recipients,
+        subject=header_text(message.get("Subject")),
+        received=received or datetime.now(UTC),
+    )
+
+
+def import_message(
+    repos: IntakeRepos, store: RawStore, raw: bytes, recipients: list[str] | None = None
+) -> list[Receipt]:
+    """Backfill one message as if SES had just delivered it: raw to the bucket first, then intake.
+
+    The transport id is the content's hash, so importing the same file twice is a no-op."""
+    transport_id = "import-" + hashlib.sha256(raw).hexdigest()[:40]
+    raw_key = RAW_PREFIX + transport_id
+    store.put(raw_key, raw)
+    return receive_mail(repos, mail_from_headers(raw, transport_id, recipients), raw_key, raw)
+
+
+def messages_in(path: Path) -> Iterator[bytes]:
+    """The raw messages of an mbox file, or of every .eml file in a folder (sorted by name)."""
+    if path.is_dir():
+        for eml in sorted(path.glob("*.eml")):
+            yield eml.read_bytes()
+        return
+    box = mailbox.mbox(path, create=False)
+    try:
+        for key in box.iterkeys():
+            yield box.get_bytes(key)
+    finally:
+        box.close()
+
+
+def count_messages(path: Path) -> int:
+    if path.is_dir():
+        return sum(1 for _ in path.glob("*.eml"))
+    box = mailbox.mbox(path, create=False)
+    try:
+        return len(box)
+    finally:
+        box.close()

@@ -8,11 +8,17 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from tixpilot.adapters.kms import KmsCipher
 from tixpilot.api.app import tenant_id
-from tixpilot.api.mapping import DEFAULT_TIMEZONE, account_to_legacy
+from tixpilot.api.mapping import (
+    ACCOUNT_AUTOPO_POS,
+    ACCOUNT_QUICKPO_POS,
+    DEFAULT_TIMEZONE,
+    account_pos_from_legacy,
+    account_to_legacy,
+)
 from tixpilot.api.schemas import Envelope
 from tixpilot.errors import InvalidParameter
 from tixpilot.legacy import parse_bool, parse_date
@@ -104,8 +110,43 @@ class AccountOut(BaseModel):
     quickpo_settings: QuickPoSettingsOut
 
 
+OptionalDate = Annotated[LegacyDate | None, BeforeValidator(_blank_is_none)]
+
+# The list shape as input (every field optional), for the body the reference's update/v2 example posts.
+_AUTOPO_FIELDS: dict[str, Any] = {
+    name: (kind | None, None)
+    for pos in ACCOUNT_AUTOPO_POS
+    for name, kind in ((f"autopo_{pos}", LegacyBool), (f"autopo_{pos}_dateafter", OptionalDate))
+}
+AutoPoSettingsIn = create_model("AutoPoSettingsIn", __config__=ConfigDict(extra="ignore"), **_AUTOPO_FIELDS)
+_QUICKPO_FIELDS: dict[str, Any] = {
+    f"{kind}_{pos}": (IdText | None, None)
+    for pos in ACCOUNT_QUICKPO_POS
+    for kind in ("custid", "creditcardid")
+}
+QuickPoSettingsIn = create_model(
+    "QuickPoSettingsIn",
+    __config__=ConfigDict(extra="ignore"),
+    autoposettings=(AutoPoSettingsIn | None, None),
+    **_QUICKPO_FIELDS,
+)
+
+
+class AccountDocumentIn(BaseModel):
+    """An account in the list shape; `account_password` "" (as the list writes it) = unchanged."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    accountid: int | None = Field(default=None, ge=1)
+    notes: str | None = Field(default=None, max_length=2000)
+    active: LegacyBool | None = None
+    account_password: str | None = Field(default=None, repr=False)
+    quickpo_settings: QuickPoSettingsIn | None = None
+
+
 class AccountUpdateV2Body(BaseModel):
-    """The parameters of /v2/accounts/update/v2/ as a JSON body (a query parameter wins)."""
+    """The parameters of /v2/accounts/update/v2/ as a JSON body (a query parameter wins), or
+    the account in the list shape under `output` as the reference's example posts it."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -118,6 +159,28 @@ class AccountUpdateV2Body(BaseModel):
     active: LegacyBool | None = None
     password: str | None = Field(default=None, repr=False)
     note: str | None = Field(default=None, max_length=2000)
+    output: list[AccountDocumentIn] | None = Field(
+        default=None, max_length=1, description="one account in the /v2/accounts/list shape"
+    )
+
+    def flat(self) -> AccountUpdateV2Body:
+        """The body with an `output` document folded into the flat parameters it does not set."""
+        if not self.output:
+            return self
+        doc = self.output[0]
+        return self.model_copy(
+            update={
+                "id": self.id if self.id is not None else doc.accountid,
+                "active": self.active if self.active is not None else doc.active,
+                "note": self.note if self.note is not None else doc.notes,
+                "password": self.password if self.password is not None else (doc.account_password or None),
+            }
+        )
+
+    def document_pos(self) -> dict[PosName, PosChanges]:
+        if not self.output or self.output[0].quickpo_settings is None:
+            return {}
+        return account_pos_from_legacy(self.output[0].quickpo_settings.model_dump(exclude_none=True))
 
 
 # --- wiring --------------------------------------------------------------------------------------
@@ -343,7 +406,7 @@ def update_account_v2(
 ) -> Envelope[AccountOut]:
     owner = tenant_id(router)
     deps = _deps()
-    b = body or AccountUpdateV2Body()
+    b = (body or AccountUpdateV2Body()).flat()
     account_id = account_id if account_id is not None else b.id
     if account_id is None:
         raise InvalidParameter("id", "id: required; the account ID from /v2/accounts/list")
@@ -360,6 +423,11 @@ def update_account_v2(
         autopodateafter=autopodateafter,
         today=today,
     )
+    document = b.document_pos()
+    if document:
+        if any(c.autopo and c.autopo_after is None for c in document.values()):
+            today = today or service.local_date(now, zone.get())
+        pos = service.merge_pos_changes(document, pos, today)
     update = service.AccountUpdate(
         active=active if active is not None else b.active,
         note=note if note is not None else b.note,
