@@ -14,9 +14,10 @@ import pytest
 from tixpilot.api.mapping import sale_from_legacy, sale_to_legacy
 from tixpilot.api.sales_schemas import SaleAddIn
 from tixpilot.errors import Conflict, InvalidParameter, NotFound
+from tixpilot.models.crawl_requests import CrawlRequest
 from tixpilot.models.sales import Hold, Sale, SaleDetails, Step, StepResult
 from tixpilot.models.tenants import Credential, Tenant, TenantSettings
-from tixpilot.services.crawl_requests import CrawlRequest, normalize_confnum, record_crawl_request
+from tixpilot.services.crawl_requests import normalize_confnum, record_crawl_request
 from tixpilot.services.sales import (
     Completion,
     SalesRepos,

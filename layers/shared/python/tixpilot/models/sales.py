@@ -21,6 +21,8 @@ Step = Literal["hold", "confirm", "invoice", "fulfill", "complete"]
 StepStatus = Literal["success", "error", "pending"]
 SaleState = Literal["unfilled", "filled", "unconfirmed", "confirmed", "rejected", "held", "invoiced", "error"]
 SaleSource = Literal["api", "oi", "ion"]
+# What creating a sale came to: new, the order already recorded, or the credential not fitting.
+CreateOutcome = Literal["created", "exists", "credential"]
 
 STEPS: tuple[Step, ...] = ("hold", "confirm", "invoice", "fulfill", "complete")
 

@@ -1,12 +1,11 @@
-"""Crawl requests, keyed by tenant and `<received ISO time>#<request id>`, expiring after 30 days."""
+"""Crawl requests, keyed by tenant and `<received ISO time>#<request id>`, expiring by TTL."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from tixpilot.models.crawl_requests import CrawlRequest
 from tixpilot.repositories.dynamo import Table, to_item
-from tixpilot.services.crawl_requests import KEEP_DAYS, CrawlRequest
 
 
 class CrawlRequestRepository:
@@ -14,14 +13,13 @@ class CrawlRequestRepository:
         self.table = Table("crawl_requests", client)
 
     def add(self, request: CrawlRequest) -> None:
-        expires = request.received + dt.timedelta(days=KEEP_DAYS)
         self.table.client.put_item(
             TableName=self.table.name,
             Item=to_item(
                 {
                     **request.model_dump(mode="json"),
                     "request_key": f"{request.received.isoformat()}#{request.request_id}",
-                    "expires_at": int(expires.timestamp()),
+                    "expires_at": int(request.expires_at.timestamp()),  # TTL wants epoch seconds
                 }
             ),
         )

@@ -9,14 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from typing import Any, Literal
+from typing import Any
 
 from tixpilot import aws
-from tixpilot.models.sales import Sale, Step, StepResult
+from tixpilot.models.sales import CreateOutcome, Sale, Step, StepResult
 from tixpilot.repositories.dynamo import Table, from_item, to_item, to_value
 from tixpilot.settings import get_settings
-
-CreateOutcome = Literal["created", "exists", "credential"]
 
 
 def sale_key(marketplace_id: int, order_id: str) -> str:

@@ -13,26 +13,13 @@ import uuid
 from functools import cache
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from tixpilot.data.reference import BUYING_MARKETPLACES
 from tixpilot.errors import InvalidParameter
+from tixpilot.models.crawl_requests import CrawlRequest
 
 TICKETMASTER = 1
 KEEP_DAYS = 30
 _CONFNUM = re.compile(r"^[0-9]{1,3}-[0-9]{4,6}(/[A-Z]{2,4})?$")
-
-
-class CrawlRequest(BaseModel):
-    tenant_id: str
-    request_id: str
-    source: str
-    confnum: str  # a Ticketmaster order number like 12-34567/NY, or "all"
-    account_id: int | None = None
-    username: str | None = None
-    marketplace_id: int | None = None
-    received: dt.datetime
-    status: str = "recorded"
 
 
 class CrawlRequestStore(Protocol):
@@ -93,6 +80,7 @@ def record_crawl_request(
         username=None if account_id is not None else (username or "").strip().lower(),
         marketplace_id=None if account_id is not None else (marketplace_id or TICKETMASTER),
         received=now,
+        expires_at=now + dt.timedelta(days=KEEP_DAYS),
     )
     store.add(request)
     return request

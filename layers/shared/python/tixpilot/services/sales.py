@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from tixpilot.data.reference import RESALE_MARKETPLACES
 from tixpilot.errors import Conflict, InvalidParameter, NotFound
-from tixpilot.models.sales import Sale, SaleDetails, Step, StepResult
+from tixpilot.models.sales import CreateOutcome, Sale, SaleDetails, Step, StepResult
 from tixpilot.models.tenants import Credential, Tenant, TenantSettings
 from tixpilot.services.sales_query import (
     SalesQuery,
@@ -28,8 +28,6 @@ from tixpilot.services.sales_query import (
     matches,
     parse_sales_query,
 )
-
-CreateOutcome = Literal["created", "exists", "credential"]
 
 
 class SaleStore(Protocol):
