@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     backfill = receipts.add_parser("import", help="backfill an mbox file or a folder of .eml files")
     backfill.add_argument("path", help="an mbox file, or a folder of .eml files")
     backfill.add_argument("--to", help="the recipient address (default: Delivered-To, To, Cc headers)")
+
+    demo = commands.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
+    seed = demo.add_parser("seed", help="generate purchases (a new tenant unless --tenant-id)")
+    seed.add_argument("--purchases", required=True, type=int)
+    seed.add_argument("--tenant-id", help="add to this tenant instead of creating one")
+    seed.add_argument("--seed", type=int, default=7, help="the generator's random seed")
     return parser
 
 
@@ -81,6 +87,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
         return run_receipts(args)
     repos = admin_repos()
+    if args.group == "demo":
+        return _seed_demo(args, repos)
     if args.group == "tenant":
         tenant, issued = tenants.create_tenant(repos, args.name)
         return {"tenant_id": tenant.tenant_id, "name": tenant.name, "api_token": issued.secret}
@@ -102,6 +110,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "tenant_id": issued.credential.tenant_id,
         "marketplace_id": issued.credential.marketplace_id,
     }
+
+
+def _seed_demo(args: argparse.Namespace, repos: Any) -> dict[str, Any]:
+    """Purchases for load and filter checks, with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    from infra.local.demo_purchases import seed_purchases
+    from tixpilot.services import tenants
+
+    token = None
+    tenant_id = args.tenant_id
+    if tenant_id is None:
+        tenant, issued = tenants.create_tenant(repos, "TixPilot Demo Seed")
+        tenant_id, token = tenant.tenant_id, issued.secret
+    with tqdm(total=args.purchases, unit="purchase", file=sys.stderr) as bar:
+        result = seed_purchases(tenant_id, args.purchases, seed=args.seed, on_progress=bar.update)
+    return {**result, **({"api_token": token} if token else {})}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

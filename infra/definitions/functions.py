@@ -55,8 +55,14 @@ API_DOMAINS = FunctionDef(
 API_PURCHASES = FunctionDef(
     id="api_purchases",
     description="Purchases: search and the per-purchase actions.",
-    routes=(Route("GET", "/v2/purchases"),),
-    tables={**_AUTH, "purchases": "read"},
+    routes=(
+        Route("GET", "/v2/purchases"),
+        Route("GET", "/v2/getpdf"),
+        Route("POST", "/v2/purchases/recordpo"),
+    ),
+    # recordpo rewrites the purchase together with its index items (PO copies)
+    tables={**_AUTH, "purchases": "write", "purchase_index": "write"},
+    buckets={"ticket-pdfs": "read"},
 )
 
 API_RECEIPTS = FunctionDef(

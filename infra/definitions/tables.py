@@ -86,8 +86,31 @@ PURCHASES = TableDef(
     id="purchases",
     partition_key=Key("tenant_id"),
     sort_key=Key("rid", "N"),
-    indexes=(Index("by_confirmation", Key("tenant_confirmation"), Key("confirmation_region")),),
-    purpose="Purchases (receipt groups); the filter indexes are added with the purchases API.",
+    # One sparse index per filter of GET /v2/purchases (docs/data-model.md): every filter is a
+    # Query on its own index, projected ALL so a page is served from the index alone.
+    indexes=(
+        Index("by_confirmation", Key("tenant_confirmation"), Key("confirmation_region")),
+        Index("by_firstseen", Key("tenant_id"), Key("ix_firstseen")),
+        Index("by_event_at", Key("tenant_id"), Key("ix_event_at")),
+        Index("by_purchase_date", Key("tenant_id"), Key("ix_purchase_date")),
+        Index("by_username", Key("ix_username"), Key("rid", "N")),
+        Index("by_region", Key("ix_region"), Key("rid", "N")),
+        Index("by_card", Key("ix_card"), Key("rid", "N")),
+        Index("by_refund", Key("ix_refund"), Key("rid", "N")),
+        Index("by_status", Key("ix_status"), Key("rid", "N")),
+        Index("by_event_name", Key("ix_event_name"), Key("rid", "N")),
+        Index("by_venue_name", Key("ix_venue_name"), Key("rid", "N")),
+    ),
+    purpose="Purchases (receipt groups), with one sparse index per search filter.",
+)
+
+PURCHASE_INDEX = TableDef(
+    id="purchase_index",
+    partition_key=Key("ikey"),
+    sort_key=Key("skey"),
+    purpose="Index items of purchases that one GSI cannot hold: a copy per PO number (a purchase "
+    "has one per POS), and per distinct event/venue name its purchase count and its suffixes "
+    "(substring search).",
 )
 
 SALES = TableDef(
@@ -152,6 +175,7 @@ TABLES: dict[str, TableDef] = {
         DOMAINS,
         ACCOUNTS,
         PURCHASES,
+        PURCHASE_INDEX,
         SALES,
         CRAWL_REQUESTS,
         LEDGER,
@@ -168,6 +192,7 @@ KEYS: dict[str, str] = {
 
 BUCKETS: dict[str, str] = {
     "raw-email": "Raw inbound messages, written before anything else happens.",
+    "ticket-pdfs": "Ticket PDFs per purchase and seat, handed out as presigned URLs by /v2/getpdf.",
 }
 
 QUEUES: dict[str, str] = {

@@ -14,6 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from infra.definitions.functions import FUNCTIONS
 from infra.local.lambdas import LocalContext
+from infra.local.moto_serial import serialize_dynamodb
 from infra.local.resources import ensure_resources
 from infra.local.seed import admin_repos, seed_reference
 from tixpilot import aws
@@ -34,6 +35,7 @@ logging.getLogger("werkzeug").setLevel(logging.ERROR)
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     port = free_port()
+    serialize_dynamodb()  # transactions isolated as in DynamoDB (see infra/local/moto_serial.py)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from tixpilot.api.sales_schemas import (
 )
 from tixpilot.legacy import format_date, format_datetime, format_money
 from tixpilot.models.accounts import Account, PosChanges, PosName
-from tixpilot.models.purchases import Purchase
+from tixpilot.models.purchases import Purchase, Ticket
 from tixpilot.models.receipts import Receipt
 from tixpilot.models.sales import STEPS as SALE_STEPS
 from tixpilot.models.sales import Sale, SaleDetails, SaleEvent, SalePrices, SaleSeat
@@ -260,3 +261,25 @@ def account_pos_from_legacy(quickpo: Mapping[str, Any]) -> dict[PosName, PosChan
         if given.given():
             changes[pos] = given
     return changes
+
+
+def ticket_to_legacy(p: Purchase, t: Ticket, pdf_url: str | None) -> dict[str, Any]:
+    """One seat as `GET /v2/getpdf` writes it."""
+    guid = (
+        "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"tixpilot:{t.pdf_key}")).upper() + "}" if t.pdf_key else ""
+    )
+    return {
+        "seatid": _text(t.seatid),
+        "status": "live" if p.status == "active" else p.status,
+        "haspdf": "true" if pdf_url else "",
+        "obstructions": [],
+        "ticketstock": _text(p.items.stock),
+        "printdate": format_datetime(t.printed_at),
+        "1ticketid": str(p.rid),
+        "seatnumber": t.seatnumber,
+        "section": _text(p.items.section),
+        "row": _text(p.items.row),
+        "pdfguid": guid,
+        "barcode": _text(t.barcode),
+        "pdfurl": pdf_url or "",
+    }

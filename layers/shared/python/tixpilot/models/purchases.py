@@ -42,6 +42,17 @@ class Items(BaseModel):
         return self.seats[-1] if self.seats else None
 
 
+class Ticket(BaseModel):
+    """One seat's ticket as the primary delivers it: barcode and, when there is one, its PDF
+    (`pdf_key` is the object key in the ticket-pdfs bucket). Unknown parts stay None."""
+
+    seatnumber: str
+    seatid: str | None = None
+    barcode: str | None = None
+    pdf_key: str | None = None
+    printed_at: dt.datetime | None = None
+
+
 class Money(BaseModel):
     cost_group: Decimal | None = None
     cost_perseat: Decimal | None = None
@@ -72,6 +83,7 @@ class Purchase(BaseModel):
     seen_onlinereceipt: bool = False
     purchaseorders: dict[str, str] = Field(default_factory=dict)
     haspdf: bool = False
+    tickets: list[Ticket] | None = None  # per-seat barcodes and PDFs; None: not known yet
     datefirstseen: dt.datetime
     datelastseen: dt.datetime
     pipeline_state: PipelineState = "new"

@@ -25,3 +25,15 @@ class SequenceRepository:
             ReturnValues="UPDATED_NEW",
         )
         return _START.get(name, 0) + int(response["Attributes"]["value"]["N"])
+
+    def reserve(self, name: str, count: int) -> int:
+        """Reserve `count` consecutive values in one UpdateItem (bulk loads); the first one."""
+        response = self.table.client.update_item(
+            TableName=self.table.name,
+            Key={"name": {"S": name}},
+            UpdateExpression="ADD #v :n",
+            ExpressionAttributeNames={"#v": "value"},
+            ExpressionAttributeValues={":n": {"N": str(count)}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return _START.get(name, 0) + int(response["Attributes"]["value"]["N"]) - count + 1

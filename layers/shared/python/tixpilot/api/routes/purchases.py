@@ -1,7 +1,9 @@
-"""GET /v2/purchases (the filters of the legacy API come with the purchases issue)."""
+"""GET /v2/purchases (search with every legacy filter, paged), GET /v2/getpdf,
+POST /v2/purchases/recordpo."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -9,19 +11,111 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AfterValidator, BaseModel, Field
 
 from tixpilot.api.app import tenant_id
-from tixpilot.api.mapping import purchase_to_legacy
+from tixpilot.api.mapping import DEFAULT_TIMEZONE, purchase_to_legacy, ticket_to_legacy
 from tixpilot.api.schemas import Envelope
-from tixpilot.errors import NotFound
-from tixpilot.repositories.purchases import PurchaseRepository, decode_cursor, encode_cursor
+from tixpilot.errors import InvalidParameter, NotFound
+from tixpilot.legacy import parse_date, split_list
+from tixpilot.repositories.purchases import PurchaseRepository
+from tixpilot.repositories.ticket_files import TicketFiles
+from tixpilot.services.purchase_actions import PosName, purchase_tickets, record_po
+from tixpilot.services.purchase_search import (
+    NO_REGION,
+    CursorMismatch,
+    DateBound,
+    PurchaseFilters,
+    decode_cursor,
+    encode_cursor,
+    normalize_name,
+    search_purchases,
+)
 
 router = Router()
 
+_repository: PurchaseRepository | None = None
 
-class PurchasesPage(BaseModel):
-    purchases: list[dict[str, Any]]
-    cursor: str | None = Field(
-        default=None, description="TixPilot extension: pass as `cursor` to get the next page; null at the end"
-    )
+
+def _purchases() -> PurchaseRepository:
+    global _repository  # one per container: it remembers which names it has indexed
+    if _repository is None:
+        _repository = PurchaseRepository()
+    return _repository
+
+
+# --- parameter forms (each raises ValueError naming the accepted form; build_app prefixes the
+# parameter's name) --------------------------------------------------------------------------
+
+
+def _date(value: str | None) -> str | None:
+    if value is not None:
+        parse_date(value)
+    return value
+
+
+def _first_seen(value: str | None) -> str | None:
+    if value is not None:
+        _date_bound(value)
+    return value
+
+
+def _date_bound(value: str) -> DateBound:
+    text = value.strip()
+    for op in (">=", "<="):
+        if text.startswith(op):
+            try:
+                return DateBound(op=op, day=parse_date(text[len(op) :]))
+            except ValueError as exc:
+                raise ValueError(f"{exc}; or >=m/d/yyyy, <=m/d/yyyy") from None
+    try:
+        return DateBound(op="=", day=parse_date(text))
+    except ValueError as exc:
+        raise ValueError(f"{exc}; or >=m/d/yyyy, <=m/d/yyyy") from None
+
+
+def _name(value: str | None) -> str | None:
+    if value is not None and not normalize_name(value):
+        raise ValueError("empty; give part of the name, e.g. Sugarland")
+    return value
+
+
+_PO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+_MAX_LIST = 25
+
+
+def _poids(value: str | None) -> str | None:
+    if value is not None:
+        parts = split_list(value)
+        if not parts or len(parts) > _MAX_LIST or not all(_PO.match(p) for p in parts):
+            raise ValueError(f"use up to {_MAX_LIST} PO numbers separated by commas, e.g. 7654,9876")
+    return value
+
+
+def _ccdigits(value: str | None) -> str | None:
+    if value is not None:
+        parts = split_list(value)
+        if not parts or len(parts) > _MAX_LIST or not all(re.fullmatch(r"\d{4}", p) for p in parts):
+            raise ValueError("use the last four digits of cards, separated by commas, e.g. 4242,1881")
+    return value
+
+
+def _choice(*accepted: str) -> Any:
+    def check(value: str | None) -> str | None:
+        if value is not None and value.strip().lower() not in accepted:
+            raise ValueError(f"'{value}' is not accepted; use one of: {', '.join(accepted)}")
+        return value
+
+    return check
+
+
+def _confirmation(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _./-]{0,63}", value.strip()):
+        raise ValueError("use the order number without region, e.g. 12-34567")
+    return value
+
+
+def _region(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9]{1,16}", value.strip()):
+        raise ValueError("use a region code such as NY, or null for none")
+    return value
 
 
 def _cursor(value: str | None) -> str | None:
@@ -30,9 +124,87 @@ def _cursor(value: str | None) -> str | None:
     return value
 
 
-@router.get("/v2/purchases", summary="Search the purchases in your account, newest first", tags=["purchases"])
+DateParam = Annotated[str | None, AfterValidator(_date)]
+
+
+class PurchasesPage(BaseModel):
+    purchases: list[dict[str, Any]]
+    cursor: str | None = Field(
+        default=None,
+        description="TixPilot extension: pass as `cursor` (with the same filters) for the next page; "
+        "null at the end. A page can be shorter than page_size when filters are combined.",
+    )
+
+
+def _pair(first: tuple[str, str | None], second: tuple[str, str | None]) -> tuple[Any, Any] | None:
+    (first_name, first_value), (second_name, second_value) = first, second
+    if first_value is None and second_value is None:
+        return None
+    if first_value is None or second_value is None:
+        missing = first_name if first_value is None else second_name
+        other = second_name if first_value is None else first_name
+        raise InvalidParameter(missing, f"{missing}: required together with {other} (m/d/yyyy)")
+    low, high = parse_date(first_value), parse_date(second_value)
+    if high < low:
+        raise InvalidParameter(second_name, f"{second_name}: must not be before {first_name}")
+    return low, high
+
+
+@router.get(
+    "/v2/purchases",
+    summary="Search the purchases in your account (filters combine with AND)",
+    tags=["purchases"],
+)
 def list_purchases(
     rid: Annotated[int | None, Query(ge=1, description="TixPilot ID of the group")] = None,
+    datefirstseen: Annotated[
+        str | None,
+        AfterValidator(_first_seen),
+        Query(description="m/d/yyyy, >=m/d/yyyy or <=m/d/yyyy, in the account's time zone"),
+    ] = None,
+    eventdate: Annotated[DateParam, Query(description="event date (m/d/yyyy, venue local)")] = None,
+    eventdatestart: Annotated[DateParam, Query(description="event date range start (m/d/yyyy)")] = None,
+    eventdateend: Annotated[
+        DateParam, Query(description="event date range end, inclusive (m/d/yyyy)")
+    ] = None,
+    purchasedate: Annotated[DateParam, Query(description="purchase date (m/d/yyyy)")] = None,
+    purchasedatestart: Annotated[DateParam, Query(description="purchase date range start (m/d/yyyy)")] = None,
+    purchaseenddate: Annotated[
+        DateParam, Query(description="purchase date range end, inclusive (m/d/yyyy)")
+    ] = None,
+    eventname: Annotated[
+        str | None, AfterValidator(_name), Query(description="part of the event name (%name%)")
+    ] = None,
+    venuename: Annotated[
+        str | None, AfterValidator(_name), Query(description="part of the venue name (%name%)")
+    ] = None,
+    confirmationnumber: Annotated[
+        str | None,
+        AfterValidator(_confirmation),
+        Query(description="order number without region, e.g. 12-34567"),
+    ] = None,
+    confirmationregion: Annotated[
+        str | None, AfterValidator(_region), Query(description='region code; "null" for none')
+    ] = None,
+    poid: Annotated[
+        str | None, AfterValidator(_poids), Query(description="PO numbers, comma-separated")
+    ] = None,
+    ccdigits: Annotated[
+        str | None, AfterValidator(_ccdigits), Query(description="card last four digits, comma-separated")
+    ] = None,
+    elig_refund: Annotated[
+        str | None,
+        AfterValidator(_choice("true", "false", "unknown")),
+        Query(description="true, false, unknown"),
+    ] = None,
+    username: Annotated[
+        str | None, Query(min_length=1, max_length=320, description="purchasing account's username")
+    ] = None,
+    status: Annotated[
+        str | None,
+        AfterValidator(_choice("active", "canceled", "cancelled")),
+        Query(description="Active or Canceled"),
+    ] = None,
     page_size: Annotated[
         int, Query(ge=1, le=500, description="TixPilot extension: purchases per page")
     ] = 100,
@@ -42,16 +214,97 @@ def list_purchases(
         Query(description="TixPilot extension: the previous page's cursor"),
     ] = None,
 ) -> Envelope[PurchasesPage]:
-    purchases, next_key = PurchaseRepository().page(
-        tenant_id(router), page_size, decode_cursor(cursor) if cursor else None, rid
+    region = None
+    if confirmationregion is not None:
+        region = (
+            NO_REGION if confirmationregion.strip().lower() == "null" else confirmationregion.strip().upper()
+        )
+    filters = PurchaseFilters(
+        rid=rid,
+        datefirstseen=_date_bound(datefirstseen) if datefirstseen else None,
+        eventdate=parse_date(eventdate) if eventdate else None,
+        eventdate_range=_pair(("eventdatestart", eventdatestart), ("eventdateend", eventdateend)),
+        purchasedate=parse_date(purchasedate) if purchasedate else None,
+        purchasedate_range=_pair(
+            ("purchasedatestart", purchasedatestart), ("purchaseenddate", purchaseenddate)
+        ),
+        eventname=normalize_name(eventname) if eventname is not None else None,
+        venuename=normalize_name(venuename) if venuename is not None else None,
+        confirmationnumber=confirmationnumber.strip().upper() if confirmationnumber else None,
+        confirmationregion=region,
+        poids=split_list(poid) if poid else None,
+        ccdigits=split_list(ccdigits) if ccdigits else None,
+        elig_refund=elig_refund.strip().lower() if elig_refund else None,
+        username=username.strip().lower() if username else None,
+        status=("canceled" if status.strip().lower().startswith("cancel") else "active") if status else None,
     )
-    if rid is not None and not purchases:
-        # the same answer whether the rid does not exist or belongs to someone else
+    try:
+        page = search_purchases(
+            _purchases(),
+            tenant_id(router),
+            filters,
+            page_size,
+            decode_cursor(cursor) if cursor else None,
+            DEFAULT_TIMEZONE,
+        )
+    except CursorMismatch as exc:
+        raise InvalidParameter("cursor", f"cursor: {exc}") from None
+    if page is None:
         raise NotFound(f"no purchase with rid {rid} in your account")
     return Envelope(
         output=[
             PurchasesPage(
-                purchases=[purchase_to_legacy(p) for p in purchases], cursor=encode_cursor(next_key)
+                purchases=[purchase_to_legacy(p, DEFAULT_TIMEZONE) for p in page.purchases],
+                cursor=encode_cursor(page.cursor),
             )
         ]
     )
+
+
+class SeatsOut(BaseModel):
+    seats: list[dict[str, Any]]
+
+
+@router.get("/v2/getpdf", summary="Barcodes and PDF links of a purchase's seats", tags=["purchases"])
+def get_pdf(
+    rid: Annotated[int, Query(ge=1, description="TixPilot ID of the group")],
+) -> Envelope[SeatsOut]:
+    seats = purchase_tickets(_purchases(), TicketFiles(), tenant_id(router), rid)
+    return Envelope(
+        output=[SeatsOut(seats=[ticket_to_legacy(s.purchase, s.ticket, s.pdf_url) for s in seats])]
+    )
+
+
+_POS_NAMES = ("utils", "ticketnetwork", "posnext", "skybox", "tradedesk", "builtin")
+
+
+@router.post(
+    "/v2/purchases/recordpo",
+    summary="Record an existing PO number on a purchase (creates nothing in the POS)",
+    tags=["purchases"],
+)
+def record_purchase_order(
+    rid: Annotated[int, Query(ge=1, description="TixPilot ID of the group")],
+    po: Annotated[
+        str,
+        Query(
+            min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", description="the PO number"
+        ),
+    ],
+    posname: Annotated[
+        str | None,
+        AfterValidator(_choice(*_POS_NAMES)),
+        Query(description="your POS: utils, ticketnetwork, posnext, skybox, tradedesk or builtin"),
+    ] = None,
+    pos: Annotated[
+        str | None,
+        AfterValidator(_choice(*_POS_NAMES)),
+        Query(description="the same as posname (the legacy example's spelling)"),
+    ] = None,
+) -> Envelope[dict[str, Any]]:
+    chosen = posname or pos
+    if chosen is None:
+        raise InvalidParameter("posname", f"posname: required; one of {', '.join(_POS_NAMES)}")
+    name: PosName = chosen.strip().lower()  # type: ignore[assignment]
+    record_po(_purchases(), tenant_id(router), rid, name, po)
+    return Envelope(output=[])
