@@ -125,13 +125,15 @@ API_OPENAPI = FunctionDef(
 INTAKE = FunctionDef(
     id="intake",
     description="Inbound email: the raw message is already in S3; record and parse it.",
-    # purchases/claims/sequences: a receipt creates or merges its purchase (record_observation).
+    # purchases/claims/sequences/purchase_index: a receipt creates or merges its purchase
+    # (record_observation, through PurchaseRepository).
     tables={
         "receipts": "write",
         "domains": "read",
         "purchases": "write",
         "claims": "write",
         "sequences": "write",
+        "purchase_index": "write",
     },
     buckets={"raw-email": "read"},
     timeout_s=30,
