@@ -176,6 +176,22 @@ def test_a_body_that_is_not_json_is_a_400(broker):
     error(response, 400, "E_PARAM")
 
 
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", None])
+def test_the_body_is_read_as_json_whatever_its_content_type_says(broker, content_type):
+    """The reference's own examples post with `curl -d` (form content type) and requests' `data=`."""
+    a = broker()
+    for path, payload in [
+        ("/v2/sales/add", a.body("4711")),
+        ("/sales/v1/complete-sale", [{"user_id": a.id, "order_id": "4711", "marketplace_id": 1}]),
+    ]:
+        event = api_event("POST", path, token=a.token, body=json.dumps(payload))
+        if content_type:
+            event["headers"]["Content-Type"] = content_type
+            event["multiValueHeaders"]["Content-Type"] = [content_type]
+        output(a.invoke("api_sales", event))
+    assert orders(a.sales("4711 filled")) == ["4711"]
+
+
 def test_values_are_accepted_as_numbers_or_strings_and_localpickup_in_both_spellings(broker):
     a = broker()
     response = a.add("777", deliveryformat="locaklpickup", confirmed="false", priceperseat__list=200.5)
