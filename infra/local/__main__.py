@@ -72,13 +72,14 @@ def main() -> int:
     state.write_meta(state_dir, {**meta, "demo_tenant_id": demo.tenant.tenant_id})
 
     lambdas = LocalLambdas()
+    # SMTP first: the stack counts as ready when the API answers, so everything else must be up.
+    smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)
     servers: list[Any] = [
         make_server(Gateway(lambdas), HOST, api_port),
         make_sandbox_server(Sandbox(), HOST, primary_port),
     ]
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-    smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any
 
@@ -16,8 +17,6 @@ from tixpilot.errors import TixPilotError, Unauthorized
 from tixpilot.observability import logger
 from tixpilot.repositories.tenants import CredentialRepository
 from tixpilot.services.credentials import authenticate
-
-TENANT_KEY = "tenant_id"
 
 
 def error_response(status: int, messageid: str, message: str) -> Response:
@@ -84,8 +83,11 @@ def resolve(
         credential = authenticate(credentials or _credentials(), _header(event, "x-api-token"))
     except Unauthorized as exc:
         return _proxy_error(exc)
-    app.append_context(**{TENANT_KEY: credential.tenant_id})
-    return app.resolve(event, context)
+    marker = _tenant.set(credential.tenant_id)
+    try:
+        return app.resolve(event, context)
+    finally:
+        _tenant.reset(marker)
 
 
 def resolve_public(
@@ -94,9 +96,18 @@ def resolve_public(
     return app.resolve(event, context)
 
 
-def tenant_id(router: Router | APIGatewayRestResolver) -> str:
-    """The authenticated tenant of the request being handled."""
-    return str(router.context[TENANT_KEY])
+# The authenticated tenant of the request being handled. A ContextVar rather than the
+# resolver's context: a router included in two resolvers (the function's and the OpenAPI
+# builder's) reads the same value, and concurrent requests in one process never share it.
+_tenant: ContextVar[str | None] = ContextVar("tixpilot_tenant", default=None)
+
+
+def tenant_id(router: Router | APIGatewayRestResolver | None = None) -> str:
+    """The authenticated tenant of the request being handled (`router` is not needed)."""
+    value = _tenant.get()
+    if value is None:
+        raise RuntimeError("tenant_id() outside an authenticated request")
+    return value
 
 
 def _proxy_error(exc: TixPilotError) -> dict[str, Any]:

@@ -17,9 +17,9 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.reference",
     "tixpilot.api.routes.domains",
     "tixpilot.api.routes.purchases",
+    "tixpilot.api.routes.receipts",
     "tixpilot.api.routes.sales",
     "tixpilot.api.routes.crawl",
-    "tixpilot.api.routes.receipts",
     "tixpilot.api.routes.accounts",
     "tixpilot.api.routes.settings",
 )
@@ -36,7 +36,12 @@ DESCRIPTION = (
 def openapi_document() -> str:
     """The whole API's OpenAPI document as JSON (built once per container)."""
     routers = [importlib.import_module(name).router for name in ROUTER_MODULES]
+    # include_router points each router at the app including it; put them back afterwards so
+    # the functions' own apps (in the same process locally) keep their routers.
+    owners = [router.api_resolver for router in routers]
     app = build_app(*routers)
+    for router, owner in zip(routers, owners, strict=True):
+        router.api_resolver = owner
     document = app.get_openapi_schema(
         title=TITLE,
         version=VERSION,

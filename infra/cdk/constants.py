@@ -1,0 +1,104 @@
+"""Names and fixed values shared by every construct, so a physical name is derived in one place.
+
+The rules match `tixpilot.settings.Settings` where the app code derives the same names:
+tables are `tixpilot-<env>-<table id>`, functions `tixpilot-<env>-<function id>`. Bucket names
+are global across AWS accounts, so theirs also carry the account and region.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT = "tixpilot"
+STACK_PREFIX = "TixPilot"
+SERVICE_NAME = "tixpilot"  # POWERTOOLS_SERVICE_NAME, same as tixpilot.observability.SERVICE
+METRICS_NAMESPACE = "TixPilot"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+SHARED_LAYER_DIR = REPO_ROOT / "layers" / "shared"
+# Deployed in place of a function whose folder under functions/ does not exist yet.
+PLACEHOLDER_CODE_DIR = Path(__file__).resolve().parent / "placeholder_function"
+ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "tests"]
+
+HANDLER = "handler.lambda_handler"
+
+# The AWS-managed Powertools for AWS Lambda (Python) v3 layer: Powertools with all its extras
+# (pydantic v2, aws-xray-sdk, ...), built per Python version and architecture. 017000801446 is
+# the account AWS publishes it from in the commercial partition.
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"
+POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
+POWERTOOLS_LAYER_VERSION_DEFAULT = 27
+CONTEXT_POWERTOOLS_LAYER_VERSION = "tixpilot:powertools_layer_version"
+CONTEXT_ENVIRONMENTS = "tixpilot:environments"
+CONTEXT_ENV = "env"
+SYNTH_ENV_VAR = "TIXPILOT_SYNTH_ENV"
+DEFAULT_ENV = "dev"
+
+ACCESS_LOGS_BUCKET = "access-logs"  # infrastructure only: S3 server access logs of every bucket
+RAW_EMAIL_BUCKET = "raw-email"  # the id in infra.definitions.BUCKETS that SES delivers into
+
+# SES writes each message to <bucket>/inbound/<SES message id>; the intake function reads it there.
+INBOUND_PREFIX = "inbound/"
+INTAKE_DLQ = "intake-dlq"  # queue_name() purpose of the intake function's dead-letter queue
+
+# Environment variables the functions read (see tixpilot.settings).
+ENV_VAR_ENV = "TIXPILOT_ENV"
+ENV_VAR_INBOUND_PREFIX = "TIXPILOT_INBOUND_PREFIX"
+
+
+def bucket_env_var(bucket_id: str) -> str:
+    """`raw-email` -> `TIXPILOT_RAW_EMAIL_BUCKET`: the deployed bucket's name, for the app code."""
+    return f"TIXPILOT_{bucket_id.upper().replace('-', '_')}_BUCKET"
+
+
+def stack_name(env: str, concern: str) -> str:
+    return f"{STACK_PREFIX}-{env}-{concern}"
+
+
+def table_name(env: str, table_id: str) -> str:
+    return f"{PROJECT}-{env}-{table_id}"
+
+
+def function_name(env: str, function_id: str) -> str:
+    return f"{PROJECT}-{env}-{function_id}"
+
+
+def bucket_name(env: str, bucket_id: str, account: str, region: str) -> str:
+    """`tixpilot-<env>-<bucket id>-<account>-<region>`; account may be the stack's unresolved token."""
+    return f"{PROJECT}-{env}-{bucket_id}-{account}-{region}"
+
+
+def api_name(env: str) -> str:
+    return f"{PROJECT}-{env}-api"
+
+
+def receipt_rule_set_name(env: str) -> str:
+    return f"{PROJECT}-{env}-inbound"
+
+
+def receipt_rule_name(env: str) -> str:
+    return f"{PROJECT}-{env}-receipts"
+
+
+def queue_name(env: str, purpose: str) -> str:
+    return f"{PROJECT}-{env}-{purpose}"
+
+
+def dead_letter_queue_name(env: str, queue_id: str) -> str:
+    return f"{PROJECT}-{env}-{queue_id}-dlq"
+
+
+def key_alias(env: str, key_id: str) -> str:
+    """`alias/tixpilot-<env>-<key id>`, as tixpilot.settings.Settings.key_alias derives it."""
+    return f"alias/{PROJECT}-{env}-{key_id}"
+
+
+def topic_name(env: str) -> str:
+    return f"{PROJECT}-{env}-alarms"
+
+
+def powertools_layer_arn(partition: str, region: str, version: int) -> str:
+    return (
+        f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:{POWERTOOLS_LAYER_NAME}:{version}"
+    )

@@ -1,0 +1,329 @@
+"""One Lambda function per `FunctionDef`: its own role, log group, layers and nothing more.
+
+Permissions are written from the definitions, not from CDK's `grant*` helpers, so a role names
+exactly the tables (and their declared indexes) and buckets its `FunctionDef` lists, with no
+wildcard that would also cover another table. Tables and buckets are referenced by their
+derived physical names, which keeps the stacks free of CloudFormation exports.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from aws_cdk import Annotations, ArnFormat, CfnResource, Duration, Stack, Token
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.cdk import constants
+from infra.cdk.config import EnvConfig
+from infra.cdk.nag import acknowledge
+from infra.definitions.functions import Access, FunctionDef
+from infra.definitions.tables import BUCKETS, KEYS, QUEUES, TABLES
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12  # pinned: the Powertools layer is built for python3.12
+ARCHITECTURE = lambda_.Architecture.ARM_64
+
+# No Scan: no request path may scan a table (DESIGN.md section 9), and IAM enforces it.
+TABLE_READ_ACTIONS = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+)
+TABLE_WRITE_ACTIONS = (
+    *TABLE_READ_ACTIONS,
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+)
+BUCKET_READ_ACTIONS = ("s3:GetObject",)
+BUCKET_WRITE_ACTIONS = ("s3:GetObject", "s3:PutObject")
+KEY_ACTIONS = {"read": ("kms:Decrypt",), "write": ("kms:Encrypt",)}  # FunctionDef.keys: write = encrypt
+QUEUE_ACTIONS = {
+    "read": (
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+        "sqs:ReceiveMessage",
+    ),
+    "write": ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"),
+}
+# The FunctionDef fields this module turns into infrastructure. A field added to FunctionDef
+# fails the synth until it is implemented here, instead of being silently ignored.
+IMPLEMENTED_FIELDS = frozenset(
+    {"id", "description", "routes", "tables", "buckets", "keys", "queues", "timeout_s", "memory_mb"}
+)
+
+
+def missing_function_code() -> list[str]:
+    """Ids of FunctionDefs whose folder (or handler.py) under functions/ does not exist yet."""
+    from infra.definitions.functions import FUNCTIONS
+
+    return sorted(
+        f.id for f in FUNCTIONS.values() if not (constants.FUNCTIONS_DIR / f.id / "handler.py").is_file()
+    )
+
+
+class SharedLayers(Construct):
+    """The layers every function gets: Powertools (AWS-managed) and the tixpilot package."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: EnvConfig) -> None:
+        super().__init__(scope, construct_id)
+        self.powertools = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "Powertools",
+            constants.powertools_layer_arn(
+                Stack.of(self).partition, Stack.of(self).region, config.powertools_layer_version
+            ),
+        )
+        self.shared = lambda_.LayerVersion(
+            self,
+            "Shared",
+            code=lambda_.Code.from_asset(str(constants.SHARED_LAYER_DIR), exclude=constants.ASSET_EXCLUDES),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="tixpilot: models, services, repositories and adapters shared by every function",
+        )
+
+    @property
+    def all(self) -> list[lambda_.ILayerVersion]:
+        return [self.powertools, self.shared]
+
+
+class TixPilotFunction(Construct):
+    """A function of `infra.definitions.FUNCTIONS`, with least-privilege access to its tables."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        definition: FunctionDef,
+        config: EnvConfig,
+        layers: SharedLayers,
+        environment: Mapping[str, str] | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+        retry_attempts: int | None = None,
+        max_event_age: Duration | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        _check_implemented(definition)
+        self.definition = definition
+        stack = Stack.of(self)
+        self.function_name = constants.function_name(config.name, definition.id)
+
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            log_group_name=f"/aws/lambda/{self.function_name}",
+            retention=config.log_retention,
+            removal_policy=config.cdk_removal_policy,
+        )
+        # No AWSLambdaBasicExecutionRole: its logs:* on every log group is more than this needs.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{self.function_name}: only the tables and buckets its FunctionDef lists",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        for table_id, access in sorted(definition.tables.items()):
+            self.role.add_to_policy(self._table_statement(stack, config, table_id, access))
+        for bucket_id, access in sorted(definition.buckets.items()):
+            self.role.add_to_policy(self._bucket_statement(stack, config, bucket_id, access))
+        for key_id, access in sorted(definition.keys.items()):
+            self.role.add_to_policy(self._key_statement(stack, config, key_id, access))
+        for queue_id, access in sorted(definition.queues.items()):
+            self.role.add_to_policy(self._queue_statement(stack, config, queue_id, access))
+
+        code_dir = constants.FUNCTIONS_DIR / definition.id
+        if (code_dir / "handler.py").is_file():
+            code = lambda_.Code.from_asset(str(code_dir), exclude=constants.ASSET_EXCLUDES)
+        else:
+            code = lambda_.Code.from_asset(str(constants.PLACEHOLDER_CODE_DIR))
+            Annotations.of(self).add_info(
+                f"functions/{definition.id}/handler.py does not exist: deploying a placeholder that "
+                "answers 503 (API) or fails to the DLQ (async) until it does"
+            )
+
+        env = {
+            constants.ENV_VAR_ENV: config.name,
+            "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": constants.METRICS_NAMESPACE,
+            "LOG_LEVEL": config.log_level,
+            **{
+                constants.bucket_env_var(bucket_id): constants.bucket_name(
+                    config.name, bucket_id, stack.account, stack.region
+                )
+                for bucket_id in sorted(definition.buckets)
+            },
+            **(environment or {}),
+        }
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=self.function_name,
+            description=definition.description[:256],
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=constants.HANDLER,
+            code=code,
+            layers=layers.all,
+            environment=env,
+            tracing=lambda_.Tracing.ACTIVE,
+            timeout=Duration.seconds(definition.timeout_s),
+            memory_size=definition.memory_mb,
+            role=self.role,
+            log_group=self.log_group,
+            dead_letter_queue=dead_letter_queue,
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age,
+        )
+
+        self._depend_on_policy_only(stack)
+
+        acknowledge(
+            self.function,
+            "L1",
+            "python3.12 is pinned on purpose: the AWS-managed Powertools v3 layer in use is built "
+            "for python3.12/arm64 (compiled pydantic-core), and the local stack and tests run the "
+            "same version; moving runtime means moving the layer with it.",
+        )
+        acknowledge(
+            self.role,
+            "IAM5",
+            "X-Ray tracing (active): xray:PutTraceSegments and xray:PutTelemetryRecords do not "
+            "support resource-level permissions, so AWS requires Resource '*'.",
+            "Resource::*",
+        )
+
+    def _depend_on_policy_only(self, stack: Stack) -> None:
+        """CDK makes the function depend on its role and the role's policy; the role dependency
+        is already implied by `GetAtt Role.Arn` (cfn-lint W3005). The policy one must stay:
+        Lambda checks at creation that the role may send to the DLQ."""
+        cfn_function = self.function.node.default_child
+        policy = self.role.node.find_child("DefaultPolicy").node.default_child
+        assert isinstance(cfn_function, CfnResource) and isinstance(policy, CfnResource)
+        cfn_function.add_override("DependsOn", [stack.get_logical_id(policy)])
+
+    def _table_statement(
+        self, stack: Stack, config: EnvConfig, table_id: str, access: Access
+    ) -> iam.PolicyStatement:
+        table = TABLES.get(table_id)
+        if table is None:
+            raise KeyError(
+                f"FunctionDef {self.definition.id!r}: unknown table {table_id!r}; known: {sorted(TABLES)}"
+            )
+        table_arn = stack.format_arn(
+            service="dynamodb", resource="table", resource_name=constants.table_name(config.name, table_id)
+        )
+        return iam.PolicyStatement(
+            sid=f"{access.capitalize()}Table{_pascal(table_id)}",
+            actions=list(TABLE_WRITE_ACTIONS if access == "write" else TABLE_READ_ACTIONS),
+            resources=[table_arn, *(f"{table_arn}/index/{index.name}" for index in table.indexes)],
+        )
+
+    def _bucket_statement(
+        self, stack: Stack, config: EnvConfig, bucket_id: str, access: Access
+    ) -> iam.PolicyStatement:
+        if bucket_id not in BUCKETS:
+            raise KeyError(
+                f"FunctionDef {self.definition.id!r}: unknown bucket {bucket_id!r}; known: {sorted(BUCKETS)}"
+            )
+        name = constants.bucket_name(config.name, bucket_id, stack.account, stack.region)
+        objects_arn = f"arn:{stack.partition}:s3:::{name}/*"
+        nag_name = constants.bucket_name(
+            config.name, bucket_id, _nag_token(stack.account, "AWS::AccountId"), stack.region
+        )
+        acknowledge(
+            self.role,
+            "IAM5",
+            f"Objects of the {bucket_id} bucket are keyed per message (SES message id), so access "
+            "is to the bucket's objects, not to a fixed key; no other bucket is covered.",
+            f"Resource::arn:{_nag_token(stack.partition, 'AWS::Partition')}:s3:::{nag_name}/*",
+        )
+        return iam.PolicyStatement(
+            sid=f"{access.capitalize()}Bucket{_pascal(bucket_id)}",
+            actions=list(BUCKET_WRITE_ACTIONS if access == "write" else BUCKET_READ_ACTIONS),
+            resources=[objects_arn],
+        )
+
+    def _key_statement(
+        self, stack: Stack, config: EnvConfig, key_id: str, access: Access
+    ) -> iam.PolicyStatement:
+        if key_id not in KEYS:
+            raise KeyError(
+                f"FunctionDef {self.definition.id!r}: unknown key {key_id!r}; known: {sorted(KEYS)}"
+            )
+        # The key lives in the Data stack and is found by alias, so the grant names the alias
+        # (kms:ResourceAliases) rather than importing the key's generated id across stacks.
+        keys_arn = stack.format_arn(service="kms", resource="key", resource_name="*")
+        acknowledge(
+            self.role,
+            "IAM5",
+            f"KMS key ids are generated; the statement is limited to the one key whose alias is "
+            f"{constants.key_alias(config.name, key_id)} by the kms:ResourceAliases condition.",
+            f"Resource::arn:{_nag_token(stack.partition, 'AWS::Partition')}:kms:{stack.region}:"
+            f"{_nag_token(stack.account, 'AWS::AccountId')}:key/*",
+        )
+        return iam.PolicyStatement(
+            sid=f"{'Encrypt' if access == 'write' else 'Decrypt'}Key{_pascal(key_id)}",
+            actions=list(KEY_ACTIONS[access]),
+            resources=[keys_arn],
+            conditions={
+                "ForAnyValue:StringEquals": {"kms:ResourceAliases": constants.key_alias(config.name, key_id)}
+            },
+        )
+
+    def _queue_statement(
+        self, stack: Stack, config: EnvConfig, queue_id: str, access: Access
+    ) -> iam.PolicyStatement:
+        if queue_id not in QUEUES:
+            raise KeyError(
+                f"FunctionDef {self.definition.id!r}: unknown queue {queue_id!r}; known: {sorted(QUEUES)}"
+            )
+        queue_arn = stack.format_arn(
+            service="sqs",
+            resource=constants.queue_name(config.name, queue_id),
+            arn_format=ArnFormat.NO_RESOURCE_NAME,
+        )
+        return iam.PolicyStatement(
+            sid=f"{'Send' if access == 'write' else 'Consume'}Queue{_pascal(queue_id)}",
+            actions=list(QUEUE_ACTIONS[access]),
+            resources=[queue_arn],
+        )
+
+
+def _check_implemented(definition: FunctionDef) -> None:
+    for spec in dataclasses.fields(definition):
+        if spec.name in IMPLEMENTED_FIELDS:
+            continue
+        default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
+        if getattr(definition, spec.name) != default:
+            raise NotImplementedError(
+                f"FunctionDef {definition.id!r} sets {spec.name!r}, which infra/cdk/functions.py "
+                "does not turn into infrastructure yet"
+            )
+
+
+def _nag_token(value: str, pseudo_parameter: str) -> str:
+    """How cdk-nag writes a value in a finding id: a pseudo parameter's token as `<AWS::...>`."""
+    return f"<{pseudo_parameter}>" if Token.is_unresolved(value) else value
+
+
+def _pascal(text: str) -> str:
+    return "".join(part.capitalize() for part in text.replace("-", "_").split("_"))

@@ -1,0 +1,222 @@
+"""Each FunctionDef is one function, built as the design says, whose role reaches exactly the
+tables (and declared indexes) and buckets its definition lists, and nothing else."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from infra.cdk.functions import IMPLEMENTED_FIELDS, missing_function_code
+from infra.definitions.functions import FUNCTIONS, FunctionDef
+from infra.definitions.tables import TABLES
+
+pytestmark = pytest.mark.infra
+
+TABLE_ARN = re.compile(
+    r"arn:(?:aws[\w-]*|\$\{AWS::Partition\}):dynamodb:(?:[\w-]+|\$\{AWS::Region\}):(?:\d{12}|\$\{AWS::AccountId\})"
+    r":table/(?P<table>[^/*]+)(?:/index/(?P<index>[^/]+))?"
+)
+BUCKET_OBJECTS_ARN = re.compile(r"arn:[^:]+:s3:::(?P<bucket>[^/]+)/(?P<keys>.+)")
+DYNAMODB_WRITES = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+}
+S3_WRITES = {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl"}
+XRAY = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+DEFINITIONS = list(FUNCTIONS.values())
+IDS = list(FUNCTIONS)
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(template, role_id: str) -> list[dict]:
+    role = template.resources[role_id]["Properties"]
+    assert not role.get("ManagedPolicyArns"), "no managed policies: every permission is written out"
+    statements = [s for p in role.get("Policies", []) for s in p["PolicyDocument"]["Statement"]]
+    for policy in template.of_type("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def _table_of(template, synthesized, resource) -> tuple[str, str | None]:
+    """(table name, index name or None) of a policy Resource, however the ARN is referenced:
+    by name (the app's way), by Ref/GetAtt to a table of the same stack, or by an export."""
+    rendered = template.render(resource)
+    imported = re.fullmatch(r"\{Import:([^}]+)\}(/index/.+)?", rendered)
+    if imported:
+        for other in synthesized.templates.values():
+            for output in other.body.get("Outputs", {}).values():
+                if other.render(output.get("Export", {}).get("Name", "")) == imported.group(1):
+                    name, _ = _table_of(other, synthesized, output["Value"])
+                    return name, (imported.group(2) or "").removeprefix("/index/") or None
+        raise AssertionError(f"no export {imported.group(1)}")
+    ref = re.fullmatch(r"\{GetAtt:(\w+)\.Arn\}(?:/index/(.+))?", rendered)
+    if ref:
+        table = template.resources[ref.group(1)]
+        assert table["Type"] == "AWS::DynamoDB::Table"
+        return table["Properties"]["TableName"], ref.group(2)
+    match = TABLE_ARN.fullmatch(rendered)
+    assert match, f"not a table ARN: {rendered}"
+    return match.group("table"), match.group("index")
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=IDS)
+def test_function_is_built_as_designed(synthesized, definition: FunctionDef):
+    template, _, function = synthesized.function(definition.id)
+    props = function["Properties"]
+    config = synthesized.config
+
+    assert template.stack_name == f"TixPilot-{synthesized.env}-{'Api' if definition.routes else 'Intake'}"
+    assert props["Runtime"] == "python3.12"
+    assert props["Architectures"] == ["arm64"]
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["Handler"] == "handler.lambda_handler"
+    assert props["Timeout"] == definition.timeout_s
+    assert props["MemorySize"] == definition.memory_mb
+
+    env = props["Environment"]["Variables"]
+    assert env["TIXPILOT_ENV"] == synthesized.env
+    assert env["POWERTOOLS_SERVICE_NAME"] == "tixpilot"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "TixPilot"
+    assert env["LOG_LEVEL"] == config.log_level
+    for bucket_id in definition.buckets:
+        variable = f"TIXPILOT_{bucket_id.upper().replace('-', '_')}_BUCKET"  # tixpilot.settings reads it
+        assert template.render(env[variable]) == synthesized.bucket_name(bucket_id)
+
+    layers = [template.render(layer) for layer in props["Layers"]]
+    powertools = (
+        f"arn:aws:lambda:{config.region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:"
+        f"{config.powertools_layer_version}"
+    )
+    assert powertools in layers
+    shared = [
+        template.resources[template.referenced_id(layer)]
+        for layer in props["Layers"]
+        if isinstance(layer, dict) and "Ref" in layer
+    ]
+    assert [layer["Type"] for layer in shared] == ["AWS::Lambda::LayerVersion"]
+    assert shared[0]["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    assert shared[0]["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+
+    log_group = template.resources[template.referenced_id(props["LoggingConfig"]["LogGroup"])]["Properties"]
+    assert log_group["LogGroupName"] == f"/aws/lambda/tixpilot-{synthesized.env}-{definition.id}"
+    assert log_group["RetentionInDays"] == config.log_retention_days
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=IDS)
+def test_role_reaches_only_what_the_definition_lists(synthesized, definition: FunctionDef):
+    template, _, function = synthesized.function(definition.id)
+    props = function["Properties"]
+    role_id = template.referenced_id(props["Role"])
+    assert (
+        sum(
+            template.referenced_id(f["Properties"]["Role"]) == role_id
+            for f in template.of_type("AWS::Lambda::Function").values()
+        )
+        == 1
+    ), "a role per function"
+    own_log_group = f"{{GetAtt:{template.referenced_id(props['LoggingConfig']['LogGroup'])}.Arn}}"
+    dlq = template.render(props["DeadLetterConfig"]["TargetArn"]) if "DeadLetterConfig" in props else None
+
+    tables: dict[str, bool] = {}  # table name -> write access
+    buckets: dict[str, bool] = {}
+    queues: set[str] = set()
+    keys: set[str] = set()
+    for statement in _statements(template, role_id):
+        assert statement["Effect"] == "Allow"
+        actions = set(_as_list(statement["Action"]))
+        resources = _as_list(statement["Resource"])
+        services = {action.split(":")[0] for action in actions}
+        assert len(services) == 1, f"one service per statement: {actions}"
+        service = services.pop()
+        rendered = [template.render(r) for r in resources]
+
+        if service == "dynamodb":
+            assert all("*" not in r for r in rendered), f"wildcard on DynamoDB: {rendered}"
+            assert all("*" not in a for a in actions), actions
+            assert "dynamodb:Scan" not in actions, "no request path may scan"
+            for resource in resources:
+                name, index = _table_of(template, synthesized, resource)
+                tables[name] = tables.get(name, False) or bool(actions & DYNAMODB_WRITES)
+                if index is not None:
+                    table_id = name.removeprefix(f"tixpilot-{synthesized.env}-")
+                    assert index in {i.name for i in TABLES[table_id].indexes}, f"{name} has no index {index}"
+        elif service == "s3":
+            for r in rendered:
+                match = BUCKET_OBJECTS_ARN.fullmatch(r)
+                assert match, f"only object ARNs of a named bucket: {r}"
+                buckets[match.group("bucket")] = buckets.get(match.group("bucket"), False) or bool(
+                    actions & S3_WRITES
+                )
+        elif service == "logs":
+            assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}, actions
+            assert rendered == [own_log_group], f"logs only to its own log group: {rendered}"
+        elif service == "xray":
+            assert actions <= XRAY and rendered == ["*"], (actions, rendered)
+        elif service == "sqs":
+            [queue] = rendered
+            if queue == dlq:
+                assert actions == {"sqs:SendMessage"}, actions
+                continue
+            queue_id = queue.rsplit(f":tixpilot-{synthesized.env}-", 1)[1]
+            access = definition.queues.get(queue_id)
+            assert access, f"{definition.id} may not use queue {queue}"
+            sends = "sqs:SendMessage" in actions
+            consumes = bool(actions & {"sqs:ReceiveMessage", "sqs:DeleteMessage"})
+            assert (sends, consumes) == ((True, False) if access == "write" else (False, True)), actions
+            queues.add(queue_id)
+        elif service == "kms":
+            assert rendered == [f"arn:aws:kms:{synthesized.config.region}:{synthesized.account}:key/*"], (
+                rendered
+            )
+            [alias] = _as_list(statement["Condition"]["ForAnyValue:StringEquals"]["kms:ResourceAliases"])
+            key_id = alias.removeprefix(f"alias/tixpilot-{synthesized.env}-")
+            access = definition.keys.get(key_id)
+            assert access, f"{definition.id} may not use key {alias}"
+            assert actions == ({"kms:Encrypt"} if access == "write" else {"kms:Decrypt"}), actions
+            keys.add(key_id)
+        else:
+            pytest.fail(f"{definition.id} may not use {service}: {actions} on {rendered}")
+
+    expected_tables = {
+        f"tixpilot-{synthesized.env}-{t}": access == "write" for t, access in definition.tables.items()
+    }
+    assert tables == expected_tables
+    expected_buckets = {
+        synthesized.bucket_name(b): access == "write" for b, access in definition.buckets.items()
+    }
+    assert buckets == expected_buckets
+    assert queues == set(definition.queues)
+    assert keys == set(definition.keys)
+
+
+def test_every_functiondef_field_is_implemented():
+    # A new FunctionDef field must be turned into infrastructure (infra/cdk/functions.py) and
+    # checked here; the synth refuses a FunctionDef that sets an unimplemented one.
+    assert {f.name for f in dataclasses.fields(FunctionDef)} <= IMPLEMENTED_FIELDS
+
+
+def test_every_function_has_its_code_folder():
+    missing = missing_function_code()
+    if missing:
+        pytest.skip(f"functions/<id>/handler.py missing for {missing}: synthesized with a placeholder")
+
+
+def test_no_function_outside_the_definitions(synthesized):
+    names = {
+        r["Properties"].get("FunctionName")
+        for t in synthesized.templates.values()
+        for r in t.of_type("AWS::Lambda::Function").values()
+    }
+    assert names == {f"tixpilot-{synthesized.env}-{f}" for f in FUNCTIONS}
