@@ -66,7 +66,10 @@ def run(rounds: int = 9) -> dict[str, Any]:
             samples.setdefault(function.id, []).append(_sample(code, env))
     baseline = statistics.median(samples["baseline"])
     handlers = {
-        fid: {"median_ms": round(statistics.median(s) * 1000, 1), "ratio": round(statistics.median(s) / baseline, 3)}
+        fid: {
+            "median_ms": round(statistics.median(s) * 1000, 1),
+            "ratio": round(statistics.median(s) / baseline, 3),
+        }
         for fid, s in samples.items()
         if fid != "baseline"
     }
