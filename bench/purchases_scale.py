@@ -1,0 +1,234 @@
+"""DynamoDB cost of `GET /v2/purchases` per filter at 10k and 100k purchases.
+
+Seeds an in-process moto server with the generator behind `tixpilot demo seed`, then runs each
+filter once through the real api_purchases handler while a botocore hook records every DynamoDB
+call after auth: calls, round trips (calls that overlap in time are one round trip: they run side
+by side), items examined (ScannedCount; items read by Get/BatchGet) vs purchases returned, and
+consumed capacity. Figures are counts and ratios, never durations (seeding time is reported).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PAGE_SIZE = 100
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.active = False
+
+    def before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        if model.name in ("Query", "GetItem", "BatchGetItem", "Scan"):
+            params["ReturnConsumedCapacity"] = "TOTAL"
+        context["tixpilot"] = {"params": params, "start": time.perf_counter()}
+
+    def after(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        info = context.get("tixpilot", {})
+        params = info.get("params", {})
+        table = params.get("TableName") or next(iter(params.get("RequestItems") or {"": None}))
+        if not self.active or str(table).endswith("-tokens"):
+            return
+        if model.name in ("Query", "Scan"):
+            examined = int(parsed.get("ScannedCount", 0))
+        elif model.name == "GetItem":
+            examined = 1 if parsed.get("Item") else 0
+        elif model.name == "BatchGetItem":
+            examined = sum(len(v) for v in parsed.get("Responses", {}).values())
+        else:
+            examined = 0
+        capacity = parsed.get("ConsumedCapacity")
+        units = (
+            sum(c.get("CapacityUnits", 0) for c in capacity)
+            if isinstance(capacity, list)
+            else (capacity or {}).get("CapacityUnits", 0)
+        )
+        self.calls.append(
+            {
+                "op": model.name,
+                "index": params.get("IndexName"),
+                "examined": examined,
+                "capacity": float(units or 0),
+                "start": info.get("start", 0.0),
+                "end": time.perf_counter(),
+            }
+        )
+
+    def round_trips(self) -> int:
+        """Calls in flight at the same time count once: the latency a client waits for."""
+        trips, horizon = 0, -1.0
+        for call in sorted(self.calls, key=lambda c: c["start"]):
+            if call["start"] > horizon:
+                trips += 1
+                horizon = call["end"]
+            else:
+                horizon = max(horizon, call["end"])
+        return trips
+
+
+def filter_cases(data: list[Any]) -> list[tuple[str, dict[str, str]]]:
+    """One query per filter (values taken from the account), plus two combined ones."""
+    from tixpilot.legacy import format_date
+
+    sample = data[len(data) // 3]
+    starts = sample.event.starts_at
+    first_seen = sample.datefirstseen.astimezone(dt.UTC).date()
+    with_po = next(p for p in data if p.purchaseorders)
+    card = next(p.creditcard_last4 for p in data if p.creditcard_last4)
+    other_card = next(p.creditcard_last4 for p in data if p.creditcard_last4 not in (None, card))
+    word = sample.event.name.split()[0]
+    return [
+        ("none", {}),
+        ("rid", {"rid": str(sample.rid)}),
+        ("datefirstseen", {"datefirstseen": format_date(first_seen)}),
+        ("datefirstseen>=", {"datefirstseen": f">={format_date(first_seen)}"}),
+        ("datefirstseen<=", {"datefirstseen": f"<={format_date(first_seen)}"}),
+        ("eventdate", {"eventdate": format_date(starts.date())}),
+        (
+            "eventdatestart+eventdateend",
+            {
+                "eventdatestart": format_date(starts.date()),
+                "eventdateend": format_date(starts.date() + dt.timedelta(days=30)),
+            },
+        ),
+        ("purchasedate", {"purchasedate": format_date(sample.purchase_date)}),
+        (
+            "purchasedatestart+purchaseenddate",
+            {
+                "purchasedatestart": format_date(sample.purchase_date - dt.timedelta(days=30)),
+                "purchaseenddate": format_date(sample.purchase_date),
+            },
+        ),
+        ("eventname", {"eventname": word}),
+        ("venuename", {"venuename": sample.event.venue[3:9]}),
+        ("confirmationnumber", {"confirmationnumber": sample.confirmation_number}),
+        ("confirmationregion", {"confirmationregion": "TX"}),
+        ("confirmationregion=null", {"confirmationregion": "null"}),
+        ("poid", {"poid": next(iter(with_po.purchaseorders.values()))}),
+        ("poid (2 values)", {"poid": f"{next(iter(with_po.purchaseorders.values()))},{500007}"}),
+        ("ccdigits", {"ccdigits": card}),
+        ("ccdigits (2 values)", {"ccdigits": f"{card},{other_card}"}),
+        ("elig_refund", {"elig_refund": "unknown"}),
+        ("username", {"username": sample.account_username}),
+        ("status", {"status": "Canceled"}),
+        (
+            "combined: username+status+elig_refund",
+            {"username": sample.account_username, "status": "Active", "elig_refund": "true"},
+        ),
+        ("combined: eventname+ccdigits", {"eventname": word, "ccdigits": card}),
+    ]
+
+
+def _measure(handler: Any, token: str, query: dict[str, str], recorder: _Recorder) -> dict[str, Any]:
+    from infra.definitions.functions import FUNCTIONS
+    from infra.local.lambdas import LocalContext
+    from tests.events import api_event
+
+    recorder.calls.clear()
+    recorder.active = True
+    event = api_event("GET", "/v2/purchases", token=token, query={**query, "page_size": str(PAGE_SIZE)})
+    response = handler(event, LocalContext(FUNCTIONS["api_purchases"]))
+    recorder.active = False
+    body = json.loads(response["body"])
+    assert response["statusCode"] == 200, body
+    returned = len(body["output"][0]["purchases"])
+    examined = sum(c["examined"] for c in recorder.calls)
+    return {
+        "query": query,
+        "calls": len(recorder.calls),
+        "operations": sorted({f"{c['op']}:{c['index'] or 'table'}" for c in recorder.calls}),
+        "scans": sum(c["op"] == "Scan" for c in recorder.calls),
+        "round_trips": recorder.round_trips(),
+        "returned": returned,
+        "examined": examined,
+        "examined_per_returned": round(examined / returned, 3) if returned else None,
+        "capacity_units": round(sum(c["capacity"] for c in recorder.calls), 2),
+    }
+
+
+def run(sizes: tuple[int, ...] = (10_000, 100_000), write: bool = True) -> dict[str, Any]:
+    """Seed each size as its own tenant in one moto server, measure every filter, write JSON."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "TIXPILOT_ENV")}
+    os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", TIXPILOT_ENV="bench")
+    for key, value in (
+        ("AWS_ACCESS_KEY_ID", "bench"),
+        ("AWS_SECRET_ACCESS_KEY", "bench"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
+        os.environ.setdefault(key, value)
+    from tixpilot import aws
+    from tixpilot.settings import get_settings
+
+    aws.client.cache_clear()
+    get_settings.cache_clear()
+    try:
+        from functions.api_purchases.handler import lambda_handler
+        from infra.local.demo_purchases import generate, seed_purchases
+        from infra.local.resources import ensure_resources
+        from infra.local.seed import admin_repos
+        from tixpilot.services.tenants import create_tenant
+
+        ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
+        recorder = _Recorder()
+        client = aws.dynamodb()
+        client.meta.events.register("before-parameter-build.dynamodb", recorder.before)
+        client.meta.events.register("after-call.dynamodb", recorder.after)
+        results: dict[str, Any] = {"page_size": PAGE_SIZE, "sizes": {}}
+        for size in sizes:
+            tenant, issued = create_tenant(admin_repos(), f"Bench {size}")
+            started = time.perf_counter()
+            seeded = seed_purchases(tenant.tenant_id, size)
+            seconds = time.perf_counter() - started
+            print(f"seeded {size} purchases in {seconds:.0f} s", file=sys.stderr)
+            data = list(generate(tenant.tenant_id, size, seeded["first_rid"]))
+            figures = {
+                label: _measure(lambda_handler, issued.secret, query, recorder)
+                for label, query in filter_cases(data)
+            }
+            results["sizes"][str(size)] = {"seed_seconds": round(seconds, 1), "filters": figures}
+            for label, f in figures.items():
+                print(
+                    f"{size:>7} {label:<40} trips={f['round_trips']} calls={f['calls']} "
+                    f"examined/returned={f['examined']}/{f['returned']}",
+                    file=sys.stderr,
+                )
+        if write:
+            RESULTS.mkdir(exist_ok=True)
+            (RESULTS / "purchases_scale.json").write_text(json.dumps(results, indent=2) + "\n")
+        return results
+    finally:
+        server.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        aws.client.cache_clear()
+        get_settings.cache_clear()
+
+
+if __name__ == "__main__":
+    chosen = tuple(int(a) for a in sys.argv[1:]) or (10_000, 100_000)
+    run(chosen)
