@@ -13,4 +13,4 @@ app = build_app(sales.router)
 
 @api_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, sales.accept_json_body(event), context)
+    return resolve(app, event, context)

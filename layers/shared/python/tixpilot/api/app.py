@@ -72,6 +72,21 @@ def _header(event: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
+def accept_json_body(event: dict[str, Any]) -> dict[str, Any]:
+    """The reference posts its JSON with `curl -d` (a form content type) or requests' `data=`
+    (none): a body that is a JSON object or list is read as JSON whatever Content-Type says."""
+    body = (event.get("body") or "").lstrip()
+    if event.get("isBase64Encoded") or not body.startswith(("{", "[")):
+        return event
+    for key in ("headers", "multiValueHeaders"):
+        headers = event.get(key) or {}
+        for name in [n for n in headers if n.lower() == "content-type"]:
+            del headers[name]
+        if key in event and event[key] is not None:
+            headers["Content-Type"] = "application/json" if key == "headers" else ["application/json"]
+    return event
+
+
 def resolve(
     app: APIGatewayRestResolver,
     event: dict[str, Any],
@@ -79,6 +94,7 @@ def resolve(
     credentials: CredentialRepository | None = None,
 ) -> dict[str, Any]:
     """Authenticate by `x-api-token`, then route. A failed check never reaches a route."""
+    event = accept_json_body(event)
     try:
         credential = authenticate(credentials or _credentials(), _header(event, "x-api-token"))
     except Unauthorized as exc:
