@@ -12,7 +12,9 @@ from tixpilot.models.purchases import EventInfo, Purchase
 from tixpilot.services.purchase_search import (
     Cursor,
     DateBound,
+    Position,
     PurchaseFilters,
+    QueryPage,
     choose_plan,
     decode_cursor,
     encode_cursor,
@@ -20,6 +22,7 @@ from tixpilot.services.purchase_search import (
     matches,
     name_suffixes,
     normalize_name,
+    search_purchases,
 )
 
 names = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), max_size=40)
@@ -111,3 +114,44 @@ def test_index_values_leave_unknowns_out_of_sparse_indexes():
     values = index_values(purchase(event=EventInfo()))
     assert "event_at" not in values and "event_name" not in values and "card" not in values
     assert values["region"] == "-" and values["refund"] == "unknown" and values["username"] == "a@x.test"
+
+
+class FakeStreams:
+    """A store whose `card` index holds the given rids per card, newest first."""
+
+    def __init__(self, streams: dict[str, list[int]]) -> None:
+        self.streams = {k: sorted(set(v), reverse=True) for k, v in streams.items()}
+        self.examined = 0
+
+    def query_many(self, tenant_id, reads):
+        pages = []
+        for read in reads:
+            rids = [
+                r for r in self.streams.get(read.query.value, []) if read.after is None or r < read.after.rid
+            ]
+            chunk = rids[: read.limit]
+            self.examined += len(chunk)
+            found = [purchase(rid=r, creditcard_last4=read.query.value) for r in chunk]
+            pages.append(QueryPage(found, Position(chunk[-1]) if len(rids) > read.limit else None))
+        return pages
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["1111", "2222", "3333"]), st.lists(st.integers(1, 400), max_size=60), min_size=1
+    ),
+    st.integers(1, 25),
+)
+def test_a_comma_list_pages_through_the_union_once_newest_first(streams, page_size):
+    store = FakeStreams(streams)
+    filters = PurchaseFilters(ccdigits=sorted(streams))
+    seen: list[int] = []
+    cursor = None
+    for _ in range(1000):
+        page = search_purchases(store, "t", filters, page_size, cursor, "UTC")  # type: ignore[arg-type]
+        assert page is not None and len(page.purchases) <= page_size
+        seen += [p.rid for p in page.purchases]
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert seen == sorted({r for rids in streams.values() for r in rids}, reverse=True)

@@ -416,20 +416,26 @@ def _search_one(
 def _search_union(
     store: PurchaseSearchStore, tenant_id: str, plan: Plan, page_size: int, cursor: Cursor | None
 ) -> SearchPage:
-    """A comma list: one Query per value side by side, merged newest first. Each stream
-    contributes at most `page_size` to the merged page, so reading that many from each is enough;
-    the next page resumes every stream below the last rid returned."""
+    """A comma list: one Query per value side by side, merged newest first.
+
+    Each stream reads its share of the page. Every purchase a stream has not read yet is older
+    than the last one it read, so everything at or above the highest such "last rid" among the
+    streams that have more is complete and can be returned; the next page resumes every stream
+    below the last rid returned."""
     after = Position(cursor.rid) if cursor and cursor.rid is not None else None
-    pages = store.query_many(tenant_id, [Read(q, page_size, after) for q in plan.queries])
+    share = -(-page_size // len(plan.queries))
+    pages = store.query_many(tenant_id, [Read(q, share, after) for q in plan.queries])
     merged: dict[int, Purchase] = {}
     for page in pages:
         for purchase in page.purchases:
             merged.setdefault(purchase.rid, purchase)
     ordered = sorted(merged.values(), key=lambda p: p.rid, reverse=True)
-    taken = ordered[:page_size]
-    more = len(ordered) > page_size or any(page.last is not None for page in pages)
-    next_cursor = Cursor(plan.name, taken[-1].rid) if more and taken else None
-    return SearchPage(taken, next_cursor)
+    unfinished = [page.purchases[-1].rid for page in pages if page.last is not None and page.purchases]
+    cutoff = max(unfinished, default=None)
+    complete = [p for p in ordered if cutoff is None or p.rid >= cutoff]
+    taken = complete[:page_size]
+    more = bool(unfinished) or len(ordered) > len(taken)
+    return SearchPage(taken, Cursor(plan.name, taken[-1].rid) if more and taken else None)
 
 
 _COUNT_BATCH = 100  # names whose counts one BatchGetItem reads
