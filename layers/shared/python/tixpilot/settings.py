@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
@@ -17,13 +18,15 @@ class Settings(BaseModel):
 
     env: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{0,19}$")
     region: str = "us-east-1"
-    raw_email_bucket_override: str = ""
+    # Deployed bucket names carry account and region (names are global); the CDK app passes each
+    # function `TIXPILOT_<ID>_BUCKET` for the buckets it uses. Locally the derived name holds.
+    bucket_overrides: dict[str, str] = Field(default_factory=dict)
 
     def table_name(self, table: str) -> str:
         return f"tixpilot-{self.env}-{table}"
 
     def bucket_name(self, purpose: str) -> str:
-        return f"tixpilot-{self.env}-{purpose}"
+        return self.bucket_overrides.get(purpose) or f"tixpilot-{self.env}-{purpose}"
 
     def queue_name(self, purpose: str) -> str:
         return f"tixpilot-{self.env}-{purpose}"
@@ -34,8 +37,17 @@ class Settings(BaseModel):
 
     @property
     def raw_email_bucket(self) -> str:
-        # In AWS the bucket name carries the account id (names are global), so CDK passes it in.
-        return self.raw_email_bucket_override or self.bucket_name("raw-email")
+        return self.bucket_name("raw-email")
+
+
+def _bucket_overrides(environ: Mapping[str, str]) -> dict[str, str]:
+    """`TIXPILOT_TICKET_PDFS_BUCKET=x` -> {"ticket-pdfs": "x"} (the CDK app's naming rule)."""
+    prefix, suffix = "TIXPILOT_", "_BUCKET"
+    return {
+        name[len(prefix) : -len(suffix)].lower().replace("_", "-"): value
+        for name, value in environ.items()
+        if name.startswith(prefix) and name.endswith(suffix) and value
+    }
 
 
 @lru_cache(maxsize=1)
@@ -43,5 +55,5 @@ def get_settings() -> Settings:
     return Settings(
         env=os.environ.get("TIXPILOT_ENV", "local"),
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        raw_email_bucket_override=os.environ.get("TIXPILOT_RAW_EMAIL_BUCKET", ""),
+        bucket_overrides=_bucket_overrides(os.environ),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from tixpilot import aws
@@ -19,12 +18,7 @@ def pdf_key(tenant_id: str, rid: int, seatnumber: str) -> str:
 class TicketFiles:
     def __init__(self, client: Any | None = None, bucket: str | None = None) -> None:
         self._client = client
-        # In AWS the bucket name carries the account id (names are global), so CDK passes it in.
-        self.bucket = (
-            bucket
-            or os.environ.get("TIXPILOT_TICKET_PDFS_BUCKET")
-            or get_settings().bucket_name("ticket-pdfs")
-        )
+        self.bucket = bucket or get_settings().bucket_name("ticket-pdfs")
 
     @property
     def client(self) -> Any:
