@@ -8,7 +8,7 @@ ENV ?= dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: run test test-fast lint format synth bench openapi clean deploy
+.PHONY: run test test-fast lint format synth bench openapi clean deploy diff destroy bootstrap
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,24 @@ openapi: $(STAMP)
 ## CloudFormation for one environment into cdk.out, offline: make synth ENV=dev|staging|prod
 synth: $(STAMP)
 	TIXPILOT_SYNTH_ENV=$(ENV) $(PY) -m infra.app
+
+CDK := node_modules/.bin/cdk
+$(CDK): package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+## Deploy one environment to the AWS account of your credentials: make deploy ENV=dev
+bootstrap: $(STAMP) $(CDK)
+	$(CDK) bootstrap -c env=$(ENV)
+
+deploy: $(STAMP) $(CDK)
+	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+
+diff: $(STAMP) $(CDK)
+	$(CDK) diff --all -c env=$(ENV)
+
+destroy: $(STAMP) $(CDK)
+	$(CDK) destroy --all -c env=$(ENV)
 
 bench: $(STAMP)
 	$(PY) -m bench
