@@ -1,0 +1,86 @@
+"""`make bench`: every benchmark of DESIGN.md section 9, side by side in one run.
+
+Each writes bench/results/<name>.json; this collects bench/results/summary.json with the keys
+the benchmarks issue names. A figure this codebase cannot measure yet is null, with the reason
+in `missing`, never a made-up number.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _max(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _purchases_summary(result: dict[str, Any]) -> dict[str, Any]:
+    largest = result["sizes"][max(result["sizes"], key=int)]["filters"]
+    every = [f for size in result["sizes"].values() for f in size["filters"].values()]
+    return {
+        "api_scans": sum(f["scans"] for f in every),
+        "api_roundtrips_max": _max([f["round_trips"] for f in every]),
+        "api_read_amplification_max": _max([f["examined_per_returned"] for f in largest.values()]),
+    }
+
+
+# name -> (module, how to turn its result into summary keys)
+BENCHMARKS: dict[str, tuple[str, Any]] = {
+    "cold_start": ("bench.cold_start", lambda r: {"cold_start_ratio_max": r["cold_start_ratio_max"]}),
+    "parse": ("bench.parse", lambda r: {"parse_ratio": r["ratio_vs_stdlib_decode"]}),
+    "purchases_scale": ("bench.purchases_scale", _purchases_summary),
+    "pipeline": ("bench.pipeline", lambda r: {"email_to_po_s_p50": r.get("email_to_po_s_p50")}),
+    "oi_contention": (
+        "bench.oi_contention",
+        lambda r: {k: r.get(k) for k in ("oi_trials", "oi_double_sales", "hold_ms_p50")},
+    ),
+}
+
+SUMMARY_KEYS = (
+    "cold_start_ratio_max",
+    "api_scans",
+    "api_roundtrips_max",
+    "api_read_amplification_max",
+    "parse_ratio",
+    "email_to_po_s_p50",
+    "oi_trials",
+    "oi_double_sales",
+    "hold_ms_p50",
+)
+
+
+def main(names: list[str]) -> int:
+    summary: dict[str, Any] = dict.fromkeys(SUMMARY_KEYS)
+    missing: dict[str, str] = {}
+    seconds: dict[str, float] = {}
+    for name, (module_name, summarize) in BENCHMARKS.items():
+        if names and name not in names:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            missing[name] = f"{module_name} does not exist yet: the feature it measures is not built"
+            continue
+        started = time.perf_counter()
+        print(f"== {name}", file=sys.stderr, flush=True)
+        result = module.run()
+        seconds[name] = round(time.perf_counter() - started, 1)
+        summary.update(summarize(result))
+    summary["missing"] = missing
+    summary["seconds"] = seconds
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
