@@ -86,7 +86,7 @@ def filter_cases(data: list[Any]) -> list[tuple[str, dict[str, str]]]:
     """One query per filter (values taken from the account), plus two combined ones."""
     from tixpilot.legacy import format_date
 
-    sample = data[len(data) // 3]
+    sample = next(p for p in data[len(data) // 3 :] if p.purchase_date and p.creditcard_last4)
     starts = sample.event.starts_at
     first_seen = sample.datefirstseen.astimezone(dt.UTC).date()
     with_po = next(p for p in data if p.purchaseorders)
