@@ -51,6 +51,7 @@ def main() -> int:
     from infra.local import state
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
+    from infra.local.pipeline import start_local_pipeline
     from infra.local.resources import ensure_resources
     from infra.local.sandbox import Sandbox, make_sandbox_server
     from infra.local.seed import ensure_demo_tenant, seed_reference
@@ -60,6 +61,9 @@ def main() -> int:
     from tixpilot.settings import get_settings
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+    from infra.local.moto_serial import serialize_dynamodb
+
+    serialize_dynamodb()  # transactions isolated as in DynamoDB (see infra/local/moto_serial.py)
     moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     moto.start()
     settings = get_settings()
@@ -72,6 +76,8 @@ def main() -> int:
     state.write_meta(state_dir, {**meta, "demo_tenant_id": demo.tenant.tenant_id})
 
     lambdas = LocalLambdas()
+    # the purchase pipeline: moto runs the real state machine, its Lambda tasks in this process
+    start_local_pipeline(settings, aws.client("stepfunctions"), lambdas)
     # SMTP first: the stack counts as ready when the API answers, so everything else must be up.
     smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)
     servers: list[Any] = [
