@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from tixpilot.api.sales_schemas import (
     SaleOut,
     SaleTicketsOut,
 )
+from tixpilot.data.reference import BUYING_MARKETPLACES
 from tixpilot.legacy import format_date, format_datetime, format_money
 from tixpilot.models.accounts import Account, PosChanges, PosName
 from tixpilot.models.purchases import Purchase, Ticket
@@ -23,7 +24,7 @@ from tixpilot.models.sales import STEPS as SALE_STEPS
 from tixpilot.models.sales import Sale, SaleDetails, SaleEvent, SalePrices, SaleSeat
 
 DEFAULT_TIMEZONE = "America/New_York"
-BUYING_MARKETPLACE_NAMES = {1: "Ticketmaster"}
+BUYING_MARKETPLACE_NAMES: dict[int, str] = {int(str(m["id"])): str(m["name"]) for m in BUYING_MARKETPLACES}
 
 
 def _local(value: datetime, timezone: str) -> datetime:
@@ -116,6 +117,59 @@ def receipt_to_legacy(r: Receipt, timezone: str = DEFAULT_TIMEZONE) -> dict[str,
     return row
 
 
+# --- accounts ------------------------------------------------------------------------------------
+
+# The order the legacy output lists each group in; `builtin` (posid 100) is TixPilot's extension.
+ACCOUNT_QUICKPO_POS: tuple[PosName, ...] = (
+    "skybox",
+    "posnext",
+    "core",
+    "ticketutils",
+    "ticketnetwork",
+    "tradedeskpos",
+    "builtin",
+)
+ACCOUNT_AUTOPO_POS: tuple[PosName, ...] = (
+    "skybox",
+    "ticketnetwork",
+    "posnext",
+    "ticketutils",
+    "tradedeskpos",
+    "builtin",
+)
+
+
+def account_to_legacy(a: Account, marketplace_name: str, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
+    """An account as `GET /v2/accounts/list` writes it. `account_password` is always empty."""
+    quickpo: dict[str, Any] = {}
+    for pos in ACCOUNT_QUICKPO_POS:
+        settings = a.pos_settings(pos)
+        quickpo[f"custid_{pos}"] = settings.customer_id
+        quickpo[f"creditcardid_{pos}"] = settings.creditcard_id
+    autopo: dict[str, Any] = {}
+    for pos in ACCOUNT_AUTOPO_POS:
+        settings = a.pos_settings(pos)
+        autopo[f"autopo_{pos}"] = settings.autopo
+        autopo[f"autopo_{pos}_dateafter"] = format_date(settings.autopo_after)
+    quickpo["autoposettings"] = autopo
+    error = a.error
+    return {
+        "accountid": str(a.account_id),
+        "userid": a.tenant_id,
+        "notes": a.note,
+        "active": a.active,
+        "account_username": a.username,
+        "account_password": "",
+        "marketplace": {"id": str(a.marketplace_id), "name": marketplace_name},
+        "error": {
+            "error_datetime": format_datetime(_local(error.at, timezone)) if error else "",
+            "error_id": (error.code or error.kind) if error else "",
+            "error_description": error.description if error else "",
+        },
+        "quickpo_settings": quickpo,
+    }
+
+
 # --- sales ---------------------------------------------------------------------------------------
 
 
@@ -193,76 +247,6 @@ def sale_to_legacy(sale: Sale, marketplace_name: str, timezone: str = DEFAULT_TI
     )
 
 
-# --- accounts ------------------------------------------------------------------------------------
-
-# The order the legacy output lists each group in; `builtin` (posid 100) is TixPilot's extension.
-ACCOUNT_QUICKPO_POS: tuple[PosName, ...] = (
-    "skybox",
-    "posnext",
-    "core",
-    "ticketutils",
-    "ticketnetwork",
-    "tradedeskpos",
-    "builtin",
-)
-ACCOUNT_AUTOPO_POS: tuple[PosName, ...] = (
-    "skybox",
-    "ticketnetwork",
-    "posnext",
-    "ticketutils",
-    "tradedeskpos",
-    "builtin",
-)
-
-
-def account_to_legacy(a: Account, marketplace_name: str, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
-    """An account as `GET /v2/accounts/list` writes it. `account_password` is always empty."""
-    quickpo: dict[str, Any] = {}
-    for pos in ACCOUNT_QUICKPO_POS:
-        settings = a.pos_settings(pos)
-        quickpo[f"custid_{pos}"] = settings.customer_id
-        quickpo[f"creditcardid_{pos}"] = settings.creditcard_id
-    autopo: dict[str, Any] = {}
-    for pos in ACCOUNT_AUTOPO_POS:
-        settings = a.pos_settings(pos)
-        autopo[f"autopo_{pos}"] = settings.autopo
-        autopo[f"autopo_{pos}_dateafter"] = format_date(settings.autopo_after)
-    quickpo["autoposettings"] = autopo
-    error = a.error
-    return {
-        "accountid": str(a.account_id),
-        "userid": a.tenant_id,
-        "notes": a.note,
-        "active": a.active,
-        "account_username": a.username,
-        "account_password": "",
-        "marketplace": {"id": str(a.marketplace_id), "name": marketplace_name},
-        "error": {
-            "error_datetime": format_datetime(_local(error.at, timezone)) if error else "",
-            "error_id": (error.code or error.kind) if error else "",
-            "error_description": error.description if error else "",
-        },
-        "quickpo_settings": quickpo,
-    }
-
-
-def account_pos_from_legacy(quickpo: Mapping[str, Any]) -> dict[PosName, PosChanges]:
-    """The POS settings of an account posted in the list shape (`quickpo_settings`), per POS;
-    only the fields present count. Values are already validated (strings, booleans, dates)."""
-    autopo = quickpo.get("autoposettings") or {}
-    changes: dict[PosName, PosChanges] = {}
-    for pos in ACCOUNT_QUICKPO_POS:
-        given = PosChanges(
-            customer_id=quickpo.get(f"custid_{pos}"),
-            creditcard_id=quickpo.get(f"creditcardid_{pos}"),
-            autopo=autopo.get(f"autopo_{pos}"),
-            autopo_after=autopo.get(f"autopo_{pos}_dateafter"),
-        )
-        if given.given():
-            changes[pos] = given
-    return changes
-
-
 def ticket_to_legacy(p: Purchase, t: Ticket, pdf_url: str | None) -> dict[str, Any]:
     """One seat as `GET /v2/getpdf` writes it."""
     guid = (
@@ -283,3 +267,20 @@ def ticket_to_legacy(p: Purchase, t: Ticket, pdf_url: str | None) -> dict[str, A
         "barcode": _text(t.barcode),
         "pdfurl": pdf_url or "",
     }
+
+
+def account_pos_from_legacy(quickpo: Mapping[str, Any]) -> dict[PosName, PosChanges]:
+    """The POS settings of an account posted in the list shape (`quickpo_settings`), per POS;
+    only the fields present count. Values are already validated (strings, booleans, dates)."""
+    autopo = quickpo.get("autoposettings") or {}
+    changes: dict[PosName, PosChanges] = {}
+    for pos in ACCOUNT_QUICKPO_POS:
+        given = PosChanges(
+            customer_id=quickpo.get(f"custid_{pos}"),
+            creditcard_id=quickpo.get(f"creditcardid_{pos}"),
+            autopo=autopo.get(f"autopo_{pos}"),
+            autopo_after=autopo.get(f"autopo_{pos}_dateafter"),
+        )
+        if given.given():
+            changes[pos] = given
+    return changes
