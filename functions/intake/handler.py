@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.data_classes import SESEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tixpilot.adapters.ses import RAW_PREFIX, inbound_mail
+from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
 from tixpilot.observability import logger, metrics, tracer
 from tixpilot.repositories.domains import DomainRepository
 from tixpilot.repositories.purchases import PurchaseRepository
@@ -22,6 +23,7 @@ def _repos() -> IntakeRepos:
         domains=DomainRepository(),
         receipts=ReceiptRepository(),
         purchases=PurchaseRepos(purchases=PurchaseRepository(), sequences=SequenceRepository()),
+        pipeline=StepFunctionsPipeline(),
     )
 
 

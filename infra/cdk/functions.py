@@ -22,6 +22,7 @@ from infra.cdk import constants
 from infra.cdk.config import EnvConfig
 from infra.cdk.nag import acknowledge
 from infra.definitions.functions import Access, FunctionDef
+from infra.definitions.pipeline import STATE_MACHINE_ID
 from infra.definitions.tables import BUCKETS, KEYS, QUEUES, TABLES
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # pinned: the Powertools layer is built for python3.12
@@ -58,7 +59,18 @@ QUEUE_ACTIONS = {
 # The FunctionDef fields this module turns into infrastructure. A field added to FunctionDef
 # fails the synth until it is implemented here, instead of being silently ignored.
 IMPLEMENTED_FIELDS = frozenset(
-    {"id", "description", "routes", "tables", "buckets", "keys", "queues", "timeout_s", "memory_mb"}
+    {
+        "id",
+        "description",
+        "routes",
+        "tables",
+        "buckets",
+        "keys",
+        "queues",
+        "state_machines",
+        "timeout_s",
+        "memory_mb",
+    }
 )
 
 
@@ -148,6 +160,8 @@ class TixPilotFunction(Construct):
             self.role.add_to_policy(self._key_statement(stack, config, key_id, access))
         for queue_id, access in sorted(definition.queues.items()):
             self.role.add_to_policy(self._queue_statement(stack, config, queue_id, access))
+        for machine_id, access in sorted(definition.state_machines.items()):
+            self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, access))
 
         code_dir = constants.FUNCTIONS_DIR / definition.id
         if (code_dir / "handler.py").is_file():
@@ -170,6 +184,11 @@ class TixPilotFunction(Construct):
                 )
                 for bucket_id in sorted(definition.buckets)
             },
+            **(
+                {ENV_VAR_PIPELINE_ARN: state_machine_arn(stack, config, STATE_MACHINE_ID)}
+                if STATE_MACHINE_ID in definition.state_machines
+                else {}
+            ),
             **(environment or {}),
         }
 
@@ -306,6 +325,38 @@ class TixPilotFunction(Construct):
             actions=list(QUEUE_ACTIONS[access]),
             resources=[queue_arn],
         )
+
+    def _state_machine_statement(
+        self, stack: Stack, config: EnvConfig, machine_id: str, access: Access
+    ) -> iam.PolicyStatement:
+        if machine_id != STATE_MACHINE_ID:
+            raise KeyError(
+                f"FunctionDef {self.definition.id!r}: unknown state machine {machine_id!r}; "
+                f"known: {[STATE_MACHINE_ID]}"
+            )
+        return iam.PolicyStatement(
+            sid=f"{'Start' if access == 'write' else 'Describe'}StateMachine{_pascal(machine_id)}",
+            actions=["states:StartExecution"] if access == "write" else ["states:DescribeStateMachine"],
+            resources=[state_machine_arn(stack, config, machine_id)],
+        )
+
+
+# The state machine's ARN, by its derived name (no cross-stack export), for the functions that
+# start executions (adapters/stepfunctions.py reads it).
+ENV_VAR_PIPELINE_ARN = "TIXPILOT_PIPELINE_ARN"
+
+
+def state_machine_name(env: str, machine_id: str) -> str:
+    return f"{constants.PROJECT}-{env}-{machine_id}"
+
+
+def state_machine_arn(stack: Stack, config: EnvConfig, machine_id: str) -> str:
+    return stack.format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=state_machine_name(config.name, machine_id),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
 
 
 def _check_implemented(definition: FunctionDef) -> None:

@@ -20,6 +20,7 @@ from infra.cdk.functions import SharedLayers
 from infra.cdk.intake import EmailIntake, ses_delivery_statement
 from infra.cdk.keys import Keys
 from infra.cdk.monitoring import Monitoring
+from infra.cdk.pipeline import PurchasePipeline
 from infra.cdk.queues import Queues
 from infra.cdk.storage import Storage
 from infra.cdk.tables import Tables
@@ -63,10 +64,14 @@ class ApiStack(_TixPilotStack):
 class IntakeStack(_TixPilotStack):
     def __init__(self, scope: Construct, *, config: EnvConfig) -> None:
         super().__init__(
-            scope, "Intake", config=config, description="SES inbound email, raw-email bucket, intake"
+            scope,
+            "Intake",
+            config=config,
+            description="SES inbound email, raw-email bucket, intake, purchase pipeline",
         )
         layers = SharedLayers(self, "Layers", config=config)
         self.intake = EmailIntake(self, "EmailIntake", config=config, layers=layers)
+        self.pipeline = PurchasePipeline(self, "PurchasePipeline", config=config, layers=layers)
 
 
 class MonitoringStack(_TixPilotStack):

@@ -27,6 +27,8 @@ class FunctionDef:
     buckets: dict[str, Access] = field(default_factory=dict)
     keys: dict[str, Access] = field(default_factory=dict)  # KMS: "write" = encrypt, "read" = decrypt
     queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
+    # Step Functions state machines (infra/definitions/pipeline.py): "write" = start executions
+    state_machines: dict[str, Access] = field(default_factory=dict)
     timeout_s: int = 10
     memory_mb: int = 512
 
@@ -88,9 +90,21 @@ API_SALES = FunctionDef(
 
 API_CRAWL = FunctionDef(
     id="api_crawl",
-    description="Crawl requests (GET /v2/crawl), recorded for the purchase pipeline.",
+    description="Crawl requests (GET /v2/crawl): recorded, crawled, the pipeline started per order found.",
     routes=(Route("GET", "/v2/crawl"),),
-    tables={**_AUTH, "crawl_requests": "write"},
+    # purchases/claims/sequences/purchase_index: an order the crawl finds creates or merges its
+    # purchase; accounts: the username of an account given by id.
+    tables={
+        **_AUTH,
+        "crawl_requests": "write",
+        "accounts": "read",
+        "purchases": "write",
+        "claims": "write",
+        "sequences": "write",
+        "purchase_index": "write",
+    },
+    state_machines={"purchase-pipeline": "write"},
+    timeout_s=30,
 )
 
 API_ACCOUNTS = FunctionDef(
@@ -136,8 +150,59 @@ INTAKE = FunctionDef(
         "purchase_index": "write",
     },
     buckets={"raw-email": "read"},
+    state_machines={"purchase-pipeline": "write"},  # a recorded purchase starts its pipeline
     timeout_s=30,
 )
+
+API_INVENTORY = FunctionDef(
+    id="api_inventory",
+    description="The builtin POS: inventory (ticket groups and seats) and QuickPO.",
+    routes=(Route("GET", "/v2/inventory"), Route("POST", "/v2/purchases/quickpo")),
+    # QuickPO: the PO in the ledger with its claim, the purchase rewritten with its PO number.
+    tables={
+        **_AUTH,
+        "ledger": "write",
+        "claims": "write",
+        "sequences": "write",
+        "purchases": "write",
+        "purchase_index": "write",
+        "tenants": "read",
+        "accounts": "read",
+    },
+)
+
+# The purchase pipeline's Lambda tasks (infra/definitions/purchase_pipeline.asl.json).
+_PIPELINE_TABLES: dict[str, Access] = {
+    "purchases": "write",
+    "purchase_index": "write",
+    "claims": "write",
+    "sequences": "write",
+    "tenants": "read",
+    "accounts": "read",
+}
+PIPELINE_CRAWL = FunctionDef(
+    id="pipeline_crawl",
+    description="Purchase pipeline: crawl the primary for a purchase's order and merge what it says.",
+    tables=_PIPELINE_TABLES,
+    timeout_s=60,
+)
+PIPELINE_EVALUATE = FunctionDef(
+    id="pipeline_evaluate",
+    description="Purchase pipeline: the Safeguard decides (AutoPO, wait and crawl again, or park).",
+    tables=_PIPELINE_TABLES,
+)
+PIPELINE_AUTOPO = FunctionDef(
+    id="pipeline_autopo",
+    description="Purchase pipeline: AutoPO in each POS where the account has it on.",
+    tables={**_PIPELINE_TABLES, "ledger": "write"},
+    timeout_s=60,
+)
+PIPELINE_RECORD = FunctionDef(
+    id="pipeline_record",
+    description="Purchase pipeline: record a parked (awaiting QuickPO) or failed execution on the purchase.",
+    tables=_PIPELINE_TABLES,
+)
+
 
 FUNCTIONS: dict[str, FunctionDef] = {
     f.id: f
@@ -152,6 +217,11 @@ FUNCTIONS: dict[str, FunctionDef] = {
         API_SETTINGS,
         API_OPENAPI,
         INTAKE,
+        API_INVENTORY,
+        PIPELINE_CRAWL,
+        PIPELINE_EVALUATE,
+        PIPELINE_AUTOPO,
+        PIPELINE_RECORD,
     )
 }
 

@@ -186,6 +186,11 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
             assert access, f"{definition.id} may not use key {alias}"
             assert actions == ({"kms:Encrypt"} if access == "write" else {"kms:Decrypt"}), actions
             keys.add(key_id)
+        elif service == "states":  # starting the purchase pipeline, by its derived name
+            [machine] = rendered
+            machine_id = machine.rsplit(f":stateMachine:tixpilot-{synthesized.env}-", 1)[1]
+            access = definition.state_machines.get(machine_id)
+            assert access == "write" and actions == {"states:StartExecution"}, (definition.id, actions)
         else:
             pytest.fail(f"{definition.id} may not use {service}: {actions} on {rendered}")
 

@@ -22,6 +22,8 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.crawl",
     "tixpilot.api.routes.accounts",
     "tixpilot.api.routes.settings",
+    "tixpilot.api.routes.inventory",
+    "tixpilot.api.routes.purchases_actions",
 )
 
 TITLE = "TixPilot API (1Ticket compatible)"

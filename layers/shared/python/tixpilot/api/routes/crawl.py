@@ -17,6 +17,7 @@ from tixpilot.services.crawl_requests import (
     normalize_confnum,
     record_crawl_request,
 )
+from tixpilot.wiring.pipeline import crawl_request_now
 
 router = Router()
 
@@ -45,10 +46,12 @@ def crawl(
         int, AfterValidator(check_buying_marketplace), Query(description="buying marketplace id")
     ] = 1,
 ) -> Envelope[dict[str, Any]]:
-    """Records the request; the purchase pipeline crawls for it (output is empty)."""
+    """Records the request, crawls the primary for it, and starts the purchase pipeline for each
+    order found (output is empty)."""
+    tenant = tenant_id(router)
     request = record_crawl_request(
         CrawlRequestRepository(),
-        tenant_id(router),
+        tenant,
         source=source,
         confnum=confnum,
         account_id=id,
@@ -56,8 +59,10 @@ def crawl(
         marketplace_id=marketplaceid,
         now=dt.datetime.now(dt.UTC),
     )
+    found = crawl_request_now(tenant, request)
     return Envelope(
         result=Result(
-            message=f"crawl request {request.request_id} recorded; it is crawled in the order received"
+            message=f"crawl request {request.request_id} recorded; {found.found} order(s) found on the "
+            f"primary ({found.created} new), each in the purchase pipeline"
         )
     )

@@ -1,0 +1,228 @@
+"""Pipeline benchmark (DESIGN.md section 9): email-in to PO latency with Safeguard 1 in the local
+stack, and state transitions per purchase (GetExecutionHistory) for Safeguard levels 1, 2, 3.
+
+Starts `python -m infra.local` on free ports with short recrawl waits (1 s doubling to 2 s),
+sends Ticketmaster receipts over SMTP, and polls /v2/purchases until the builtin PO is on the
+purchase. Levels 2 and 3 have the primary sandbox show the order after 2 s and its rotating
+status after 4 s. Writes bench/results/pipeline.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+RECEIPT = ROOT / "events" / "receipts" / "tm_plain_seated.eml"
+HOST = "127.0.0.1"
+TOKEN = "tpk_bench-pipeline-demo-token"
+DOMAIN = "demo.tixpilot.test"
+BUYER = f"bench@{DOMAIN}"
+
+
+def _ports(count: int) -> list[int]:
+    socks = []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind((HOST, 0))
+        socks.append(s)
+    ports = [int(s.getsockname()[1]) for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def _until(check: Any, what: str, timeout_s: float = 60.0, every_s: float = 0.02) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(every_s)
+    raise TimeoutError(f"gave up waiting for {what}")
+
+
+class Stack:
+    def __init__(self, log: Path) -> None:
+        self.aws, self.api, self.smtp, self.primary = _ports(4)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TIXPILOT_", "POWERTOOLS_"))}
+        env.update(
+            AWS_PORT=str(self.aws),
+            API_PORT=str(self.api),
+            SMTP_PORT=str(self.smtp),
+            PRIMARY_PORT=str(self.primary),
+            TIXPILOT_DEMO_TOKEN=TOKEN,
+            TIXPILOT_RECRAWL_INITIAL_S="1",
+            TIXPILOT_RECRAWL_MAX_S="2",
+            TIXPILOT_SAFEGUARD_WINDOW_S="30",
+        )
+        self.log = log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        _until(self._ready, "the local stack", 90, 0.2)
+        self.sfn = boto3.session.Session().client(
+            "stepfunctions",
+            endpoint_url=f"http://{HOST}:{self.aws}",
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def _ready(self) -> bool:
+        try:
+            return self.call("GET", "/v2/verify").status_code == 200
+        except requests.RequestException:
+            return False
+
+    def call(self, method: str, path: str, **params: str) -> requests.Response:
+        return requests.request(
+            method,
+            f"http://{HOST}:{self.api}{path}",
+            params=params,
+            headers={"x-api-token": TOKEN},
+            timeout=10,
+        )
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def _send(stack: Stack) -> str:
+    confirmation = f"{uuid.uuid4().int % 90 + 10}-{uuid.uuid4().int % 90000 + 10000}"
+    raw = RECEIPT.read_bytes().replace(b"38-41225/SF3", f"{confirmation}/SF3".encode())
+    raw = raw.replace(
+        b"<20260617183001.A1B2C3@email.ticketmaster.com>", f"<{uuid.uuid4().hex}@bench>".encode()
+    )
+    with smtplib.SMTP(HOST, stack.smtp, timeout=10) as smtp:
+        smtp.sendmail("customer_support@email.ticketmaster.com", [BUYER], raw.replace(b"\n", b"\r\n"))
+    return confirmation
+
+
+def _po(stack: Stack, confirmation: str) -> dict[str, Any] | None:
+    found = stack.call("GET", "/v2/purchases", confirmationnumber=confirmation).json()["output"][0][
+        "purchases"
+    ]
+    return found[0] if found and found[0]["purchaseorders"].get("builtin") else None
+
+
+def _transitions(stack: Stack, tenant_id: str, rid: int) -> int:
+    machine = stack.sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    arn = machine.replace(":stateMachine:", ":execution:") + f":p-{tenant_id}-{rid}"
+
+    def done() -> bool:
+        return bool(stack.sfn.describe_execution(executionArn=arn)["status"] != "RUNNING")
+
+    _until(done, "the execution to end", 60, 0.1)
+    events = stack.sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    return sum(1 for e in events if e["type"].endswith("StateEntered"))
+
+
+def _sandbox(stack: Stack, confirmation: str, visible_after_s: float, rotating_known_after_s: float) -> None:
+    order = {
+        "account_username": BUYER,
+        "confirmation_number": confirmation,
+        "region": "SF3",
+        "event": {"name": "Sugarland", "venue": "Smart Financial Centre", "datetime": "2026-07-11T19:00:00"},
+        "section": "309",
+        "row": "H",
+        "seats": ["5", "6"],
+        "cost_perseat": "42.00",
+        "face_perseat": "33.00",
+        "fees": "10.95",
+        "disclosures": [],
+        "stock": "mobile",
+        "rotating_barcodes": False,
+        "visible_after_s": visible_after_s,
+        "rotating_known_after_s": rotating_known_after_s,
+    }
+    response = requests.post(f"http://{HOST}:{stack.primary}/sandbox/orders", json=order, timeout=10)
+    response.raise_for_status()
+
+
+def run(runs: int = 5) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        stack = Stack(Path(folder) / "stack.log")
+        try:
+            tenant_id = stack.call("GET", "/v2/verify").json()["output"][0]["userid"]
+            added = stack.call(
+                "POST", "/v2/accounts/add", username=BUYER, marketplaceid="1", password="Bench-pw-1"
+            )
+            account_id = str(added.json()["output"][0]["accountid"])
+            stack.call(
+                "POST",
+                "/v2/accounts/update/v2",
+                id=account_id,
+                posid="100",
+                autopo="true",
+                autopodateafter="1/1/2020",
+            )
+
+            stack.call("POST", "/v2/settings/update", safeguard="1")
+            latencies: list[float] = []
+            level_1_transitions: list[int] = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                confirmation = _send(stack)
+                purchase = _until(lambda c=confirmation: _po(stack, c), "the PO")
+                latencies.append(time.perf_counter() - started)
+                level_1_transitions.append(_transitions(stack, tenant_id, purchase["rid"]))
+
+            transitions: dict[str, int] = {"1": int(statistics.median(level_1_transitions))}
+            for level, (visible, rotating) in {"2": (2.0, 3600.0), "3": (0.0, 4.0)}.items():
+                stack.call("POST", "/v2/settings/update", safeguard=level)
+                confirmation = f"{uuid.uuid4().int % 90 + 10}-{uuid.uuid4().int % 90000 + 10000}"
+                _sandbox(stack, confirmation, visible, rotating)
+                raw = RECEIPT.read_bytes().replace(b"38-41225/SF3", f"{confirmation}/SF3".encode())
+                raw = raw.replace(
+                    b"<20260617183001.A1B2C3@email.ticketmaster.com>", f"<{uuid.uuid4().hex}@b>".encode()
+                )
+                with smtplib.SMTP(HOST, stack.smtp, timeout=10) as smtp:
+                    smtp.sendmail(
+                        "customer_support@email.ticketmaster.com", [BUYER], raw.replace(b"\n", b"\r\n")
+                    )
+                purchase = _until(lambda c=confirmation: _po(stack, c), f"the level {level} PO", 60)
+                transitions[level] = _transitions(stack, tenant_id, purchase["rid"])
+        finally:
+            stack.stop()
+    result = {
+        "email_to_po_s_p50": round(statistics.median(latencies), 3),
+        "email_to_po_s_runs": [round(x, 3) for x in latencies],
+        "transitions": transitions,
+        "transitions_level_1": transitions["1"],
+        "transitions_level_2": transitions["2"],
+        "transitions_level_3": transitions["3"],
+        "note": "local stack (moto's Step Functions interpreter, in-process Lambda tasks); recrawl waits "
+        "1 s doubling to 2 s; level 2: order visible on the primary after 2 s; level 3: rotating "
+        "status known after 4 s. Transitions = StateEntered events of the purchase's execution.",
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

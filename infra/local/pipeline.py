@@ -1,0 +1,110 @@
+"""The purchase pipeline in the local stack: moto's Step Functions interpreter runs the real
+ASL (infra/definitions/purchase_pipeline.asl.json), its Lambda tasks dispatched in-process.
+
+moto's parser-based interpreter (`execute_state_machine`) invokes a Lambda task through a boto3
+"lambda" client it makes itself (moto.stepfunctions.parser.asl.utils.boto_client.boto_client_for,
+imported into lambda_eval_utils). We replace that client with one whose `invoke` calls our
+handler for the function named in the ARN (`tixpilot-<env>-<function id>`) via LocalLambdas,
+and reports a raised exception as Lambda does (FunctionError + errorType/errorMessage), so
+Retry/Catch on error names behave as in AWS. No function needs registering with moto's Lambda.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import traceback
+from typing import Any
+
+from infra.definitions.functions import FUNCTIONS
+from infra.definitions.pipeline import STATE_MACHINE_ID, function_arns, render
+from infra.local.lambdas import LocalLambdas
+from tixpilot.adapters.stepfunctions import ARN_VARIABLE
+from tixpilot.settings import Settings
+
+ACCOUNT = "123456789012"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/tixpilot-local-pipeline"
+
+
+def function_arn(settings: Settings, function_id: str) -> str:
+    return f"arn:aws:lambda:{settings.region}:{ACCOUNT}:function:tixpilot-{settings.env}-{function_id}"
+
+
+def state_machine_name(settings: Settings) -> str:
+    return f"tixpilot-{settings.env}-{STATE_MACHINE_ID}"
+
+
+class InProcessLambdaClient:
+    """The `invoke` of a boto3 Lambda client, served by our handlers in this process."""
+
+    def __init__(self, lambdas: LocalLambdas) -> None:
+        self.lambdas = lambdas
+
+    def invoke(self, FunctionName: str, Payload: bytes | str | None = None, **_: Any) -> dict[str, Any]:
+        name = FunctionName.rsplit(":", 1)[-1]
+        function_id = next((fid for fid in FUNCTIONS if name.endswith(f"-{fid}") or name == fid), None)
+        if function_id is None:
+            body = {"errorType": "ResourceNotFoundException", "errorMessage": f"no function {name}"}
+            return {
+                "StatusCode": 200,
+                "FunctionError": "Unhandled",
+                "Payload": io.BytesIO(json.dumps(body).encode()),
+            }
+        event = json.loads(Payload or b"{}")
+        try:
+            result = self.lambdas.invoke(function_id, event)
+        except Exception as exc:  # reported to the state machine as Lambda reports it
+            error: dict[str, Any] = {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_exception(exc)[-3:],
+            }
+            return {
+                "StatusCode": 200,
+                "FunctionError": "Unhandled",
+                "Payload": io.BytesIO(json.dumps(error).encode()),
+            }
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(result, default=str).encode())}
+
+
+_installed: dict[str, Any] = {}
+
+
+def install_interpreter(lambdas: LocalLambdas) -> None:
+    """Make moto's Step Functions execute state machines, with Lambda tasks run in-process."""
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+    client = InProcessLambdaClient(lambdas)
+    _installed["client"] = client
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if service != "lambda":
+            raise NotImplementedError(f"the local pipeline runs Lambda tasks only, not {service}")
+        return client
+
+    lambda_eval_utils.boto_client_for = boto_client_for
+
+
+def ensure_state_machine(settings: Settings, sfn: Any) -> str:
+    """Create (or update to the current definition) the pipeline's state machine; its ARN, also
+    put into TIXPILOT_PIPELINE_ARN for the handlers in this process."""
+    definition = render(function_arns(lambda fid: function_arn(settings, fid)))
+    name = state_machine_name(settings)
+    existing = next(
+        (m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name), None
+    )
+    if existing:
+        sfn.update_state_machine(stateMachineArn=existing, definition=definition)
+        arn = existing
+    else:
+        arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN)["stateMachineArn"]
+    os.environ[ARN_VARIABLE] = arn
+    return str(arn)
+
+
+def start_local_pipeline(settings: Settings, sfn: Any, lambdas: LocalLambdas) -> str:
+    install_interpreter(lambdas)
+    return ensure_state_machine(settings, sfn)

@@ -1,0 +1,21 @@
+"""What a crawl of a primary (Ticketmaster, AXS, ...) gives: the primary's own data per order."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tixpilot.services.purchases import Observation
+
+
+class PrimaryUnavailable(Exception):
+    """The primary could not be reached or answered with an error (transient: retried)."""
+
+
+class PrimaryConnector(Protocol):
+    def order(self, username: str, confirmation_number: str) -> Observation | None:
+        """The primary's truth about one order of the account, or None if it does not show it (yet)."""
+        ...
+
+    def orders(self, username: str) -> list[Observation]:
+        """Every order the account shows."""
+        ...

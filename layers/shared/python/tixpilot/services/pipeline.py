@@ -1,0 +1,225 @@
+"""The purchase pipeline's steps (DESIGN.md section 5), one per Lambda task of the state machine
+(infra/definitions/purchase_pipeline.asl.json):
+
+    Crawl -> Evaluate -> (autopo) AutoPO | (wait) Wait $.wait_s -> Crawl | (park) Park | (done)
+
+Every step takes and returns the execution's state, a small JSON object:
+`{"tenant_id", "rid", "attempt", "waited_s"}` plus what the step decided (`decision`, `wait_s`).
+The Wait's seconds are computed here from the recrawl settings, so one definition serves
+production (30 s doubling to 10 min, for 6 h) and the tests (a second or two).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from tixpilot.adapters.primaries.base import PrimaryConnector
+from tixpilot.errors import NotFound
+from tixpilot.models.purchases import Purchase
+from tixpilot.services.autopo import PoDeps, push_po, update_purchase
+from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
+from tixpilot.services.safeguard import evaluate_safeguard
+
+Decision = Literal["autopo", "wait", "park", "done"]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial_s: int = 30
+    max_s: int = 600
+    window_s: int = 21600
+
+    @classmethod
+    def from_env(cls, environ: Any = None) -> Backoff:
+        env = os.environ if environ is None else environ
+        return cls(
+            initial_s=max(1, int(env.get("TIXPILOT_RECRAWL_INITIAL_S", "30"))),
+            max_s=max(1, int(env.get("TIXPILOT_RECRAWL_MAX_S", "600"))),
+            window_s=max(0, int(env.get("TIXPILOT_SAFEGUARD_WINDOW_S", "21600"))),
+        )
+
+    def wait_for(self, attempt: int) -> int:
+        """The wait before crawl number `attempt + 1`: initial doubling up to the maximum."""
+        return int(min(self.initial_s * 2 ** min(attempt, 30), self.max_s))
+
+
+class Starter(Protocol):
+    def start(self, purchase: Purchase, created: bool) -> None: ...
+
+
+class PurchaseStore(Protocol):
+    def get(self, tenant_id: str, rid: int, consistent: bool = False) -> Purchase | None: ...
+
+    def replace(self, purchase: Purchase) -> bool: ...
+
+
+@dataclass(frozen=True)
+class PipelineDeps:
+    repos: PurchaseRepos  # record_observation's (purchases + sequences)
+    po: PoDeps
+    connector: Callable[[int], PrimaryConnector | None]  # by buying marketplace id
+
+
+def execution_input(tenant_id: str, rid: int) -> dict[str, Any]:
+    return {"tenant_id": tenant_id, "rid": rid, "attempt": 0, "waited_s": 0}
+
+
+def _state(payload: dict[str, Any]) -> dict[str, Any]:
+    keep = ("tenant_id", "rid", "attempt", "waited_s")
+    return {k: payload[k] for k in keep if k in payload} | {
+        "attempt": int(payload.get("attempt", 0)),
+        "waited_s": int(payload.get("waited_s", 0)),
+    }
+
+
+def _purchase(deps: PipelineDeps, payload: dict[str, Any]) -> Purchase:
+    purchase = deps.po.purchases.get(payload["tenant_id"], int(payload["rid"]), consistent=True)
+    if purchase is None:
+        raise NotFound(f"no purchase {payload['rid']} for tenant {payload['tenant_id']}")
+    return purchase
+
+
+def _finished(purchase: Purchase) -> bool:
+    return (
+        purchase.status == "canceled"
+        or bool(purchase.purchaseorders)
+        or purchase.pipeline_state == "po_created"
+    )
+
+
+# --- steps -------------------------------------------------------------------------------------
+
+
+def crawl_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
+    """Crawl the primary for the purchase's order and merge what it says (authoritative).
+    PrimaryUnavailable propagates: the state machine retries it, then evaluates without."""
+    state = _state(payload)
+    purchase = _purchase(deps, state)
+    if _finished(purchase):
+        return state | {"crawled": False}
+    connector = deps.connector(purchase.marketplace_id)
+    if connector is None:
+        return state | {"crawled": False}
+    seen = connector.order(purchase.account_username, purchase.confirmation_number)
+    if (
+        seen is None
+        or (seen.confirmation_region or "").upper() != (purchase.confirmation_region or "").upper()
+    ):
+        return state | {"crawled": False}
+    record_observation(deps.repos, purchase.tenant_id, seen, "crawl")
+    return state | {"crawled": True}
+
+
+def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff) -> dict[str, Any]:
+    """The Safeguard: PO now, wait and crawl again, or park as awaiting_quickpo."""
+    state = _state(payload)
+    purchase = _purchase(deps, state)
+    if _finished(purchase):
+        return state | {"decision": "done"}
+    tenant = deps.po.tenants.get(purchase.tenant_id)
+    level = tenant.settings.safeguard if tenant else 2
+    if evaluate_safeguard(purchase, level).ready:
+        return state | {"decision": "autopo"}
+    wait_s = backoff.wait_for(state["attempt"])
+    if state["waited_s"] + wait_s > backoff.window_s:
+        return state | {"decision": "park"}
+    if purchase.pipeline_state != "waiting":
+        update_purchase(
+            deps.po.purchases,
+            purchase.tenant_id,
+            purchase.rid,
+            lambda p: (
+                None if _finished(p) or p.pipeline_state == "waiting" else {"pipeline_state": "waiting"}
+            ),
+        )
+    return state | {
+        "decision": "wait",
+        "wait_s": wait_s,
+        "attempt": state["attempt"] + 1,
+        "waited_s": state["waited_s"] + wait_s,
+    }
+
+
+def autopo_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
+    state = _state(payload)
+    outcome = push_po(deps.po, state["tenant_id"], int(state["rid"]), "autopo")
+    return state | {
+        "pipeline_state": outcome.purchase.pipeline_state,
+        "purchaseorders": outcome.purchase.purchaseorders,
+    }
+
+
+def park_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
+    """The Safeguard window passed without the data it needs: the broker decides (QuickPO)."""
+    state = _state(payload)
+    update_purchase(
+        deps.po.purchases,
+        state["tenant_id"],
+        int(state["rid"]),
+        lambda p: None if _finished(p) else {"pipeline_state": "awaiting_quickpo"},
+    )
+    return state | {"pipeline_state": "awaiting_quickpo"}
+
+
+def fail_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
+    """A step failed after its retries: record why on the purchase (never dropped silently)."""
+    state = _state(payload)
+    error = payload.get("error") or {}
+    reason = f"pipeline: {error.get('Error', 'error')}: {str(error.get('Cause', ''))[:500]}".rstrip(": ")
+
+    def change(p: Purchase) -> dict[str, object] | None:
+        if _finished(p):
+            return None
+        return {"pipeline_state": "failed", "errors": p.errors + ([reason] if reason not in p.errors else [])}
+
+    with contextlib.suppress(NotFound):  # a purchase that does not exist has nothing to record on
+        update_purchase(deps.po.purchases, state["tenant_id"], int(state["rid"]), change)
+    return state | {"pipeline_state": "failed", "reason": reason}
+
+
+# --- crawl requests (GET /v2/crawl) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    found: int
+    created: int
+
+
+def crawl_account(
+    deps: PipelineDeps,
+    starter: Starter,
+    tenant_id: str,
+    username: str,
+    marketplace_id: int,
+    confnum: str,
+) -> CrawlResult:
+    """Crawl an account now (one order, or `all`), record what the primary shows (a crawl finding
+    an order no email told us of creates its purchase), and start the pipeline for each."""
+    connector = deps.connector(marketplace_id)
+    if connector is None:
+        return CrawlResult(0, 0)
+    seen: list[Observation]
+    if confnum == "all":
+        seen = connector.orders(username)
+    else:
+        number, _, region = confnum.partition("/")
+        order = connector.order(username, number)
+        seen = (
+            [order]
+            if order is not None
+            and (not region or (order.confirmation_region or "").upper() == region.upper())
+            else []
+        )
+    created = 0
+    for observation in seen:
+        purchase, new = record_observation(
+            deps.repos, tenant_id, observation.model_copy(update={"marketplace_id": marketplace_id}), "crawl"
+        )
+        created += int(new)
+        starter.start(purchase, new)
+    return CrawlResult(len(seen), created)

@@ -1,0 +1,1 @@
+"""Concrete dependencies (repositories, adapters) for the services, built once per container."""

@@ -1,0 +1,296 @@
+"""The real state machine (infra/definitions/purchase_pipeline.asl.json) in moto's Step Functions
+interpreter, its Lambda tasks dispatched in-process to our handlers, against the primary sandbox.
+
+Waits are 1 s (TIXPILOT_RECRAWL_*); tests poll with deadlines and never assert durations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from infra.local.lambdas import LocalLambdas
+from infra.local.pipeline import start_local_pipeline
+from infra.local.sandbox import Sandbox, make_sandbox_server
+from tests.integration.conftest import TenantWithToken, free_port
+from tixpilot import aws
+from tixpilot.adapters.stepfunctions import StepFunctionsPipeline, execution_name
+from tixpilot.models.accounts import Account, PosSettings
+from tixpilot.models.purchases import EventInfo, Items, Money, Purchase
+from tixpilot.repositories.accounts import AccountRepository
+from tixpilot.repositories.ledger import LedgerRepository
+from tixpilot.repositories.purchases import PurchaseRepository
+from tixpilot.repositories.sequences import SequenceRepository
+from tixpilot.repositories.tenants import TenantRepository
+from tixpilot.services.autopo import push_po
+from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
+from tixpilot.settings import get_settings
+from tixpilot.wiring.pipeline import pipeline_deps
+
+_ENV = {
+    "TIXPILOT_RECRAWL_INITIAL_S": "1",
+    "TIXPILOT_RECRAWL_MAX_S": "2",
+    "TIXPILOT_SAFEGUARD_WINDOW_S": "12",
+}
+_numbers = itertools.count(10000)
+
+
+@pytest.fixture(scope="module")
+def pipeline(moto_server: str) -> Iterator[dict[str, Any]]:
+    import os
+
+    saved = {k: os.environ.get(k) for k in [*_ENV, "TIXPILOT_PRIMARY_URL", "TIXPILOT_PIPELINE_ARN"]}
+    os.environ.update(_ENV)
+    sandbox = Sandbox()
+    port = free_port()
+    server = make_sandbox_server(sandbox, "127.0.0.1", port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    os.environ["TIXPILOT_PRIMARY_URL"] = f"http://127.0.0.1:{port}"
+    arn = start_local_pipeline(get_settings(), aws.client("stepfunctions"), LocalLambdas())
+    yield {"arn": arn, "primary": f"http://127.0.0.1:{port}"}
+    server.shutdown()
+    server.server_close()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def post_order(primary: str, order: dict[str, Any]) -> None:
+    request = urllib.request.Request(
+        primary + "/sandbox/orders",
+        data=json.dumps(order).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 201
+
+
+def setup_tenant(tenant: TenantWithToken, level: int, username: str, mobile: str = "transfer") -> None:
+    TenantRepository().update_settings(tenant.id, {"safeguard": level, "mobile_po_as": mobile})
+    now = dt.datetime.now(dt.UTC)
+    account = Account(
+        tenant_id=tenant.id,
+        account_id=SequenceRepository().next("account"),
+        username=username,
+        pos={"builtin": PosSettings(autopo=True, autopo_after=dt.date(2020, 1, 1))},
+        created=now,
+    )
+    assert AccountRepository().create_unique(account, None) is None
+
+
+def email_purchase(tenant_id: str, username: str, confnum: str, **items: Any) -> Purchase:
+    """What a Ticketmaster email states: no disclosures, no rotating status."""
+    seen = Observation(
+        account_username=username,
+        confirmation_number=confnum,
+        confirmation_region="NY",
+        event=EventInfo(name="Sugarland", venue="Arena", starts_at=dt.datetime(2027, 5, 1, 19, 0)),
+        items=Items(section="101", row="F", seats=["1", "2"], stock="mobile", **items),
+        money=Money(cost_group="200.00", face_perseat="90.00", fees="20.00"),
+        purchase_date=dt.date.today(),
+    )
+    repos = PurchaseRepos(purchases=PurchaseRepository(), sequences=SequenceRepository())
+    purchase, created = record_observation(repos, tenant_id, seen, "email")
+    assert created
+    return purchase
+
+
+def sandbox_order(username: str, confnum: str, **delays: Any) -> dict[str, Any]:
+    return {
+        "account_username": username,
+        "confirmation_number": confnum,
+        "region": "NY",
+        "event": {"name": "Sugarland", "venue": "Arena", "datetime": "2027-05-01T19:00:00"},
+        "section": "101",
+        "row": "F",
+        "seats": ["1", "2"],
+        "cost_perseat": "100.00",
+        "face_perseat": "90.00",
+        "fees": "20.00",
+        "disclosures": [3],
+        "stock": "mobile",
+        "rotating_barcodes": True,
+        **delays,
+    }
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout_s: float = 45.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what} after {timeout_s:.0f}s")
+        time.sleep(0.1)
+
+
+def purchase_of(tenant_id: str, rid: int) -> Purchase:
+    found = PurchaseRepository().get(tenant_id, rid, consistent=True)
+    assert found is not None
+    return found
+
+
+def execution(arn: str, tenant_id: str, rid: int) -> dict[str, Any]:
+    execution_arn = arn.replace(":stateMachine:", ":execution:") + ":" + execution_name(tenant_id, rid)
+    return dict(aws.client("stepfunctions").describe_execution(executionArn=execution_arn))
+
+
+def finished(arn: str, tenant_id: str, rid: int) -> dict[str, Any] | None:
+    described = execution(arn, tenant_id, rid)
+    return described if described["status"] != "RUNNING" else None
+
+
+def history(arn: str, tenant_id: str, rid: int) -> list[dict[str, Any]]:
+    execution_arn = arn.replace(":stateMachine:", ":execution:") + ":" + execution_name(tenant_id, rid)
+    return list(aws.client("stepfunctions").get_execution_history(executionArn=execution_arn)["events"])
+
+
+def entered(events: list[dict[str, Any]]) -> list[str]:
+    return [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+
+
+def new_confnum() -> str:
+    return f"12-{next(_numbers)}"
+
+
+def test_level_1_pos_from_the_email_alone(pipeline: dict[str, Any], new_tenant: Any) -> None:
+    tenant = new_tenant()
+    setup_tenant(tenant, 1, "buyer@acme.test")
+    confnum = new_confnum()
+    # the primary shows the order only much later: level 1 does not wait for it
+    post_order(pipeline["primary"], sandbox_order("buyer@acme.test", confnum, visible_after_s=3600))
+    purchase = email_purchase(tenant.id, "buyer@acme.test", confnum)
+    StepFunctionsPipeline().start(purchase, True)
+    done = wait_for(lambda: finished(pipeline["arn"], tenant.id, purchase.rid), "the execution")
+    assert done["status"] == "SUCCEEDED"
+    after = purchase_of(tenant.id, purchase.rid)
+    assert after.pipeline_state == "po_created"
+    assert set(after.purchaseorders) == {"builtin"}
+    assert after.disclosures is None  # nothing from the primary was needed
+    assert "WaitToRecrawl" not in entered(history(pipeline["arn"], tenant.id, purchase.rid))
+    groups = LedgerRepository().ticket_groups(tenant.id, rid=purchase.rid)
+    assert len(groups) == 1 and groups[0]["poid"] == after.purchaseorders["builtin"]
+    seats = LedgerRepository().seats(tenant.id, groups[0]["tgid"])
+    assert sorted(s["seatnumber"] for s in seats) == ["1", "2"]
+    assert {s["status"] for s in seats} == {"available"}
+
+
+def test_level_2_waits_for_the_crawl(pipeline: dict[str, Any], new_tenant: Any) -> None:
+    tenant = new_tenant()
+    setup_tenant(tenant, 2, "buyer2@acme.test")
+    confnum = new_confnum()
+    post_order(
+        pipeline["primary"],
+        sandbox_order("buyer2@acme.test", confnum, visible_after_s=2, rotating_known_after_s=3600),
+    )
+    purchase = email_purchase(tenant.id, "buyer2@acme.test", confnum)
+    StepFunctionsPipeline().start(purchase, True)
+    wait_for(lambda: purchase_of(tenant.id, purchase.rid).pipeline_state == "waiting", "waiting")
+    done = wait_for(lambda: finished(pipeline["arn"], tenant.id, purchase.rid), "the execution")
+    assert done["status"] == "SUCCEEDED"
+    after = purchase_of(tenant.id, purchase.rid)
+    assert after.pipeline_state == "po_created" and "builtin" in after.purchaseorders
+    assert after.disclosures == [3] and after.seen_onlinereceipt
+    assert after.rotating_barcodes is None  # level 2 did not need it
+    assert "WaitToRecrawl" in entered(history(pipeline["arn"], tenant.id, purchase.rid))
+
+
+def test_level_3_also_waits_for_the_rotating_status(pipeline: dict[str, Any], new_tenant: Any) -> None:
+    tenant = new_tenant()
+    setup_tenant(tenant, 3, "buyer3@acme.test", mobile="qr_screenshot")
+    confnum = new_confnum()
+    post_order(
+        pipeline["primary"],
+        sandbox_order("buyer3@acme.test", confnum, visible_after_s=0, rotating_known_after_s=3),
+    )
+    purchase = email_purchase(tenant.id, "buyer3@acme.test", confnum)
+    StepFunctionsPipeline().start(purchase, True)
+    done = wait_for(lambda: finished(pipeline["arn"], tenant.id, purchase.rid), "the execution")
+    assert done["status"] == "SUCCEEDED"
+    after = purchase_of(tenant.id, purchase.rid)
+    assert after.pipeline_state == "po_created"
+    assert after.rotating_barcodes is True
+    assert "qr_screenshot_may_rotate" in after.flags  # screenshot PO of rotating barcodes
+    assert entered(history(pipeline["arn"], tenant.id, purchase.rid)).count("Crawl") >= 2
+
+
+def test_parks_awaiting_quickpo_when_the_window_passes(pipeline: dict[str, Any], new_tenant: Any) -> None:
+    tenant = new_tenant()
+    setup_tenant(tenant, 2, "buyer4@acme.test")
+    purchase = email_purchase(tenant.id, "buyer4@acme.test", new_confnum())  # never on the primary
+    StepFunctionsPipeline().start(purchase, True)
+    done = wait_for(lambda: finished(pipeline["arn"], tenant.id, purchase.rid), "the execution", 90)
+    assert done["status"] == "SUCCEEDED"
+    after = purchase_of(tenant.id, purchase.rid)
+    assert after.pipeline_state == "awaiting_quickpo" and not after.purchaseorders
+
+
+def test_quickpo_during_a_wait_ends_the_execution_without_a_second_po(
+    pipeline: dict[str, Any], new_tenant: Any
+) -> None:
+    tenant = new_tenant()
+    setup_tenant(tenant, 2, "buyer5@acme.test")
+    purchase = email_purchase(tenant.id, "buyer5@acme.test", new_confnum())  # never on the primary
+    StepFunctionsPipeline().start(purchase, True)
+    wait_for(lambda: purchase_of(tenant.id, purchase.rid).pipeline_state == "waiting", "waiting")
+    outcome = push_po(pipeline_deps().po, tenant.id, purchase.rid, "quickpo")
+    assert set(outcome.created) == {"builtin"}
+    done = wait_for(lambda: finished(pipeline["arn"], tenant.id, purchase.rid), "the execution")
+    assert done["status"] == "SUCCEEDED"
+    after = purchase_of(tenant.id, purchase.rid)
+    assert after.safeguard_overridden and after.pipeline_state == "po_created"
+    assert after.purchaseorders == outcome.purchase.purchaseorders
+    assert "AutoPO" not in entered(history(pipeline["arn"], tenant.id, purchase.rid))
+    assert len(LedgerRepository().ticket_groups(tenant.id, rid=purchase.rid)) == 1
+
+
+def test_a_second_start_is_a_no_op(pipeline: dict[str, Any], new_tenant: Any) -> None:
+    tenant = new_tenant()
+    setup_tenant(tenant, 1, "buyer6@acme.test")
+    purchase = email_purchase(tenant.id, "buyer6@acme.test", new_confnum())
+    starter = StepFunctionsPipeline()
+    starter.start(purchase, True)
+    wait_for(lambda: finished(pipeline["arn"], tenant.id, purchase.rid), "the execution")
+    assert starter.start_execution(tenant.id, purchase.rid) is False
+
+
+def test_races_give_exactly_one_po_per_purchase(pipeline: dict[str, Any], new_tenant: Any) -> None:
+    """Many concurrent QuickPOs, AutoPOs and duplicate starts on several purchases."""
+    tenant = new_tenant()
+    setup_tenant(tenant, 1, "racer@acme.test")
+    purchases = [email_purchase(tenant.id, "racer@acme.test", new_confnum()) for _ in range(5)]
+    deps = pipeline_deps().po
+    starter = StepFunctionsPipeline()
+
+    def hit(job: tuple[int, Purchase]) -> None:
+        n, purchase = job
+        kind = n % 3
+        if kind == 0:
+            push_po(deps, tenant.id, purchase.rid, "quickpo")
+        elif kind == 1:
+            push_po(deps, tenant.id, purchase.rid, "autopo")
+        else:
+            starter.start(purchase, True)
+
+    jobs = [(n, p) for p in purchases for n in range(12)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(hit, jobs))
+    for purchase in purchases:
+        wait_for(lambda p=purchase: finished(pipeline["arn"], tenant.id, p.rid), "the execution")
+        after = purchase_of(tenant.id, purchase.rid)
+        groups = LedgerRepository().ticket_groups(tenant.id, rid=purchase.rid)
+        assert len(groups) == 1, f"rid {purchase.rid}: {len(groups)} ticket groups"
+        assert after.purchaseorders == {"builtin": groups[0]["poid"]}
+        assert LedgerRepository().po_for(tenant.id, purchase.rid) == groups[0]["poid"]

@@ -1,0 +1,403 @@
+"""Pipeline steps, AutoPO/QuickPO rules and the builtin POS, with in-memory fakes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.unit.fakes import FakeSequences
+from tixpilot.adapters.pos.base import PoRequest, PoResult, PosAdapter, PosError
+from tixpilot.adapters.pos.builtin import BuiltinPos
+from tixpilot.adapters.pos.registry import adapter_by_name, adapter_for, registered
+from tixpilot.models.accounts import Account, PosSettings
+from tixpilot.models.purchases import EventInfo, Items, Money, Purchase
+from tixpilot.models.tenants import Tenant, TenantSettings
+from tixpilot.repositories.ledger import LedgerPo
+from tixpilot.services.autopo import AUTOPO_OFF, ZERO_COST, PoDeps, push_po
+from tixpilot.services.inventory import inventory
+from tixpilot.services.pipeline import (
+    Backoff,
+    PipelineDeps,
+    crawl_account,
+    crawl_step,
+    evaluate_step,
+    execution_input,
+    fail_step,
+    park_step,
+)
+from tixpilot.services.purchases import Observation, PurchaseRepos
+
+NOW = dt.datetime(2026, 6, 17, 18, 30, tzinfo=dt.UTC)
+
+
+class Store:
+    """Purchases by rid with order claims and the version lock (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, int], Purchase] = {}
+        self.claims: dict[tuple[str, str, str], int] = {}
+        self.lock = threading.Lock()
+
+    def get(self, tenant_id: str, rid: int, consistent: bool = False) -> Purchase | None:
+        return self.rows.get((tenant_id, rid))
+
+    def find_by_confirmation(self, tenant_id: str, number: str, region: str | None) -> Purchase | None:
+        rid = self.claims.get((tenant_id, number.upper(), (region or "").upper()))
+        return self.rows[(tenant_id, rid)] if rid is not None else None
+
+    def create_unique(self, purchase: Purchase) -> bool:
+        key = (
+            purchase.tenant_id,
+            purchase.confirmation_number.upper(),
+            (purchase.confirmation_region or "").upper(),
+        )
+        with self.lock:
+            if key in self.claims:
+                return False
+            self.claims[key] = purchase.rid
+            self.rows[(purchase.tenant_id, purchase.rid)] = purchase
+        return True
+
+    def replace(self, purchase: Purchase) -> bool:
+        with self.lock:
+            if self.rows[(purchase.tenant_id, purchase.rid)].version != purchase.version - 1:
+                return False
+            self.rows[(purchase.tenant_id, purchase.rid)] = purchase
+        return True
+
+
+class Tenants:
+    def __init__(self, level: int = 2, mobile: str = "transfer") -> None:
+        self.settings = TenantSettings(safeguard=level, mobile_po_as=mobile)  # type: ignore[arg-type]
+
+    def get(self, tenant_id: str) -> Tenant:
+        return Tenant(tenant_id=tenant_id, name="Acme", created=NOW, settings=self.settings)
+
+
+class Accounts:
+    def __init__(self, account: Account | None) -> None:
+        self.account = account
+
+    def find_by_username(self, tenant_id: str, username: str, marketplace_id: int = 1) -> Account | None:
+        return self.account
+
+
+class Ledger:
+    """The ledger's create_po contract: one PO per (tenant, rid), atomically."""
+
+    def __init__(self) -> None:
+        self.pos: dict[tuple[str, int], LedgerPo] = {}
+        self.seat_items: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.lock = threading.Lock()
+
+    def po_for(self, tenant_id: str, rid: int, pos: str = "builtin") -> str | None:
+        found = self.pos.get((tenant_id, rid))
+        return str(found.poid) if found else None
+
+    def create_po(self, entry: LedgerPo) -> tuple[str, bool]:
+        with self.lock:
+            existing = self.pos.get((entry.tenant_id, entry.rid))
+            if existing:
+                return str(existing.poid), False
+            self.pos[(entry.tenant_id, entry.rid)] = entry
+            self.seat_items[(entry.tenant_id, str(entry.tgid))] = [
+                {"seatnumber": s, "status": "available"} for s in entry.seats
+            ]
+        return str(entry.poid), True
+
+    def ticket_group(self, tenant_id: str, tgid: str) -> dict[str, Any] | None:
+        return next((g for g in self.ticket_groups(tenant_id) if g["tgid"] == tgid), None)
+
+    def ticket_groups(
+        self, tenant_id: str, rid: int | None = None, event_date: str | None = None
+    ) -> list[dict[str, Any]]:
+        return [
+            {
+                **e.ticket_group,
+                "tgid": str(e.tgid),
+                "poid": str(e.poid),
+                "rid": e.rid,
+                "quantity": len(e.seats),
+            }
+            for (t, r), e in self.pos.items()
+            if t == tenant_id and rid in (None, r) and event_date in (None, e.ticket_group.get("event_date"))
+        ]
+
+    def seats(self, tenant_id: str, tgid: str) -> list[dict[str, Any]]:
+        return self.seat_items.get((tenant_id, tgid), [])
+
+
+class FailingPos:
+    posid = 22
+    name = "skybox"
+
+    def create_po(self, request: PoRequest) -> PoResult:
+        raise PosError("Vendor 9 does not exist")
+
+
+class Connector:
+    def __init__(self, orders: list[Observation] | None = None) -> None:
+        self.orders_ = orders or []
+
+    def order(self, username: str, confirmation_number: str) -> Observation | None:
+        return next((o for o in self.orders_ if o.confirmation_number == confirmation_number), None)
+
+    def orders(self, username: str) -> list[Observation]:
+        return list(self.orders_)
+
+
+def account(**pos: PosSettings) -> Account:
+    return Account(tenant_id="t1", account_id=1, username="buyer@x.com", pos=pos, created=NOW)
+
+
+AUTOPO_BUILTIN = account(builtin=PosSettings(autopo=True, autopo_after=dt.date(2026, 1, 1), customer_id="7"))
+
+
+def world(
+    level: int = 2,
+    acct: Account | None = AUTOPO_BUILTIN,
+    mobile: str = "transfer",
+    connector: Any = None,
+    **adapters: Any,
+) -> tuple[PipelineDeps, Store, Ledger]:
+    store, ledger = Store(), Ledger()
+    builtin = BuiltinPos(ledger=ledger, numbers=FakeSequences())
+    table: dict[str, PosAdapter] = {"builtin": builtin, **adapters}
+    deps = PipelineDeps(
+        repos=PurchaseRepos(purchases=store, sequences=FakeSequences()),
+        po=PoDeps(
+            purchases=store, tenants=Tenants(level, mobile), accounts=Accounts(acct), adapter=table.get
+        ),
+        connector=lambda marketplace: connector,
+    )
+    return deps, store, ledger
+
+
+def email(store: Store, rid: int = 1, **changes: Any) -> Purchase:
+    purchase = Purchase(
+        tenant_id="t1",
+        rid=rid,
+        account_username="buyer@x.com",
+        confirmation_number=f"12-3456{rid}",
+        confirmation_region="NY",
+        event=EventInfo(name="Sugarland", starts_at=dt.datetime(2027, 5, 1, 19)),
+        items=Items(section="101", row="F", seats=["1", "2"], stock="mobile"),
+        money=Money(cost_group=Decimal("200.00")),
+        purchase_date=dt.date(2026, 6, 17),
+        seen_emailreceipt=True,
+        datefirstseen=NOW,
+        datelastseen=NOW,
+    ).model_copy(update=changes)
+    store.create_unique(purchase)
+    return purchase
+
+
+def crawl_of(purchase: Purchase, **changes: Any) -> Observation:
+    return Observation(
+        account_username=purchase.account_username,
+        confirmation_number=purchase.confirmation_number,
+        confirmation_region=purchase.confirmation_region,
+        items=Items(section="101", row="F", seats=["1", "2"]),
+        money=Money(cost_perseat=Decimal("100")),
+        disclosures=[],
+        status="active",
+    ).model_copy(update=changes)
+
+
+# --- backoff -----------------------------------------------------------------------------------
+
+
+def test_backoff_doubles_from_30s_to_10min() -> None:
+    waits = [Backoff().wait_for(n) for n in range(8)]
+    assert waits == [30, 60, 120, 240, 480, 600, 600, 600]
+
+
+def test_backoff_reads_the_settings() -> None:
+    env = {
+        "TIXPILOT_RECRAWL_INITIAL_S": "1",
+        "TIXPILOT_RECRAWL_MAX_S": "4",
+        "TIXPILOT_SAFEGUARD_WINDOW_S": "9",
+    }
+    assert Backoff.from_env(env) == Backoff(1, 4, 9)
+    assert Backoff.from_env({}) == Backoff(30, 600, 21600)
+
+
+def test_evaluate_waits_with_backoff_then_parks_after_the_window() -> None:
+    deps, store, _ = world(level=2)
+    purchase = email(store)
+    payload = execution_input("t1", purchase.rid)
+    backoff = Backoff(initial_s=1, max_s=2, window_s=5)
+    decisions = []
+    for _ in range(6):
+        payload = evaluate_step(deps, payload, backoff)
+        decisions.append((payload["decision"], payload.get("wait_s")))
+        if payload["decision"] != "wait":
+            break
+    assert decisions == [("wait", 1), ("wait", 2), ("wait", 2), ("park", None)]
+    assert store.rows[("t1", 1)].pipeline_state == "waiting"
+    park_step(deps, payload)
+    assert store.rows[("t1", 1)].pipeline_state == "awaiting_quickpo"
+
+
+@pytest.mark.parametrize(("level", "decision"), [(1, "autopo"), (2, "wait"), (3, "wait")])
+def test_an_email_alone_is_enough_only_at_level_1(level: int, decision: str) -> None:
+    deps, store, _ = world(level=level)
+    purchase = email(store)
+    assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == decision
+
+
+def test_the_crawl_fills_what_level_2_needs_but_not_level_3() -> None:
+    purchase_seen = None
+    for level, decision in ((2, "autopo"), (3, "wait")):
+        deps, store, _ = world(level=level)
+        purchase = email(store)
+        deps = PipelineDeps(deps.repos, deps.po, lambda m, p=purchase: Connector([crawl_of(p)]))
+        assert crawl_step(deps, execution_input("t1", purchase.rid))["crawled"] is True
+        purchase_seen = store.rows[("t1", purchase.rid)]
+        assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == decision
+    assert purchase_seen is not None and purchase_seen.seen_onlinereceipt and purchase_seen.disclosures == []
+
+
+def test_a_purchase_with_a_po_is_done() -> None:
+    deps, store, _ = world(level=3)
+    purchase = email(store, purchaseorders={"builtin": "5"}, pipeline_state="po_created")
+    assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == "done"
+
+
+def test_a_failure_is_recorded_on_the_purchase() -> None:
+    deps, store, _ = world()
+    purchase = email(store)
+    fail_step(deps, {**execution_input("t1", purchase.rid), "error": {"Error": "KeyError", "Cause": "boom"}})
+    after = store.rows[("t1", purchase.rid)]
+    assert after.pipeline_state == "failed" and after.errors == ["pipeline: KeyError: boom"]
+
+
+# --- AutoPO / QuickPO ----------------------------------------------------------------------------
+
+
+def test_autopo_creates_one_builtin_po_and_records_it() -> None:
+    deps, store, ledger = world(level=1)
+    purchase = email(store)
+    outcome = push_po(deps.po, "t1", purchase.rid, "autopo")
+    assert outcome.created == {"builtin": "1"}
+    after = store.rows[("t1", purchase.rid)]
+    assert after.purchaseorders == {"builtin": "1"} and after.pipeline_state == "po_created"
+    assert not after.safeguard_overridden
+    again = push_po(deps.po, "t1", purchase.rid, "autopo")
+    assert again.created == {} and len(ledger.pos) == 1
+    (entry,) = ledger.pos.values()
+    assert entry.po["vendor"] == "7" and entry.po["stock"] == "transfer" and entry.seats == ["1", "2"]
+
+
+def test_autopo_never_pos_a_zero_dollar_purchase_but_quickpo_does() -> None:
+    deps, store, ledger = world(level=1)
+    purchase = email(store, money=Money(cost_group=Decimal("0")))
+    outcome = push_po(deps.po, "t1", purchase.rid, "autopo")
+    assert outcome.created == {} and not ledger.pos
+    assert store.rows[("t1", 1)].pipeline_state == "awaiting_quickpo"
+    assert ZERO_COST in store.rows[("t1", 1)].errors
+    assert push_po(deps.po, "t1", purchase.rid, "quickpo").created == {"builtin": "1"}
+    assert store.rows[("t1", 1)].safeguard_overridden
+
+
+@pytest.mark.parametrize(
+    "acct",
+    [
+        None,
+        account(builtin=PosSettings(autopo=False)),
+        account(builtin=PosSettings(autopo=True, autopo_after=dt.date(2026, 6, 17))),  # not AFTER that day
+    ],
+)
+def test_autopo_only_where_it_is_on_for_the_purchase_date(acct: Account | None) -> None:
+    deps, store, ledger = world(level=1, acct=acct)
+    purchase = email(store)
+    push_po(deps.po, "t1", purchase.rid, "autopo")
+    assert not ledger.pos and store.rows[("t1", 1)].pipeline_state == "awaiting_quickpo"
+    assert AUTOPO_OFF in store.rows[("t1", 1)].errors
+
+
+def test_a_pos_failure_is_recorded_with_the_pos_message() -> None:
+    acct = account(skybox=PosSettings(autopo=True, customer_id="9"))
+    deps, store, _ = world(level=1, acct=acct, skybox=FailingPos())
+    purchase = email(store)
+    outcome = push_po(deps.po, "t1", purchase.rid, "autopo")
+    after = store.rows[("t1", purchase.rid)]
+    assert outcome.errors == ["skybox: Vendor 9 does not exist"]
+    assert after.pipeline_state == "failed" and after.errors == ["skybox: Vendor 9 does not exist"]
+
+
+def test_qr_screenshot_of_unknown_rotation_is_flagged() -> None:
+    deps, store, ledger = world(level=1, mobile="qr_screenshot")
+    purchase = email(store)
+    push_po(deps.po, "t1", purchase.rid, "autopo")
+    assert store.rows[("t1", 1)].flags == ["qr_screenshot_may_rotate"]
+    assert next(iter(ledger.pos.values())).po["stock"] == "qr_screenshot"
+
+
+def test_concurrent_quickpo_and_autopo_make_one_po() -> None:
+    deps, store, ledger = world(level=1)
+    purchases = [email(store, rid=n) for n in range(1, 6)]
+    threads = [
+        threading.Thread(target=push_po, args=(deps.po, "t1", p.rid, "quickpo" if n % 2 else "autopo"))
+        for p in purchases
+        for n in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ledger.pos) == 5
+    for p in purchases:
+        assert store.rows[("t1", p.rid)].purchaseorders == {"builtin": ledger.po_for("t1", p.rid)}
+
+
+# --- crawl, registry, inventory ------------------------------------------------------------------
+
+
+def test_a_crawl_finding_an_unknown_order_creates_the_purchase_and_starts_it() -> None:
+    deps, store, _ = world()
+    seen = crawl_of(email(Store()), confirmation_number="99-12345")
+    deps = PipelineDeps(deps.repos, deps.po, lambda m: Connector([seen]))
+
+    class Starter:
+        started: list[tuple[int, bool]] = []
+
+        def start(self, purchase: Purchase, created: bool) -> None:
+            self.started.append((purchase.rid, created))
+
+    starter = Starter()
+    result = crawl_account(deps, starter, "t1", "buyer@x.com", 1, "all")
+    assert (result.found, result.created) == (1, 1)
+    assert starter.started == [(1, True)]
+    assert store.rows[("t1", 1)].seen_onlinereceipt and not store.rows[("t1", 1)].seen_emailreceipt
+    assert crawl_account(deps, starter, "t1", "buyer@x.com", 1, "99-12345/NY").created == 0
+    assert crawl_account(deps, starter, "t1", "buyer@x.com", 1, "99-12345/CA").found == 0
+
+
+def test_the_registry_has_the_builtin_pos_as_100() -> None:
+    assert registered()["builtin"] == 100
+    assert isinstance(adapter_for(100), BuiltinPos)
+    assert adapter_by_name("builtin") is adapter_for(100)
+    assert adapter_for(22) is None
+
+
+def test_inventory_lists_groups_with_seats_in_natural_order() -> None:
+    deps, store, ledger = world(level=1)
+    purchase = email(store, items=Items(section="1", row="A", seats=["10", "9", "11"]))
+    push_po(deps.po, "t1", purchase.rid, "autopo")
+    (group,) = inventory(ledger, "t1", rid=purchase.rid)
+    assert [s.seatnumber for s in group.seats] == ["9", "10", "11"]
+    assert group.eventdate == "5/1/2027" and group.quantity == 3
+    assert inventory(ledger, "t1", eventdate=dt.date(2027, 5, 2)) == []
+    assert inventory(ledger, "t1", ticketgroupid=group.ticketgroupid)[0].rid == purchase.rid
+
+
+def test_ga_quantity_becomes_numbered_seats() -> None:
+    deps, store, ledger = world(level=1)
+    purchase = email(store, items=Items(quantity=3, general_admission=True))
+    push_po(deps.po, "t1", purchase.rid, "quickpo")
+    assert next(iter(ledger.pos.values())).seats == ["GA-1", "GA-2", "GA-3"]
