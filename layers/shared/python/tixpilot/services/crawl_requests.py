@@ -19,7 +19,8 @@ from tixpilot.models.crawl_requests import CrawlRequest
 
 TICKETMASTER = 1
 KEEP_DAYS = 30
-_CONFNUM = re.compile(r"^[0-9]{1,3}-[0-9]{4,6}(/[A-Z]{2,4})?$")
+# Region codes are letters and digits (NY, SF3, LA2).
+_CONFNUM = re.compile(r"^[0-9]{1,3}-[0-9]{4,6}(/[A-Z][A-Z0-9]{1,3})?$")
 
 
 class CrawlRequestStore(Protocol):
