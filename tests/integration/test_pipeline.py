@@ -294,3 +294,101 @@ def test_races_give_exactly_one_po_per_purchase(pipeline: dict[str, Any], new_te
         assert len(groups) == 1, f"rid {purchase.rid}: {len(groups)} ticket groups"
         assert after.purchaseorders == {"builtin": groups[0]["poid"]}
         assert LedgerRepository().po_for(tenant.id, purchase.rid) == groups[0]["poid"]
+
+
+def api(invoke: Any, function_id: str, token: str, method: str, path: str, **query: str) -> tuple[int, Any]:
+    from tests.events import api_event
+
+    response = invoke(function_id, api_event(method, path, token=token, query=query))
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_crawl_finds_an_order_no_email_told_of_and_pos_it(
+    pipeline: dict[str, Any], new_tenant: Any, invoke: Any
+) -> None:
+    tenant = new_tenant()
+    setup_tenant(tenant, 2, "crawler@acme.test")
+    confnum = new_confnum()
+    post_order(pipeline["primary"], sandbox_order("crawler@acme.test", confnum))
+    status, body = api(
+        invoke, "api_crawl", tenant.token, "GET", "/v2/crawl", source="tests", username="crawler@acme.test"
+    )
+    assert status == 200, body
+    found = PurchaseRepository().find_by_confirmation(tenant.id, confnum, "NY")
+    assert found is not None and found.seen_onlinereceipt and not found.seen_emailreceipt
+    wait_for(lambda: finished(pipeline["arn"], tenant.id, found.rid), "the execution")
+    assert purchase_of(tenant.id, found.rid).purchaseorders.get("builtin")
+    # crawling again finds the same order: no second purchase, no second PO
+    status, body = api(
+        invoke,
+        "api_crawl",
+        tenant.token,
+        "GET",
+        "/v2/crawl",
+        source="t",
+        username="crawler@acme.test",
+        confnum=f"{confnum}/NY",
+    )
+    assert status == 200, body
+    again = PurchaseRepository().find_by_confirmation(tenant.id, confnum, "NY")
+    assert again is not None and again.rid == found.rid
+    assert len(LedgerRepository().ticket_groups(tenant.id, rid=found.rid)) == 1
+
+
+def test_quickpo_and_inventory_over_the_api(pipeline: dict[str, Any], new_tenant: Any, invoke: Any) -> None:
+    tenant, other = new_tenant(), new_tenant()
+    setup_tenant(tenant, 3, "qp@acme.test")
+    purchase = email_purchase(tenant.id, "qp@acme.test", new_confnum())  # not started: QuickPO alone
+    status, body = api(
+        invoke, "api_inventory", other.token, "POST", "/v2/purchases/quickpo", rid=str(purchase.rid)
+    )
+    assert status == 404 and body["result"]["messageid"] == "E_NOT_FOUND"
+    status, body = api(
+        invoke, "api_inventory", tenant.token, "POST", "/v2/purchases/quickpo", rid=str(purchase.rid)
+    )
+    assert status == 200, body
+    (out,) = body["output"]
+    assert out["safeguard_overridden"] is True and out["pipeline_state"] == "po_created"
+    poid = out["purchaseorders"]["builtin"]
+    status, again = api(
+        invoke, "api_inventory", tenant.token, "POST", "/v2/purchases/quickpo", rid=str(purchase.rid)
+    )
+    assert status == 200 and again["output"][0]["purchaseorders"] == {"builtin": poid}
+    assert again["result"]["message"] == "the purchase already has its PO"
+
+    status, body = api(invoke, "api_inventory", tenant.token, "GET", "/v2/inventory", rid=str(purchase.rid))
+    assert status == 200, body
+    (group,) = body["output"]
+    assert group["poid"] == poid and group["eventdate"] == "5/1/2027" and group["quantity"] == 2
+    assert group["seats"] == [
+        {"seatnumber": "1", "status": "available"},
+        {"seatnumber": "2", "status": "available"},
+    ]
+    status, body = api(
+        invoke,
+        "api_inventory",
+        tenant.token,
+        "GET",
+        "/v2/inventory",
+        ticketgroupid=str(group["ticketgroupid"]),
+    )
+    assert status == 200 and [g["rid"] for g in body["output"]] == [purchase.rid]
+    assert (
+        api(invoke, "api_inventory", tenant.token, "GET", "/v2/inventory", eventdate="5/2/2027")[1]["output"]
+        == []
+    )
+    assert (
+        api(invoke, "api_inventory", other.token, "GET", "/v2/inventory", rid=str(purchase.rid))[1]["output"]
+        == []
+    )
+    status, body = api(invoke, "api_inventory", tenant.token, "GET", "/v2/inventory", eventdate="2027-05-01")
+    assert status == 400 and body["result"]["message"].startswith("eventdate:")
+
+
+def test_a_step_that_fails_ends_in_the_failure_state(pipeline: dict[str, Any], new_tenant: Any) -> None:
+    """No purchase behind the execution: Crawl raises, Catch goes to RecordFailure, then Fail."""
+    tenant = new_tenant()
+    StepFunctionsPipeline().start_execution(tenant.id, 999999999)
+    done = wait_for(lambda: finished(pipeline["arn"], tenant.id, 999999999), "the execution")
+    assert done["status"] == "FAILED"
+    assert entered(history(pipeline["arn"], tenant.id, 999999999))[-2:] == ["RecordFailure", "Failed"]

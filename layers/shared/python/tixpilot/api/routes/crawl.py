@@ -59,10 +59,9 @@ def crawl(
         marketplace_id=marketplaceid,
         now=dt.datetime.now(dt.UTC),
     )
-    found = crawl_request_now(tenant, request)
+    crawl_request_now(tenant, request)  # each order found gets its purchase and its pipeline
     return Envelope(
         result=Result(
-            message=f"crawl request {request.request_id} recorded; {found.found} order(s) found on the "
-            f"primary ({found.created} new), each in the purchase pipeline"
+            message=f"crawl request {request.request_id} recorded; it is crawled in the order received"
         )
     )
