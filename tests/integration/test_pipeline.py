@@ -274,17 +274,29 @@ def test_races_give_exactly_one_po_per_purchase(pipeline: dict[str, Any], new_te
     deps = pipeline_deps().po
     starter = StepFunctionsPipeline()
 
+    repos = PurchaseRepos(purchases=PurchaseRepository(), sequences=SequenceRepository())
+
     def hit(job: tuple[int, Purchase]) -> None:
         n, purchase = job
-        kind = n % 3
+        kind = n % 4
         if kind == 0:
             push_po(deps, tenant.id, purchase.rid, "quickpo")
         elif kind == 1:
             push_po(deps, tenant.id, purchase.rid, "autopo")
-        else:
+        elif kind == 2:
             starter.start(purchase, True)
+        else:  # another receipt for the same order, as intake records it
+            seen = Observation(
+                account_username="racer@acme.test",
+                confirmation_number=purchase.confirmation_number,
+                confirmation_region="NY",
+                creditcard_last4="4242",
+            )
+            merged, created = record_observation(repos, tenant.id, seen, "email")
+            assert not created and merged.rid == purchase.rid
+            starter.start(merged, created)
 
-    jobs = [(n, p) for p in purchases for n in range(12)]
+    jobs = [(n, p) for p in purchases for n in range(16)]
     with ThreadPoolExecutor(max_workers=12) as pool:
         list(pool.map(hit, jobs))
     for purchase in purchases:

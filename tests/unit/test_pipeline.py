@@ -401,3 +401,21 @@ def test_ga_quantity_becomes_numbered_seats() -> None:
     purchase = email(store, items=Items(quantity=3, general_admission=True))
     push_po(deps.po, "t1", purchase.rid, "quickpo")
     assert next(iter(ledger.pos.values())).seats == ["GA-1", "GA-2", "GA-3"]
+
+
+def test_the_asl_names_exactly_the_pipeline_functions() -> None:
+    import json
+    from pathlib import Path
+
+    from infra.definitions.functions import FUNCTIONS
+    from infra.definitions.pipeline import TASK_FUNCTIONS, placeholders, render
+
+    assert placeholders() == set(TASK_FUNCTIONS)
+    rendered = json.loads(render({name: f"arn:{fid}" for name, fid in TASK_FUNCTIONS.items()}))
+    resources = {s["Resource"] for s in rendered["States"].values() if s["Type"] == "Task"}
+    assert resources == {f"arn:{fid}" for fid in TASK_FUNCTIONS.values()}
+    root = Path(__file__).resolve().parents[2]
+    for function_id in TASK_FUNCTIONS.values():
+        assert function_id in FUNCTIONS and (root / "functions" / function_id / "handler.py").is_file()
+    with pytest.raises(KeyError, match="CrawlFunctionArn"):
+        render({})
