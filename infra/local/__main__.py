@@ -51,7 +51,7 @@ def main() -> int:
     from infra.local import state
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
-    from infra.local.pipeline import start_local_pipeline
+    from infra.local.pipeline import resume_unfinished, start_local_pipeline
     from infra.local.resources import ensure_resources
     from infra.local.sandbox import Sandbox, make_sandbox_server
     from infra.local.seed import ensure_demo_tenant, seed_reference
@@ -78,6 +78,8 @@ def main() -> int:
     lambdas = LocalLambdas()
     # the purchase pipeline: moto runs the real state machine, its Lambda tasks in this process
     start_local_pipeline(settings, aws.client("stepfunctions"), lambdas)
+    if restored:
+        resume_unfinished(settings, dynamodb)  # moto's executions are not in the snapshot
     # SMTP first: the stack counts as ready when the API answers, so everything else must be up.
     smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)
     servers: list[Any] = [

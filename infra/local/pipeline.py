@@ -108,3 +108,25 @@ def ensure_state_machine(settings: Settings, sfn: Any) -> str:
 def start_local_pipeline(settings: Settings, sfn: Any, lambdas: LocalLambdas) -> str:
     install_interpreter(lambdas)
     return ensure_state_machine(settings, sfn)
+
+
+def resume_unfinished(settings: Settings, dynamodb: Any) -> int:
+    """After a restart from TIXPILOT_STATE_DIR: moto's executions are not part of the snapshot, so
+    every purchase that was waiting gets its execution again (AWS keeps executions; this is the
+    local stack only, and a Scan at start-up, never on a request path). Returns how many."""
+    from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
+
+    starter = StepFunctionsPipeline()
+    started = 0
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=settings.table_name("purchases"),
+        ProjectionExpression="tenant_id, rid, doc",
+        FilterExpression="contains(doc, :waiting)",
+        ExpressionAttributeValues={":waiting": {"S": '"pipeline_state":"waiting"'}},
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            doc = json.loads(item.get("doc", {}).get("S", "{}"))
+            if doc.get("pipeline_state") == "waiting" and not doc.get("purchaseorders"):
+                started += starter.start_execution(item["tenant_id"]["S"], int(item["rid"]["N"]))
+    return started

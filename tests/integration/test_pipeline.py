@@ -404,3 +404,18 @@ def test_a_step_that_fails_ends_in_the_failure_state(pipeline: dict[str, Any], n
     done = wait_for(lambda: finished(pipeline["arn"], tenant.id, 999999999), "the execution")
     assert done["status"] == "FAILED"
     assert entered(history(pipeline["arn"], tenant.id, 999999999))[-2:] == ["RecordFailure", "Failed"]
+
+
+def test_a_restarted_local_stack_resumes_waiting_purchases(pipeline: dict[str, Any], new_tenant: Any) -> None:
+    from infra.local.pipeline import resume_unfinished
+    from tixpilot.services.autopo import update_purchase
+
+    tenant = new_tenant()
+    setup_tenant(tenant, 1, "resume@acme.test")
+    purchase = email_purchase(tenant.id, "resume@acme.test", new_confnum())
+    # as restored from a snapshot: waiting, but moto has no execution for it
+    update_purchase(PurchaseRepository(), tenant.id, purchase.rid, lambda p: {"pipeline_state": "waiting"})
+    assert resume_unfinished(get_settings(), aws.dynamodb()) >= 1
+    done = wait_for(lambda: finished(pipeline["arn"], tenant.id, purchase.rid), "the execution")
+    assert done["status"] == "SUCCEEDED"
+    assert purchase_of(tenant.id, purchase.rid).purchaseorders.get("builtin")

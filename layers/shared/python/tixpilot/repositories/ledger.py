@@ -138,15 +138,26 @@ class LedgerRepository:
         ).get("Item")
         return from_item(item) if item else None
 
+    def _get(self, tenant_id: str, entity: str) -> dict[str, Any] | None:
+        item = self.table.client.get_item(
+            TableName=self.table.name,
+            Key={"tenant_id": {"S": tenant_id}, "entity": {"S": entity}},
+            ConsistentRead=True,
+        ).get("Item")
+        return from_item(item) if item else None
+
     def ticket_groups(
         self, tenant_id: str, rid: int | None = None, event_date: str | None = None
     ) -> list[dict[str, Any]]:
-        """The tenant's ticket groups (a Query of its partition's TG# items), filtered."""
+        """The tenant's ticket groups. By rid: the purchase's PO claim, its PO, its groups (reads by
+        key only); otherwise a Query of the partition's TG# items (filtered by event date)."""
+        if rid is not None:
+            poid = self.po_for(tenant_id, rid)
+            po = self._get(tenant_id, f"PO#{poid}") if poid else None
+            groups = [g for t in (po or {}).get("tgids", []) if (g := self._get(tenant_id, f"TG#{t}"))]
+            return [g for g in groups if event_date is None or g.get("event_date") == event_date]
         filters: list[str] = []
         values: dict[str, Any] = {":t": {"S": tenant_id}, ":p": {"S": "TG#"}}
-        if rid is not None:
-            filters.append("rid = :rid")
-            values[":rid"] = {"N": str(rid)}
         if event_date is not None:
             filters.append("event_date = :d")
             values[":d"] = {"S": event_date}
