@@ -406,6 +406,26 @@ def test_a_step_that_fails_ends_in_the_failure_state(pipeline: dict[str, Any], n
     assert entered(history(pipeline["arn"], tenant.id, 999999999))[-2:] == ["RecordFailure", "Failed"]
 
 
+def test_a_pos_refusal_is_recorded_on_the_purchase_with_its_message(
+    pipeline: dict[str, Any], new_tenant: Any
+) -> None:
+    """The POS refuses the PO: the purchase says so with the POS's message (pipeline_state failed)."""
+    tenant = new_tenant()
+    setup_tenant(tenant, 1, "broken@acme.test")
+    purchase = email_purchase(tenant.id, "broken@acme.test", new_confnum())
+    # 300 seats: more than one PO transaction holds, so the builtin POS refuses (its own message)
+    from tixpilot.services.autopo import update_purchase
+
+    many = purchase.items.model_copy(update={"seats": [str(n) for n in range(300)], "quantity": 300})
+    update_purchase(PurchaseRepository(), tenant.id, purchase.rid, lambda p: {"items": many})
+    StepFunctionsPipeline().start(purchase, True)
+    done = wait_for(lambda: finished(pipeline["arn"], tenant.id, purchase.rid), "the execution")
+    assert done["status"] == "SUCCEEDED"  # a POS refusal is an outcome, not a crash
+    after = purchase_of(tenant.id, purchase.rid)
+    assert after.pipeline_state == "failed"
+    assert after.errors == ["builtin: 300 seats in one purchase; the builtin POS takes up to 95"]
+
+
 def test_a_restarted_local_stack_resumes_waiting_purchases(pipeline: dict[str, Any], new_tenant: Any) -> None:
     from infra.local.pipeline import resume_unfinished
     from tixpilot.services.autopo import update_purchase

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ from tixpilot.services.pipeline import (
     evaluate_step,
     execution_input,
     fail_step,
+    failure_reason,
     park_step,
 )
 from tixpilot.services.purchases import Observation, PurchaseRepos
@@ -266,6 +268,12 @@ def test_a_purchase_with_a_po_is_done() -> None:
     deps, store, _ = world(level=3)
     purchase = email(store, purchaseorders={"builtin": "5"}, pipeline_state="po_created")
     assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == "done"
+
+
+def test_a_failure_reason_never_carries_a_stack_trace() -> None:
+    cause = json.dumps({"errorType": "NotFound", "errorMessage": "no purchase 9", "stackTrace": ["x.py"]})
+    assert failure_reason({"Error": "NotFound", "Cause": cause}) == "pipeline: NotFound: no purchase 9"
+    assert failure_reason({"Error": "States.Timeout"}) == "pipeline: States.Timeout"
 
 
 def test_a_failure_is_recorded_on_the_purchase() -> None:

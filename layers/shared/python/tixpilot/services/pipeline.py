@@ -12,6 +12,7 @@ production (30 s doubling to 10 min, for 6 h) and the tests (a second or two).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -165,11 +166,23 @@ def park_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
     return state | {"pipeline_state": "awaiting_quickpo"}
 
 
+def failure_reason(error: dict[str, Any]) -> str:
+    """What the broker sees on the purchase: the error's type and message, never a stack trace
+    (a Lambda error's Cause is a JSON document with errorType, errorMessage and stackTrace)."""
+    name = str(error.get("Error") or "error")
+    cause: Any = error.get("Cause") or ""
+    try:
+        parsed = json.loads(cause) if isinstance(cause, str) else cause
+    except ValueError:
+        parsed = None
+    message = parsed.get("errorMessage", "") if isinstance(parsed, dict) else str(cause)
+    return f"pipeline: {name}: {str(message)[:300]}".rstrip(": ")
+
+
 def fail_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
     """A step failed after its retries: record why on the purchase (never dropped silently)."""
     state = _state(payload)
-    error = payload.get("error") or {}
-    reason = f"pipeline: {error.get('Error', 'error')}: {str(error.get('Cause', ''))[:500]}".rstrip(": ")
+    reason = failure_reason(payload.get("error") or {})
 
     def change(p: Purchase) -> dict[str, object] | None:
         if _finished(p):
