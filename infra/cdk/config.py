@@ -42,6 +42,9 @@ class EnvConfig:
     api_throttle_rate: float
     api_throttle_burst: int
     powertools_layer_version: int
+    # Reserved concurrency takes from the account's pool; a new account's pool can be too small
+    # for it, so dev leaves it off.
+    reserve_concurrency: bool = False
 
     @property
     def retain(self) -> bool:
@@ -116,6 +119,7 @@ def load_env_config(name: str, context: dict[str, Any]) -> EnvConfig:
         api_throttle_rate=float(raw.get("api_throttle_rate", 50)),
         api_throttle_burst=int(raw.get("api_throttle_burst", 100)),
         powertools_layer_version=int(version),
+        reserve_concurrency=bool(raw.get("reserve_concurrency", False)),
     )
     config.log_retention  # noqa: B018 - validate early, with the message above
     if config.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -61,6 +61,7 @@ QUEUE_ACTIONS = {
 IMPLEMENTED_FIELDS = frozenset(
     {
         "id",
+        "reserved_concurrency",
         "description",
         "routes",
         "tables",
@@ -211,6 +212,9 @@ class TixPilotFunction(Construct):
             dead_letter_queue=dead_letter_queue,
             retry_attempts=retry_attempts,
             max_event_age=max_event_age,
+            reserved_concurrent_executions=(
+                definition.reserved_concurrency if config.reserve_concurrency else None
+            ),
         )
 
         self._depend_on_policy_only(stack)

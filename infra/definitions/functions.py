@@ -31,6 +31,9 @@ class FunctionDef:
     state_machines: dict[str, Access] = field(default_factory=dict)
     timeout_s: int = 10
     memory_mb: int = 512
+    # Caps the function's concurrency where it protects a downstream (a POS's rate limits);
+    # applied in environments whose cdk.json sets reserve_concurrency (staging, prod).
+    reserved_concurrency: int | None = None
 
     @property
     def module(self) -> str:
@@ -196,6 +199,7 @@ PIPELINE_AUTOPO = FunctionDef(
     description="Purchase pipeline: AutoPO in each POS where the account has it on.",
     tables={**_PIPELINE_TABLES, "ledger": "write"},
     timeout_s=60,
+    reserved_concurrency=10,  # POS APIs (SkyBox and others) rate-limit per broker account
 )
 PIPELINE_RECORD = FunctionDef(
     id="pipeline_record",

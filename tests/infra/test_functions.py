@@ -84,6 +84,8 @@ def test_function_is_built_as_designed(synthesized, definition: FunctionDef):
     assert props["Handler"] == "handler.lambda_handler"
     assert props["Timeout"] == definition.timeout_s
     assert props["MemorySize"] == definition.memory_mb
+    reserved = definition.reserved_concurrency if config.reserve_concurrency else None
+    assert props.get("ReservedConcurrentExecutions") == reserved
 
     env = props["Environment"]["Variables"]
     assert env["TIXPILOT_ENV"] == synthesized.env
