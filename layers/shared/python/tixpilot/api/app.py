@@ -118,8 +118,8 @@ def resolve_public(
 _tenant: ContextVar[str | None] = ContextVar("tixpilot_tenant", default=None)
 
 
-def tenant_id(router: Router | APIGatewayRestResolver | None = None) -> str:
-    """The authenticated tenant of the request being handled (`router` is not needed)."""
+def tenant_id() -> str:
+    """The authenticated tenant of the request being handled."""
     value = _tenant.get()
     if value is None:
         raise RuntimeError("tenant_id() outside an authenticated request")

@@ -261,7 +261,7 @@ def list_accounts(
         LegacyBool | None, BeforeValidator(_blank_is_none), Query(description="true or false")
     ] = None,
 ) -> Envelope[AccountOut]:
-    owner = tenant_id(router)
+    owner = tenant_id()
     deps = _deps()
     wanted = service.account_filter(
         deps.catalog,
@@ -290,7 +290,7 @@ def add_account(
         ),
     ] = None,
 ) -> Envelope[AccountOut]:
-    owner = tenant_id(router)
+    owner = tenant_id()
     deps = _deps()
     account = service.add_account(deps, owner, username, marketplaceid, password, _now())
     return _out(deps, _TenantZone(deps, owner), [account])
@@ -349,7 +349,7 @@ def update_account(
         str | None, Query(description="password to log into the marketplace account (stored encrypted)")
     ] = None,
 ) -> Envelope[AccountOut]:
-    owner = tenant_id(router)
+    owner = tenant_id()
     deps = _deps()
     pos = _pos_fields(
         custid_skybox=custid_skybox,
@@ -404,7 +404,7 @@ def update_account_v2(
         AccountUpdateV2Body | None, Body(description="the same parameters as JSON; a query parameter wins")
     ] = None,
 ) -> Envelope[AccountOut]:
-    owner = tenant_id(router)
+    owner = tenant_id()
     deps = _deps()
     b = (body or AccountUpdateV2Body()).flat()
     account_id = account_id if account_id is not None else b.id

@@ -48,7 +48,7 @@ def crawl(
 ) -> Envelope[dict[str, Any]]:
     """Records the request, crawls the primary for it, and starts the purchase pipeline for each
     order found (output is empty)."""
-    tenant = tenant_id(router)
+    tenant = tenant_id()
     request = record_crawl_request(
         CrawlRequestRepository(),
         tenant,

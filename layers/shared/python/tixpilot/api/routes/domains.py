@@ -28,7 +28,7 @@ def list_domains(
         Query(description="only this domain (abc123.xyz)"),
     ] = None,
 ) -> Envelope[DomainOut]:
-    owner = tenant_id(router)
+    owner = tenant_id()
     rows = DomainRepository().list_for_tenant(owner, domain)
     return Envelope(
         output=[

@@ -37,7 +37,7 @@ def list_inventory(
 ) -> Envelope[TicketGroupOut]:
     groups = inventory(
         LedgerRepository(),
-        tenant_id(router),
+        tenant_id(),
         rid=rid,
         ticketgroupid=ticketgroupid,
         eventdate=parse_date(eventdate) if eventdate else None,

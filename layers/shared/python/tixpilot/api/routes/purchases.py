@@ -241,7 +241,7 @@ def list_purchases(
     try:
         page = search_purchases(
             _purchases(),
-            tenant_id(router),
+            tenant_id(),
             filters,
             page_size,
             decode_cursor(cursor) if cursor else None,
@@ -269,7 +269,7 @@ class SeatsOut(BaseModel):
 def get_pdf(
     rid: Annotated[int, Query(ge=1, description="TixPilot ID of the group")],
 ) -> Envelope[SeatsOut]:
-    seats = purchase_tickets(_purchases(), TicketFiles(), tenant_id(router), rid)
+    seats = purchase_tickets(_purchases(), TicketFiles(), tenant_id(), rid)
     return Envelope(
         output=[SeatsOut(seats=[ticket_to_legacy(s.purchase, s.ticket, s.pdf_url) for s in seats])]
     )
@@ -306,5 +306,5 @@ def record_purchase_order(
     if chosen is None:
         raise InvalidParameter("posname", f"posname: required; one of {', '.join(_POS_NAMES)}")
     name: PosName = chosen.strip().lower()  # type: ignore[assignment]
-    record_po(_purchases(), tenant_id(router), rid, name, po)
+    record_po(_purchases(), tenant_id(), rid, name, po)
     return Envelope(output=[])

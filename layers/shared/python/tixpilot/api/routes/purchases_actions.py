@@ -33,7 +33,7 @@ class QuickPoOut(BaseModel):
 def quickpo(
     rid: Annotated[int, Query(ge=1, description="TixPilot ID of the group")],
 ) -> Envelope[QuickPoOut]:
-    outcome = push_po(pipeline_deps().po, tenant_id(router), rid, "quickpo")
+    outcome = push_po(pipeline_deps().po, tenant_id(), rid, "quickpo")
     purchase = outcome.purchase
     if not purchase.purchaseorders and outcome.errors:
         raise Unprocessable("QuickPO failed: " + "; ".join(outcome.errors))

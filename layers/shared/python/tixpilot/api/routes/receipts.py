@@ -48,7 +48,7 @@ def list_receipts(
     ] = None,
 ) -> Envelope[ReceiptsPage]:
     receipts, next_key = ReceiptRepository().page(
-        tenant_id(router), page_size, status, decode_cursor(cursor) if cursor else None
+        tenant_id(), page_size, status, decode_cursor(cursor) if cursor else None
     )
     return Envelope(
         output=[

@@ -29,7 +29,7 @@ router = Router()
     tags=["account"],
 )
 def verify() -> Envelope[VerifyOut]:
-    tenant = reference.verify_tenant(TenantRepository(), tenant_id(router))
+    tenant = reference.verify_tenant(TenantRepository(), tenant_id())
     return Envelope(output=[VerifyOut(company_name=tenant.name, userid=tenant.tenant_id)])
 
 

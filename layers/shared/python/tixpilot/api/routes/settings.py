@@ -35,7 +35,7 @@ def _out(settings: TenantSettings) -> Envelope[SettingsOut]:
 
 @router.get("/v2/settings", summary="Your account's settings (TixPilot extension)", tags=["settings"])
 def get_settings() -> Envelope[SettingsOut]:
-    return _out(service.get_settings(TenantRepository(), tenant_id(router)))
+    return _out(service.get_settings(TenantRepository(), tenant_id()))
 
 
 @router.post(
@@ -60,7 +60,7 @@ def update_settings(
 ) -> Envelope[SettingsOut]:
     settings = service.update_settings(
         TenantRepository(),
-        tenant_id(router),
+        tenant_id(),
         safeguard=safeguard,
         mobile_po_as=mobile_po_as,
         timezone=timezone,
