@@ -1,0 +1,53 @@
+"""The deployed state machine is the very ASL file the local stack runs, wired to the right
+functions, with logging, X-Ray and an alarm on failed executions."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.definitions.pipeline import ASL_PATH, TASK_FUNCTIONS, placeholders
+
+pytestmark = pytest.mark.infra
+
+
+def _state_machine(synthesized):
+    for template in synthesized.templates.values():
+        machines = template.of_type("AWS::StepFunctions::StateMachine")
+        if machines:
+            ((_, resource),) = machines.items()
+            return template, resource["Properties"]
+    raise AssertionError("no state machine in the app")
+
+
+def test_the_definition_is_the_asl_file_the_local_stack_runs(synthesized):
+    _, props = _state_machine(synthesized)
+    location = props["DefinitionS3Location"]
+    key = location["Key"] if isinstance(location["Key"], str) else str(location["Key"])
+    asset_hash = key.split(".")[0].split("/")[-1]
+    uploaded = [p for p in synthesized.outdir.glob(f"asset.{asset_hash}*") if p.is_file()]
+    assert uploaded, f"no asset {asset_hash} in {synthesized.outdir}"
+    assert uploaded[0].read_bytes() == ASL_PATH.read_bytes()
+
+
+def test_every_placeholder_is_the_arn_of_its_pipeline_function(synthesized):
+    template, props = _state_machine(synthesized)
+    substitutions = props["DefinitionSubstitutions"]
+    assert set(substitutions) == placeholders() == set(TASK_FUNCTIONS)
+    for name, function_id in TASK_FUNCTIONS.items():
+        logical_id = template.referenced_id(substitutions[name])
+        function = template.resources[logical_id]
+        assert function["Type"] == "AWS::Lambda::Function"
+        assert function["Properties"]["FunctionName"] == f"tixpilot-{synthesized.env}-{function_id}"
+
+
+def test_logging_tracing_and_failed_execution_alarm(synthesized):
+    _, props = _state_machine(synthesized)
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    assert props["LoggingConfiguration"]["Level"] == "ALL"
+    failed = [
+        a
+        for t in synthesized.templates.values()
+        for a in t.of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "ExecutionsFailed"
+    ]
+    assert failed, "an alarm on failed executions"
