@@ -174,6 +174,19 @@ API_INVENTORY = FunctionDef(
     },
 )
 
+MARKETPLACE_OI = FunctionDef(
+    id="marketplace_oi",
+    description="Order Integration for marketplaces (x-marketplace-key): hold, release, invoice.",
+    routes=(
+        Route("POST", "/oi/v1/holds"),
+        Route("POST", "/oi/v1/orders/{order_id}/release"),
+        Route("POST", "/oi/v1/orders/{order_id}/invoice"),
+    ),
+    # tokens: the marketplace key (and the sale's credential check); ledger: the order and its
+    # seats; sales: the order's sale, written in the same transactions.
+    tables={**_AUTH, "ledger": "write", "sales": "write"},
+)
+
 # The purchase pipeline's Lambda tasks (infra/definitions/purchase_pipeline.asl.json).
 _PIPELINE_TABLES: dict[str, Access] = {
     "purchases": "write",
@@ -222,6 +235,7 @@ FUNCTIONS: dict[str, FunctionDef] = {
         API_OPENAPI,
         INTAKE,
         API_INVENTORY,
+        MARKETPLACE_OI,
         PIPELINE_CRAWL,
         PIPELINE_EVALUATE,
         PIPELINE_AUTOPO,

@@ -14,9 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tixpilot.api.schemas import ErrorEnvelope, Result
 from tixpilot.errors import TixPilotError, Unauthorized
+from tixpilot.models.tenants import Credential
 from tixpilot.observability import logger
 from tixpilot.repositories.tenants import CredentialRepository
-from tixpilot.services.credentials import authenticate
+from tixpilot.services.credentials import authenticate, hash_secret
 
 
 def error_response(status: int, messageid: str, message: str) -> Response:
@@ -106,6 +107,29 @@ def resolve(
         _tenant.reset(marker)
 
 
+def resolve_marketplace(
+    app: APIGatewayRestResolver,
+    event: dict[str, Any],
+    context: LambdaContext,
+    credentials: CredentialRepository | None = None,
+) -> dict[str, Any]:
+    """Authenticate a marketplace by `x-marketplace-key`, then route: the key's tenant is the
+    request's tenant and its credential is `marketplace_credential()`."""
+    event = accept_json_body(event)
+    secret = _header(event, "x-marketplace-key")
+    try:
+        credential = authenticate(credentials or _credentials(), secret, kind="marketplace")
+    except Unauthorized as exc:
+        return _proxy_error(exc)
+    marker = _tenant.set(credential.tenant_id)
+    held = _marketplace.set((credential, hash_secret((secret or "").strip())))
+    try:
+        return app.resolve(event, context)
+    finally:
+        _marketplace.reset(held)
+        _tenant.reset(marker)
+
+
 def resolve_public(
     app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext
 ) -> dict[str, Any]:
@@ -116,6 +140,17 @@ def resolve_public(
 # resolver's context: a router included in two resolvers (the function's and the OpenAPI
 # builder's) reads the same value, and concurrent requests in one process never share it.
 _tenant: ContextVar[str | None] = ContextVar("tixpilot_tenant", default=None)
+
+
+_marketplace: ContextVar[tuple[Credential, str] | None] = ContextVar("tixpilot_marketplace", default=None)
+
+
+def marketplace_credential() -> tuple[Credential, str]:
+    """The marketplace key of the request being handled and its hash (marketplace routes only)."""
+    value = _marketplace.get()
+    if value is None:
+        raise RuntimeError("marketplace_credential() outside a marketplace request")
+    return value
 
 
 def tenant_id() -> str:

@@ -24,6 +24,7 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.settings",
     "tixpilot.api.routes.inventory",
     "tixpilot.api.routes.purchases_actions",
+    "tixpilot.api.routes.marketplace_oi",
 )
 
 TITLE = "TixPilot API (1Ticket compatible)"
@@ -48,7 +49,10 @@ def openapi_document() -> str:
         title=TITLE,
         version=VERSION,
         description=DESCRIPTION,
-        security_schemes={"apiToken": {"type": "apiKey", "in": "header", "name": "x-api-token"}},  # type: ignore[dict-item]
+        security_schemes={
+            "apiToken": {"type": "apiKey", "in": "header", "name": "x-api-token"},  # type: ignore[dict-item]
+            "marketplaceKey": {"type": "apiKey", "in": "header", "name": "x-marketplace-key"},  # type: ignore[dict-item]
+        },
         security=[{"apiToken": []}],
     ).model_dump(mode="json", by_alias=True, exclude_none=True)
     return json.dumps(_legacy_errors(document), indent=2, sort_keys=True) + "\n"
