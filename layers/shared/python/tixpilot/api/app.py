@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tixpilot.api.schemas import ErrorEnvelope, Result
 from tixpilot.errors import TixPilotError, Unauthorized
-from tixpilot.models.tenants import Credential
+from tixpilot.models.tenants import Credential, CredentialKind
 from tixpilot.observability import logger
 from tixpilot.repositories.tenants import CredentialRepository
 from tixpilot.services.credentials import authenticate, hash_secret
@@ -88,23 +88,32 @@ def accept_json_body(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+_SECRET_HEADER: dict[CredentialKind, str] = {"api": "x-api-token", "marketplace": "x-marketplace-key"}
+
+
 def resolve(
     app: APIGatewayRestResolver,
     event: dict[str, Any],
     context: LambdaContext,
     credentials: CredentialRepository | None = None,
+    kind: CredentialKind = "api",
 ) -> dict[str, Any]:
-    """Authenticate by `x-api-token`, then route. A failed check never reaches a route."""
+    """Authenticate by `x-api-token` (a marketplace's routes: `x-marketplace-key`), then route.
+    A failed check never reaches a route."""
     event = accept_json_body(event)
+    secret = _header(event, _SECRET_HEADER[kind])
     try:
-        credential = authenticate(credentials or _credentials(), _header(event, "x-api-token"))
+        credential = authenticate(credentials or _credentials(), secret, kind=kind)
     except Unauthorized as exc:
         return _proxy_error(exc)
-    marker = _tenant.set(credential.tenant_id)
+    tenant = _tenant.set(credential.tenant_id)
+    marketplace = (credential, hash_secret((secret or "").strip())) if kind == "marketplace" else None
+    key = _marketplace.set(marketplace)
     try:
         return app.resolve(event, context)
     finally:
-        _tenant.reset(marker)
+        _marketplace.reset(key)
+        _tenant.reset(tenant)
 
 
 def resolve_marketplace(
@@ -113,27 +122,9 @@ def resolve_marketplace(
     context: LambdaContext,
     credentials: CredentialRepository | None = None,
 ) -> dict[str, Any]:
-    """Authenticate a marketplace by `x-marketplace-key`, then route: the key's tenant is the
-    request's tenant and its credential is `marketplace_credential()`."""
-    event = accept_json_body(event)
-    secret = _header(event, "x-marketplace-key")
-    try:
-        credential = authenticate(credentials or _credentials(), secret, kind="marketplace")
-    except Unauthorized as exc:
-        return _proxy_error(exc)
-    marker = _tenant.set(credential.tenant_id)
-    held = _marketplace.set((credential, hash_secret((secret or "").strip())))
-    try:
-        return app.resolve(event, context)
-    finally:
-        _marketplace.reset(held)
-        _tenant.reset(marker)
-
-
-def resolve_public(
-    app: APIGatewayRestResolver, event: dict[str, Any], context: LambdaContext
-) -> dict[str, Any]:
-    return app.resolve(event, context)
+    """`resolve` for the marketplace routes: the key's tenant is the request's tenant and its
+    credential is `marketplace_credential()`."""
+    return resolve(app, event, context, credentials, kind="marketplace")
 
 
 # The authenticated tenant of the request being handled. A ContextVar rather than the
