@@ -59,7 +59,7 @@ def lambda_like_env() -> dict[str, str]:
     return env
 
 
-def run(rounds: int = 7) -> dict[str, Any]:
+def run(rounds: int = 5) -> dict[str, Any]:
     env = lambda_like_env()
     samples: dict[str, list[float]] = {"baseline": []}
     for _ in range(rounds):
