@@ -31,7 +31,7 @@ def test_one_winner_per_round_and_no_double_sale(admin: Any, new_tenant: Any, in
             results = list(pool.map(attempt, range(THREADS)))
             statuses = sorted(r["statusCode"] for _, r in results)
             assert statuses == [200] + [409] * (THREADS - 1), (round_no, statuses)
-            for n, response in results:
+            for _, response in results:
                 if response["statusCode"] == 409:
                     assert json.loads(response["body"])["result"]["messageid"] == "E_CONFLICT"
 
