@@ -31,3 +31,54 @@ def serialize_dynamodb() -> None:
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
     _applied = True
+    _roll_back_items_not_tables()
+
+
+def _roll_back_items_not_tables() -> None:
+    """moto rolls a failed transaction back by deep-copying every table it touches before it
+    starts, and the copies it swaps in leak: ~1.3 MB per failed transaction on a table of 2,000
+    items, tens of GB over a contention benchmark. Instead, keep a copy of just the items the
+    transaction names and put those back on failure. Sound only because the lock above lets no
+    other DynamoDB request in between."""
+    import copy
+    import types
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    # moto's own snapshot (and swap back) of a whole Table becomes a no-op; items are restored below
+    models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        saved = []
+        for entry in transact_items:
+            if len(entry) != 1:
+                continue  # malformed: moto refuses it before changing anything
+            op_type, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            key = op.get("Item") if op_type == "Put" else op.get("Key")
+            if table is None or not key or table.hash_key_attr not in key:
+                continue
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            if table.range_key_attr and range_key is None:
+                continue
+            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, item in saved:
+                if item is None:
+                    table.delete_item(hash_key, range_key)
+                elif range_key is None:
+                    table.items[hash_key] = item
+                else:
+                    table.items[hash_key][range_key] = item
+            raise
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
