@@ -13,9 +13,7 @@ Writes bench/results/oi_contention.json.
 from __future__ import annotations
 
 import json
-import logging
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,30 +34,22 @@ QUANTITY = 3
 UNCONTENDED = 100
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _measure(rounds: int, threads: int) -> dict[str, Any]:
-    aws_port, api_port = _free_port(), _free_port()
     from infra.local.__main__ import configure_environment
+    from infra.local.moto_serial import free_port, start_emulator
 
-    configure_environment(aws_port, _free_port())
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    aws_port, api_port = free_port(HOST), free_port(HOST)
+    configure_environment(aws_port, free_port(HOST))
 
     import requests
-    from moto.server import ThreadedMotoServer
 
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
-    from infra.local.moto_serial import serialize_dynamodb
     from infra.local.resources import ensure_resources
     from infra.local.seed import admin_repos, seed_reference
     from tests.integration.oi_support import RESALE_IDS, ticket_group
@@ -68,9 +58,7 @@ def _measure(rounds: int, threads: int) -> dict[str, Any]:
     from tixpilot.services.tenants import create_marketplace_key, create_tenant
     from tixpilot.settings import get_settings
 
-    serialize_dynamodb()
-    moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
-    moto.start()
+    moto = start_emulator(HOST, aws_port)
     ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
     seed_reference()
     tenant, _ = create_tenant(admin_repos(), "OI Bench Broker")

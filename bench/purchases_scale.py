@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -21,12 +19,6 @@ from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGE_SIZE = 100
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Recorder:
@@ -164,12 +156,10 @@ def _measure(handler: Any, token: str, query: dict[str, str], recorder: _Recorde
 
 def run(sizes: tuple[int, ...] = (10_000, 100_000), write: bool = True) -> dict[str, Any]:
     """Seed each size as its own tenant in one moto server, measure every filter, write JSON."""
-    from moto.server import ThreadedMotoServer
+    from infra.local.moto_serial import free_port, start_emulator
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    port = free_port()
+    server = start_emulator("127.0.0.1", port)
     saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "TIXPILOT_ENV")}
     os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", TIXPILOT_ENV="bench")
     for key, value in (

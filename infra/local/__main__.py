@@ -44,13 +44,10 @@ def main() -> int:
     state_dir = Path(os.environ["TIXPILOT_STATE_DIR"]) if os.environ.get("TIXPILOT_STATE_DIR") else None
     configure_environment(aws_port, primary_port)
 
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
     from infra.local import state
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
+    from infra.local.moto_serial import start_emulator
     from infra.local.pipeline import resume_unfinished, start_local_pipeline
     from infra.local.resources import ensure_resources
     from infra.local.sandbox import Sandbox, make_sandbox_server
@@ -60,12 +57,7 @@ def main() -> int:
     from tixpilot.repositories.receipts import RawMailStore
     from tixpilot.settings import get_settings
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
-    from infra.local.moto_serial import serialize_dynamodb
-
-    serialize_dynamodb()  # transactions isolated as in DynamoDB (see infra/local/moto_serial.py)
-    moto = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
-    moto.start()
+    moto = start_emulator(HOST, aws_port)
     settings = get_settings()
     dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
     ensure_resources(settings, dynamodb, s3)

@@ -82,3 +82,27 @@ def _roll_back_items_not_tables() -> None:
             raise
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def start_emulator(host: str, port: int) -> Any:
+    """moto in server mode as every part of TixPilot runs it (local stack, tests, benchmarks):
+    DynamoDB requests isolated as in DynamoDB, no per-request access log. Returns the started
+    ThreadedMotoServer; call .stop() when done."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    serialize_dynamodb()
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    return server

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from infra.definitions.functions import FUNCTIONS
 from infra.local.lambdas import LocalContext
-from infra.local.moto_serial import serialize_dynamodb
+from infra.local.moto_serial import free_port, start_emulator
 from infra.local.resources import ensure_resources
 from infra.local.seed import admin_repos, seed_reference
 from tixpilot import aws
@@ -23,21 +20,10 @@ from tixpilot.services.tenants import AdminRepos, create_tenant
 from tixpilot.settings import get_settings
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-logging.getLogger("werkzeug").setLevel(logging.ERROR)
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
     port = free_port()
-    serialize_dynamodb()  # transactions isolated as in DynamoDB (see infra/local/moto_serial.py)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = start_emulator("127.0.0.1", port)
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     aws.client.cache_clear()

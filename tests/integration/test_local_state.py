@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from infra.definitions.tables import TABLES
 from infra.local import state
+from infra.local.moto_serial import free_port, start_emulator
 from infra.local.resources import ensure_resources
-from tests.integration.conftest import free_port
 from tixpilot.settings import Settings
 
 
@@ -17,8 +16,7 @@ def second_emulator():
     import boto3
 
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = start_emulator("127.0.0.1", port)
     session = boto3.session.Session(region_name="us-east-1")
     url = f"http://127.0.0.1:{port}"
     yield session.client("dynamodb", endpoint_url=url), session.client("s3", endpoint_url=url)
