@@ -40,7 +40,13 @@ def _purchases_summary(result: dict[str, Any]) -> dict[str, Any]:
 
 # name -> (module, how to turn its result into summary keys)
 BENCHMARKS: dict[str, tuple[str, Any]] = {
-    "cold_start": ("bench.cold_start", lambda r: {"cold_start_ratio_max": r["cold_start_ratio_max"]}),
+    "cold_start": (
+        "bench.cold_start",
+        lambda r: {
+            "cold_start_ratio_max": r["cold_start_ratio_max"],
+            "cold_start_first_request_ratio_max": r["first_request_ratio_max"],
+        },
+    ),
     "parse": ("bench.parse", lambda r: {"parse_ratio": r["ratio_vs_stdlib_decode"]}),
     "purchases_scale": ("bench.purchases_scale", _purchases_summary),
     "pipeline": ("bench.pipeline", lambda r: {"email_to_po_s_p50": r.get("email_to_po_s_p50")}),

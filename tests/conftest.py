@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 # Before anything imports boto3: fake credentials so nothing can reach a real account, and
-# powertools quiet (no X-Ray, no EMF on stdout).
+# powertools quiet (no EMF on stdout).
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -15,7 +15,6 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "TIXPILOT_ENV": "test",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "TixPilot",
         "POWERTOOLS_LOG_LEVEL": "WARNING",

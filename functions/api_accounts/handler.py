@@ -1,16 +1,20 @@
 """GET /v2/accounts/list, POST /v2/accounts/add, /v2/accounts/update, /v2/accounts/update/v2."""
 
-from typing import Any
+from __future__ import annotations
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from tixpilot.api.app import build_app, resolve
-from tixpilot.api.handler import api_handler
-from tixpilot.api.routes import accounts
+from tixpilot.api.handler import api_function
 
-app = build_app(accounts.router)
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.api_gateway import Router
 
 
-@api_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context)
+def routers() -> Sequence[Router]:
+    from tixpilot.api.routes import accounts
+
+    return [accounts.router]
+
+
+lambda_handler = api_function(routers)

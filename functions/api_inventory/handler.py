@@ -1,16 +1,20 @@
 """The builtin POS: GET /v2/inventory and POST /v2/purchases/quickpo."""
 
-from typing import Any
+from __future__ import annotations
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from tixpilot.api.app import build_app, resolve
-from tixpilot.api.handler import api_handler
-from tixpilot.api.routes import inventory, purchases_actions
+from tixpilot.api.handler import api_function
 
-app = build_app(inventory.router, purchases_actions.router)
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.api_gateway import Router
 
 
-@api_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context)
+def routers() -> Sequence[Router]:
+    from tixpilot.api.routes import inventory, purchases_actions
+
+    return [inventory.router, purchases_actions.router]
+
+
+lambda_handler = api_function(routers)

@@ -1,15 +1,19 @@
 """GET /openapi.json: the OpenAPI document of the whole API, public (no token)."""
 
-from typing import Any
+from __future__ import annotations
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING
 
-from tixpilot.api.handler import api_handler
-from tixpilot.api.openapi import openapi_app
+from tixpilot.api.handler import public_function
 
-app = openapi_app()
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 
-@api_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+def build() -> APIGatewayRestResolver:
+    from tixpilot.api.openapi import openapi_app
+
+    return openapi_app()
+
+
+lambda_handler = public_function(build)

@@ -1,16 +1,20 @@
 """Order Integration for marketplaces (x-marketplace-key): holds, releases, invoices."""
 
-from typing import Any
+from __future__ import annotations
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from tixpilot.api.app import build_app, resolve_marketplace
-from tixpilot.api.handler import api_handler
-from tixpilot.api.routes import marketplace_oi
+from tixpilot.api.handler import api_function
 
-app = build_app(marketplace_oi.router)
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.api_gateway import Router
 
 
-@api_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve_marketplace(app, event, context)
+def routers() -> Sequence[Router]:
+    from tixpilot.api.routes import marketplace_oi
+
+    return [marketplace_oi.router]
+
+
+lambda_handler = api_function(routers, kind="marketplace")

@@ -34,7 +34,6 @@ def configure_environment(aws_port: int, primary_port: int) -> None:
     os.environ.setdefault("TIXPILOT_PRIMARY_URL", f"http://{HOST}:{primary_port}")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TixPilot")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
-    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 

@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pydantic import BaseModel, Field
+_ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
 
 
-class Settings(BaseModel):
+@dataclass(frozen=True)
+class Settings:
     """What every function needs to know about where it runs.
 
     Physical names are derived from the environment name (`tixpilot-<env>-<table>`), the same rule
     the CDK app uses, so the CLI can find a deployed stack's tables from `--env` alone.
+
+    A dataclass, not a pydantic model: every cold start reads it before its first client exists,
+    and pydantic's import is a third of a handler's init (bench/cold_start.py).
     """
 
-    env: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{0,19}$")
+    env: str = "local"
     region: str = "us-east-1"
     # Deployed bucket names carry account and region (names are global); the CDK app passes each
     # function `TIXPILOT_<ID>_BUCKET` for the buckets it uses. Locally the derived name holds.
-    bucket_overrides: dict[str, str] = Field(default_factory=dict)
+    bucket_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _ENV_NAME.fullmatch(self.env):
+            raise ValueError(
+                f"environment name {self.env!r}: a lower-case letter, then up to 19 of a-z, 0-9 and '-'"
+            )
 
     def table_name(self, table: str) -> str:
         return f"tixpilot-{self.env}-{table}"

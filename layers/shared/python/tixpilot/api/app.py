@@ -116,17 +116,6 @@ def resolve(
         _tenant.reset(tenant)
 
 
-def resolve_marketplace(
-    app: APIGatewayRestResolver,
-    event: dict[str, Any],
-    context: LambdaContext,
-    credentials: CredentialRepository | None = None,
-) -> dict[str, Any]:
-    """`resolve` for the marketplace routes: the key's tenant is the request's tenant and its
-    credential is `marketplace_credential()`."""
-    return resolve(app, event, context, credentials, kind="marketplace")
-
-
 # The authenticated tenant of the request being handled. A ContextVar rather than the
 # resolver's context: a router included in two resolvers (the function's and the OpenAPI
 # builder's) reads the same value, and concurrent requests in one process never share it.

@@ -1,0 +1,90 @@
+"""Deferred loading: a function's code is imported on its first invocation, or at init when the
+container is pre-initialized; importing a handler module never loads the heavy parts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from infra.definitions.functions import FUNCTIONS
+from tixpilot.deferred import Deferred, deferred
+
+ROOT = Path(__file__).resolve().parents[2]
+# What a handler's first request needs but its import must not load.
+HEAVY = (
+    "pydantic",
+    "aws_lambda_powertools.event_handler",
+    "aws_xray_sdk",
+    "tixpilot.models",
+    "tixpilot.services",
+)
+
+
+def test_the_loader_runs_once_however_many_threads_ask_first():
+    calls: list[int] = []
+    started = threading.Event()
+
+    def load() -> object:
+        calls.append(1)
+        started.wait(0.05)  # let the other threads pile up on the lock
+        return object()
+
+    loader = Deferred(load)
+    assert not loader.loaded
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(loader())) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    started.set()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and loader.loaded
+    assert len({id(r) for r in results}) == 1
+
+
+@pytest.mark.parametrize(
+    ("initialization", "loaded_at_import"),
+    [(None, False), ("on-demand", False), ("provisioned-concurrency", True), ("snap-start", True)],
+)
+def test_pre_initialized_containers_load_at_init(monkeypatch, initialization, loaded_at_import):
+    if initialization is None:
+        monkeypatch.delenv("AWS_LAMBDA_INITIALIZATION_TYPE", raising=False)
+    else:
+        monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", initialization)
+    loads: list[int] = []
+    loader = deferred(lambda: loads.append(1) or "app")
+    assert loader.loaded is loaded_at_import and len(loads) == int(loaded_at_import)
+    assert loader() == "app" and len(loads) == 1
+
+
+def _modules_after_import(module: str, initialization: str | None) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_INITIALIZATION_TYPE"}
+    env.update(AWS_DEFAULT_REGION="us-east-1", TIXPILOT_ENV="test")
+    if initialization:
+        env["AWS_LAMBDA_INITIALIZATION_TYPE"] = initialization
+    code = (
+        f"import importlib, json, sys; importlib.import_module({module!r}); "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("function_id", sorted(FUNCTIONS))
+def test_importing_a_handler_loads_none_of_what_only_requests_need(function_id):
+    loaded = _modules_after_import(FUNCTIONS[function_id].module, None)
+    assert [m for m in loaded if m.startswith(HEAVY)] == []
+
+
+def test_a_provisioned_container_has_its_routes_loaded_before_the_first_request():
+    loaded = _modules_after_import(FUNCTIONS["api_purchases"].module, "provisioned-concurrency")
+    assert "tixpilot.api.routes.purchases" in loaded
+    assert "aws_lambda_powertools.event_handler" in loaded
