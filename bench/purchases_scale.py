@@ -109,6 +109,7 @@ def filter_cases(data: list[Any]) -> list[tuple[str, dict[str, str]]]:
         ),
         ("eventname", {"eventname": word}),
         ("venuename", {"venuename": sample.event.venue[3:9]}),
+        ("eventname (one letter)", {"eventname": "e"}),
         ("confirmationnumber", {"confirmationnumber": sample.confirmation_number}),
         ("confirmationregion", {"confirmationregion": "TX"}),
         ("confirmationregion=null", {"confirmationregion": "null"}),

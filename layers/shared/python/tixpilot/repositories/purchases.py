@@ -6,21 +6,31 @@ purchases table whose partition value starts with the tenant, or index items in 
 `purchase_index` table (a full copy per PO number; per distinct event/venue name a purchase count
 and its suffixes). The copies and counts are written in the same transaction as the purchase, so
 a search never sees a purchase without its index entries or the other way round.
+
+Name caps: the count item and every suffix item of a name carry `cap`, a power of two, and at
+all times every suffix item's cap >= the count item's cap >= the count. The purchase's
+transaction adds to a count only below its cap; at the cap, `_raise_cap` doubles the suffix
+items' caps first and the count item's after (each a conditional update that never lowers), and
+the transaction runs again. So a search can size its reads from the suffix items alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from tixpilot.models.purchases import Purchase
 from tixpilot.repositories.dynamo import Table, from_item, to_item
 from tixpilot.services.purchase_search import (
     NO_REGION,
+    NameHit,
     NameKind,
+    NamesPage,
     Position,
     QueryPage,
     Read,
@@ -142,24 +152,78 @@ def _names(purchase: Purchase) -> dict[NameKind, str]:
     return names
 
 
+def _count_key(tenant_id: str, kind: NameKind, name: str) -> dict[str, Any]:
+    return {"ikey": {"S": _names_partition(tenant_id, kind)}, "skey": {"S": name}}
+
+
 def _count_update(table: str, tenant_id: str, kind: NameKind, name: str, delta: int) -> dict[str, Any]:
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": {"ikey": {"S": _names_partition(tenant_id, kind)}, "skey": {"S": name}},
-            "UpdateExpression": "ADD #c :d",
-            "ExpressionAttributeNames": {"#c": "count"},
-            "ExpressionAttributeValues": {":d": {"N": str(delta)}},
-        }
+    """The purchase transaction's change of a name's count. Adding stays below the cap (a new
+    count item starts at cap 1, which its suffix items already have); the transaction fails
+    with ConditionalCheckFailed on this item when the cap is reached."""
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": _count_key(tenant_id, kind, name),
+        "UpdateExpression": "ADD #c :d",
+        "ExpressionAttributeNames": {"#c": "count"},
+        "ExpressionAttributeValues": {":d": {"N": str(delta)}},
     }
+    if delta > 0:
+        update["UpdateExpression"] = "ADD #c :d SET #cap = if_not_exists(#cap, :one)"
+        update["ConditionExpression"] = "attribute_not_exists(#c) OR #c < #cap"
+        update["ExpressionAttributeNames"]["#cap"] = "cap"
+        update["ExpressionAttributeValues"][":one"] = {"N": "1"}
+    return {"Update": update}
 
 
-def _suffix_items(tenant_id: str, kind: NameKind, name: str) -> list[dict[str, Any]]:
+def _suffix_keys(tenant_id: str, kind: NameKind, name: str) -> list[dict[str, Any]]:
     partition = _suffix_partition(tenant_id, kind)
     return [
         {"ikey": {"S": partition}, "skey": {"S": f"{suffix}{_SEPARATOR}{name}"}}
         for suffix in name_suffixes(name)
     ]
+
+
+def next_cap(count: int) -> int:
+    """The smallest power of two at or above a count (at least 1)."""
+    return 1 << max(count - 1, 0).bit_length()
+
+
+def _raise_if_lower(client: Any, table: str, key: dict[str, Any], cap: int) -> None:
+    """Set an item's cap to `cap` unless it is already that high: a slower writer never lowers it."""
+    with contextlib.suppress(client.exceptions.ConditionalCheckFailedException):
+        client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET #cap = :c",
+            ConditionExpression="attribute_not_exists(#cap) OR #cap < :c",
+            ExpressionAttributeNames={"#cap": "cap"},
+            ExpressionAttributeValues={":c": {"N": str(cap)}},
+        )
+
+
+def _cap_at_least_one(client: Any, table: str, key: dict[str, Any]) -> None:
+    """A new suffix item's cap, 1, unless it has one (never lower what another writer raised)."""
+    client.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET #cap = if_not_exists(#cap, :one)",
+        ExpressionAttributeNames={"#cap": "cap"},
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+
+
+def _side_by_side(calls: Sequence[Callable[[], None]], workers: int = 16) -> None:
+    """Run the calls in parallel and wait for all; the first error is raised."""
+    if len(calls) <= 1:
+        for call in calls:
+            call()
+        return
+    with ThreadPoolExecutor(max_workers=min(len(calls), workers)) as pool:
+        for future in [pool.submit(call) for call in calls]:
+            future.result()
+
+
+_CAP_ATTEMPTS = 8  # each failed attempt at least doubles a cap; racing writers settle in a few
 
 
 _BATCH = 25
@@ -214,24 +278,79 @@ class PurchaseRepository:
     def _ensure_names(self, purchase: Purchase) -> None:
         """Write the suffix dictionary of a name the first time it is seen. Suffixes go in before
         the name's count item exists (the count is written by the purchase's transaction), so a
-        counted name is always findable; a stray suffix of an unused name only costs a read."""
+        counted name is always findable; a stray suffix of an unused name only costs a read.
+
+        Each suffix gets cap 1 only if it has no cap: another writer may have created the name
+        and raised its caps since the count item was looked up, and a Put would lower them."""
+        client = self.index.client
         for kind, name in _names(purchase).items():
             key = (purchase.tenant_id, kind, name)
             if key in self._known_names:
                 continue
-            known = self.index.client.get_item(
-                TableName=self.index.name,
-                Key={"ikey": {"S": _names_partition(purchase.tenant_id, kind)}, "skey": {"S": name}},
+            known = client.get_item(
+                TableName=self.index.name, Key=_count_key(purchase.tenant_id, kind, name)
             ).get("Item")
             if known is None:
-                batch_write(self.index.client, self.index.name, _suffix_items(purchase.tenant_id, kind, name))
+                _side_by_side(
+                    [
+                        partial(_cap_at_least_one, client, self.index.name, suffix)
+                        for suffix in _suffix_keys(purchase.tenant_id, kind, name)
+                    ]
+                )
             with self._lock:
                 self._known_names.add(key)
+
+    def _raise_cap(self, tenant_id: str, kind: NameKind, name: str) -> None:
+        """Double a name's cap once its count has reached it: every suffix item first (side by
+        side), then the count item, so no count can pass a cap a search reads. Racing raisers
+        all aim at a cap above the count they read; the conditions keep the highest."""
+        client = self.index.client
+        item = client.get_item(
+            TableName=self.index.name, Key=_count_key(tenant_id, kind, name), ConsistentRead=True
+        ).get("Item", {})
+        count = int(item.get("count", {}).get("N", "0"))
+        cap = int(item["cap"]["N"]) if "cap" in item else None
+        if cap is not None and count < cap:
+            return  # raised by another writer meanwhile
+        target = max(next_cap(count + 1), 2 * (cap or 0))
+        _side_by_side(
+            [
+                partial(_raise_if_lower, client, self.index.name, key, target)
+                for key in _suffix_keys(tenant_id, kind, name)
+            ]
+        )
+        _raise_if_lower(client, self.index.name, _count_key(tenant_id, kind, name), target)
+
+    def _write_counted(
+        self, tenant_id: str, items: list[dict[str, Any]], counts: Sequence[tuple[NameKind, str, int]]
+    ) -> bool:
+        """Run a purchase transaction: `items` plus the name count changes. When it fails only
+        because counts are at their caps, raise those caps and run it again; False when any
+        other condition failed (the caller's: the order exists, the version moved on)."""
+        client = self.table.client
+        changes = [_count_update(self.index.name, tenant_id, k, n, delta) for k, n, delta in counts]
+        first = len(items)
+        for _ in range(_CAP_ATTEMPTS):
+            try:
+                client.transact_write_items(TransactItems=items + changes)
+                return True
+            except client.exceptions.TransactionCanceledException as exc:
+                codes = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                failed = [i for i, code in enumerate(codes) if code not in (None, "None")]
+                at_cap = [
+                    counts[i - first][:2]
+                    for i in failed
+                    if i >= first and counts[i - first][2] > 0 and codes[i] == "ConditionalCheckFailed"
+                ]
+                if not failed or len(at_cap) < len(failed):
+                    return False
+                for kind, name in at_cap:
+                    self._raise_cap(tenant_id, kind, name)
+        raise RuntimeError("name caps kept filling up under us; retry")
 
     def create_unique(self, purchase: Purchase) -> bool:
         """Create a purchase, its order claim and its index items in one transaction; False if
         the order exists."""
-        client = self.table.client
         self._ensure_names(purchase)
         claim = order_claim(purchase.tenant_id, purchase.confirmation_number, purchase.confirmation_region)
         row = _row(purchase)
@@ -255,14 +374,8 @@ class PurchaseRepository:
             {"Put": {"TableName": self.index.name, "Item": to_item(c)}}
             for c in _po_copies(purchase, row).values()
         ]
-        items += [
-            _count_update(self.index.name, purchase.tenant_id, k, n, 1) for k, n in _names(purchase).items()
-        ]
-        try:
-            client.transact_write_items(TransactItems=items)
-        except client.exceptions.TransactionCanceledException:
-            return False
-        return True
+        counts = [(kind, name, 1) for kind, name in _names(purchase).items()]
+        return self._write_counted(purchase.tenant_id, items, counts)
 
     def replace(self, purchase: Purchase) -> bool:
         """Write a changed purchase (its `version` one above the one read) unless someone else
@@ -271,7 +384,6 @@ class PurchaseRepository:
         Its index items follow in the same transaction: PO copies rewritten (and removed for a
         PO number it no longer has), name counts moved when a name changed.
         """
-        client = self.table.client
         before = self.get(purchase.tenant_id, purchase.rid, consistent=True)
         if before is None or before.version != purchase.version - 1:
             return False
@@ -301,18 +413,15 @@ class PurchaseRepository:
         ]
         old_names, new_names = _names(before), _names(purchase)
         kinds: tuple[NameKind, ...] = ("event", "venue")
+        counts: list[tuple[NameKind, str, int]] = []
         for kind in kinds:
             old, new = old_names.get(kind), new_names.get(kind)
             if old != new:
                 if old:
-                    items.append(_count_update(self.index.name, purchase.tenant_id, kind, old, -1))
+                    counts.append((kind, old, -1))  # caps stay: still an upper bound
                 if new:
-                    items.append(_count_update(self.index.name, purchase.tenant_id, kind, new, 1))
-        try:
-            client.transact_write_items(TransactItems=items)
-        except client.exceptions.TransactionCanceledException:
-            return False
-        return True
+                    counts.append((kind, new, 1))
+        return self._write_counted(purchase.tenant_id, items, counts)
 
     def load(self, purchases: Iterable[Purchase], workers: int = 8) -> dict[tuple[str, NameKind, str], int]:
         """Bulk-load new purchases (demo data, benchmarks): the same rows, claims and PO copies
@@ -339,19 +448,52 @@ class PurchaseRepository:
         return counts
 
     def load_names(self, counts: dict[tuple[str, NameKind, str], int], workers: int = 8) -> None:
-        """The suffix dictionary and counts of bulk-loaded names (suffixes first, as live)."""
-        suffixes = [item for (tenant, kind, name) in counts for item in _suffix_items(tenant, kind, name)]
-        self._write_parallel([(self.index.name, suffixes)], workers)
+        """The suffix dictionary, counts and caps of bulk-loaded names (suffixes first, as live).
+
+        A name the tenant already has keeps counting from its stored count, and its cap never
+        goes down. Suffix items are Put (BatchWriteItem, the fast way), so no live writer may
+        raise the same names' caps meanwhile: this is for demo data and benchmarks."""
         client = self.index.client
+        keys = list(counts)
+        stored: dict[tuple[str, NameKind, str], tuple[int, int]] = {}
+
+        def read(chunk: list[tuple[str, NameKind, str]]) -> None:
+            wanted = {(_names_partition(t, k), n): (t, k, n) for t, k, n in chunk}
+            request: dict[str, Any] = {
+                self.index.name: {"Keys": [_count_key(t, k, n) for t, k, n in chunk], "ConsistentRead": True}
+            }
+            while request:
+                response = client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.index.name, []):
+                    cap = int(item["cap"]["N"]) if "cap" in item else 0
+                    key = wanted[(item["ikey"]["S"], item["skey"]["S"])]
+                    stored[key] = (int(item.get("count", {}).get("N", "0")), cap)
+                request = response.get("UnprocessedKeys") or {}
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(read, [keys[i : i + 100] for i in range(0, len(keys), 100)]))
+        caps = {
+            key: max(next_cap(stored.get(key, (0, 0))[0] + delta), stored.get(key, (0, 0))[1])
+            for key, delta in counts.items()
+        }
+        suffixes = [
+            {**suffix, "cap": {"N": str(caps[(tenant, kind, name)])}}
+            for (tenant, kind, name) in counts
+            for suffix in _suffix_keys(tenant, kind, name)
+        ]
+        self._write_parallel([(self.index.name, suffixes)], workers)
 
         def add(entry: tuple[tuple[str, NameKind, str], int]) -> None:
             (tenant, kind, name), delta = entry
             client.update_item(
                 TableName=self.index.name,
-                Key={"ikey": {"S": _names_partition(tenant, kind)}, "skey": {"S": name}},
-                UpdateExpression="ADD #c :d",
-                ExpressionAttributeNames={"#c": "count"},
-                ExpressionAttributeValues={":d": {"N": str(delta)}},
+                Key=_count_key(tenant, kind, name),
+                UpdateExpression="ADD #c :d SET #cap = :cap",
+                ExpressionAttributeNames={"#c": "count", "#cap": "cap"},
+                ExpressionAttributeValues={
+                    ":d": {"N": str(delta)},
+                    ":cap": {"N": str(caps[(tenant, kind, name)])},
+                },
             )
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -450,23 +592,38 @@ class PurchaseRepository:
         with ThreadPoolExecutor(max_workers=min(len(reads), 16)) as pool:
             return list(pool.map(lambda read: self._query(tenant_id, read), reads))
 
-    def names_containing(self, tenant_id: str, kind: NameKind, needle: str) -> list[str]:
-        found = self.index.query_all(
-            KeyConditionExpression="ikey = :p AND begins_with(skey, :n)",
-            ExpressionAttributeValues={":p": {"S": _suffix_partition(tenant_id, kind)}, ":n": {"S": needle}},
-        )
-        return sorted({item["skey"].split(_SEPARATOR, 1)[1] for item in found})
-
-    def name_counts(self, tenant_id: str, kind: NameKind, names: Sequence[str]) -> dict[str, int]:
-        partition = _names_partition(tenant_id, kind)
-        keys = [{"ikey": {"S": partition}, "skey": {"S": name}} for name in dict.fromkeys(names)]
-        counts: dict[str, int] = {}
-        client = self.index.client
-        for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {self.index.name: {"Keys": keys[start : start + 100]}}
-            while request:
-                response = client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.index.name, []):
-                    counts[item["skey"]["S"]] = int(item.get("count", {}).get("N", "0"))
-                request = response.get("UnprocessedKeys") or {}
-        return counts
+    def names_after(
+        self,
+        tenant_id: str,
+        kind: NameKind,
+        needle: str,
+        after: str | None,
+        limit: int,
+        alongside: Sequence[Read] = (),
+    ) -> NamesPage:
+        """One Query on the suffix dictionary (and the `alongside` Queries, side by side). An
+        entry stands for its name only where the needle occurs in the name first (a name
+        holding it twice has two entries), so every name is listed once however pages fall."""
+        if alongside:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                others = pool.submit(self.query_many, tenant_id, alongside)
+                names = self.names_after(tenant_id, kind, needle, after, limit)
+                return NamesPage(names.hits, names.last, others.result())
+        partition = _suffix_partition(tenant_id, kind)
+        request: dict[str, Any] = {
+            "TableName": self.index.name,
+            "KeyConditionExpression": "ikey = :p AND begins_with(skey, :n)",
+            "ExpressionAttributeValues": {":p": {"S": partition}, ":n": {"S": needle}},
+            "Limit": limit,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = {"ikey": {"S": partition}, "skey": {"S": after}}
+        response = self.index.client.query(**request)
+        hits: list[NameHit] = []
+        for item in response.get("Items", []):
+            key = item["skey"]["S"]
+            suffix, name = key.split(_SEPARATOR, 1)
+            if name.find(needle) == len(name) - len(suffix):
+                hits.append(NameHit(name, int(item["cap"]["N"]) if "cap" in item else None, key))
+        last = response.get("LastEvaluatedKey")
+        return NamesPage(hits, last["skey"]["S"] if last else None)

@@ -8,15 +8,14 @@ following `cursor` until it is null.
 
 Event and venue names are searched as substrings (the legacy `%name%`) through a suffix
 dictionary of the account's *distinct* names: the suffixes that start with the needle give the
-matching names, their purchase counts say how many to read from each, and then one Query per
-name reads exactly those purchases. What is examined grows with the matching names, never with
-the size of the account.
+matching names, each with an upper bound of its purchase count (`cap`), and then one Query per
+name reads its purchases, side by side: two round trips. What is examined grows with the page,
+never with the size of the account or the number of matching names.
 """
 
 from __future__ import annotations
 
 import base64
-import bisect
 import datetime as dt
 import json
 import re
@@ -226,6 +225,22 @@ class QueryPage:
 
 
 @dataclass(frozen=True)
+class NameHit:
+    """A name the needle occurs in, listed once (at the needle's first occurrence)."""
+
+    name: str
+    cap: int | None  # at least the name's purchase count; None: not known (written before caps)
+    key: str  # its position in the dictionary; starts with the needle
+
+
+@dataclass(frozen=True)
+class NamesPage:
+    hits: list[NameHit]  # in dictionary order: by the text from the needle on
+    last: str | None  # position of the last entry read when more may follow; None: no more
+    alongside: list[QueryPage] = field(default_factory=list)  # the reads run side by side with it
+
+
+@dataclass(frozen=True)
 class Read:
     query: IndexQuery
     limit: int
@@ -239,11 +254,19 @@ class PurchaseSearchStore(Protocol):
         """Run the reads side by side (one round trip of latency); results in the same order."""
         ...
 
-    def names_containing(self, tenant_id: str, kind: NameKind, needle: str) -> list[str]:
-        """The distinct normalized names containing the needle, sorted."""
+    def names_after(
+        self,
+        tenant_id: str,
+        kind: NameKind,
+        needle: str,
+        after: str | None,
+        limit: int,
+        alongside: Sequence[Read] = (),
+    ) -> NamesPage:
+        """The next `limit` entries of the suffix dictionary that start with the needle, after the
+        position `after` (None: from the start), as the names they stand for; `alongside` are
+        Queries run side by side with it (one round trip), their pages in the same order."""
         ...
-
-    def name_counts(self, tenant_id: str, kind: NameKind, names: Sequence[str]) -> dict[str, int]: ...
 
 
 # --- cursors -----------------------------------------------------------------------------------
@@ -260,13 +283,20 @@ class Cursor:
     rid: int | None = None
     sort: str | None = None
     name: str | None = None
+    left: int | None = None  # inside a name: at most how many of it are left, if known
 
 
 def encode_cursor(cursor: Cursor | None) -> str | None:
     if cursor is None:
         return None
-    data = {"p": cursor.plan, "r": cursor.rid, "s": cursor.sort, "n": cursor.name}
+    data: dict[str, object] = {"p": cursor.plan, "r": cursor.rid, "s": cursor.sort, "n": cursor.name}
+    if cursor.left is not None:
+        data["c"] = cursor.left
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def decode_cursor(token: str) -> Cursor:
@@ -275,17 +305,18 @@ def decode_cursor(token: str) -> Cursor:
         data = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, TypeError) as exc:
         raise ValueError(_BAD_CURSOR) from exc
-    if not isinstance(data, dict) or set(data) != {"p", "r", "s", "n"}:
+    if not isinstance(data, dict) or set(data) - {"c"} != {"p", "r", "s", "n"}:
         raise ValueError(_BAD_CURSOR)
-    plan, rid, sort, name = data["p"], data["r"], data["s"], data["n"]
+    plan, rid, sort, name, left = data["p"], data["r"], data["s"], data["n"], data.get("c")
     if (
         not isinstance(plan, str)
         or not (rid is None or (isinstance(rid, int) and not isinstance(rid, bool)))
         or not (sort is None or isinstance(sort, str))
         or not (name is None or isinstance(name, str))
+        or not ("c" not in data or _count(left))
     ):
         raise ValueError(_BAD_CURSOR)
-    return Cursor(plan=plan, rid=rid, sort=sort, name=name)
+    return Cursor(plan=plan, rid=rid, sort=sort, name=name, left=left)
 
 
 # --- planning ----------------------------------------------------------------------------------
@@ -438,9 +469,6 @@ def _search_union(
     return SearchPage(taken, Cursor(plan.name, taken[-1].rid) if more and taken else None)
 
 
-_COUNT_BATCH = 100  # names whose counts one BatchGetItem reads
-
-
 def _search_names(
     store: PurchaseSearchStore,
     tenant_id: str,
@@ -449,46 +477,90 @@ def _search_names(
     page_size: int,
     cursor: Cursor | None,
 ) -> SearchPage:
-    """Substring search: matching names (suffix dictionary), their counts, then one Query per
-    name for exactly the purchases this page needs. Pages go name by name (names in order,
-    newest first within a name)."""
+    """Substring search, name by name (newest first within a name), in two round trips.
+
+    1. The dictionary entries after the cursor that start with the needle: at most `page_size`
+       of them, since a page never lists more names than purchases. Each names a matching name
+       and its cap, an upper bound of its purchase count.
+    2. One Query per name, side by side, until the caps add up to the page: a name whose cap
+       fits reads with Limit cap + 1, so it comes back complete (fewer items than the Limit, no
+       LastEvaluatedKey) and everything examined is returned; the name where the budget runs out
+       (or whose cap is unknown) reads what is left and may stop inside.
+
+    A page that starts inside a name reads the rest of it in step 1, beside the dictionary, when
+    the cursor bounds that rest below the page (`Cursor.left`); otherwise (a long name, or no
+    cap) the name has the page to itself. A page can be shorter than `page_size`: caps overstate
+    counts (by up to 2x, more after purchases moved to other names). If a name grew past the cap
+    read in step 1 (a purchase written in between), its Query returns cap + 1 items and the page
+    ends inside it, so nothing older is skipped.
+    """
     kind: NameKind = plan.names or "event"
     index: IndexName = "event_name" if kind == "event" else "venue_name"
-    names = store.names_containing(tenant_id, kind, needle)
-    start = bisect.bisect_left(names, cursor.name) if cursor and cursor.name is not None else 0
-    resume = cursor.rid if cursor and start < len(names) and names[start] == cursor.name else None
-    window = names[start : start + _COUNT_BATCH]
-    counts = store.name_counts(tenant_id, kind, window) if window else {}
-    reads: list[Read] = []
+    resume: Cursor | None = None
+    if cursor is not None:
+        # a position outside the needle's entries is a cursor of another needle (or of the
+        # alphabetical paging before caps); DynamoDB would refuse it as a start key anyway
+        inside = cursor.rid is None or (cursor.name is not None and needle in cursor.name)
+        if cursor.sort is None or not cursor.sort.startswith(needle) or not inside:
+            raise CursorMismatch("cursor belongs to a search with other filters; start without `cursor`")
+        resume = cursor if cursor.rid is not None else None
+    found: list[Purchase] = []
     left = page_size
-    for position, name in enumerate(window):
-        count = counts.get(name, 0)
-        if count <= 0:
-            continue
-        if position == 0 and resume is not None:
-            # how many of this name are left is unknown: finish it on this page, alone
-            reads.append(Read(IndexQuery(index, name), min(count, page_size), Position(resume)))
-            left = 0
-        else:
-            reads.append(Read(IndexQuery(index, name), min(count, left)))
-            left -= min(count, left)
+    alongside: list[Read] = []
+    if resume is not None:
+        rest = resume.left
+        if rest is None or rest >= page_size:
+            return _resume_name(store, tenant_id, plan, index, resume, page_size)
+        alongside = [Read(IndexQuery(index, resume.name), rest + 1, Position(resume.rid or 0))]
+        left -= rest
+    names = store.names_after(tenant_id, kind, needle, cursor.sort if cursor else None, page_size, alongside)
+    if resume is not None:
+        (page,) = names.alongside
+        found += page.purchases
+        if page.last is not None:  # more left than the cursor said (purchases renamed to it)
+            return SearchPage(found, Cursor(plan.name, page.last.rid, resume.sort, resume.name))
+    reads: list[Read] = []
+    for hit in names.hits:
         if left == 0:
             break
+        if hit.cap is not None and 0 < hit.cap <= left:
+            reads.append(Read(IndexQuery(index, hit.name), hit.cap + 1))  # the whole name
+            left -= hit.cap
+        else:
+            reads.append(Read(IndexQuery(index, hit.name), left))  # as much as fits
+            left = 0
     pages = store.query_many(tenant_id, reads) if reads else []
-    found = [p for page in pages for p in page.purchases]
-    if not reads:
-        following = start + len(window)
-        return SearchPage(
-            [], Cursor(plan.name, None, None, names[following]) if following < len(names) else None
-        )
-    last_read, last_page = reads[-1], pages[-1]
-    last_name = last_read.query.value or ""
-    name_done = last_page.last is None or (
-        last_read.after is None and len(last_page.purchases) >= counts.get(last_name, 0)
-    )
-    if not name_done and last_page.purchases:
-        return SearchPage(found, Cursor(plan.name, last_page.purchases[-1].rid, None, last_name))
-    following = bisect.bisect_right(names, last_name)
-    return SearchPage(
-        found, Cursor(plan.name, None, None, names[following]) if following < len(names) else None
-    )
+    for hit, read, page in zip(names.hits, reads, pages, strict=False):
+        found += page.purchases
+        if page.last is not None:  # the page ends inside this name
+            stop, rest = page.last.rid, None
+            if len(found) > page_size:  # the name grew past its cap: one more than the page
+                found = found[:page_size]
+                stop = found[-1].rid
+            elif hit.cap is not None and read.limit <= hit.cap:  # cut by the page, not grown
+                rest = max(hit.cap - len(page.purchases), 0)
+            return SearchPage(found, Cursor(plan.name, stop, hit.key, hit.name, rest))
+    if len(reads) < len(names.hits):
+        return SearchPage(found, Cursor(plan.name, None, names.hits[len(reads) - 1].key))
+    if names.last is None:
+        return SearchPage(found, None)
+    return SearchPage(found, Cursor(plan.name, None, names.last))
+
+
+def _resume_name(
+    store: PurchaseSearchStore,
+    tenant_id: str,
+    plan: Plan,
+    index: IndexName,
+    cursor: Cursor,
+    page_size: int,
+) -> SearchPage:
+    """The rest of a name a page stopped inside, when it may fill this page: the page is its
+    alone (one round trip); the next page goes on after it."""
+    name, key = cursor.name or "", cursor.sort or ""
+    read = Read(IndexQuery(index, name), page_size, Position(cursor.rid or 0))
+    (page,) = store.query_many(tenant_id, [read])
+    if page.last is not None:
+        rest = None if cursor.left is None else max(cursor.left - len(page.purchases), 0)
+        return SearchPage(page.purchases, Cursor(plan.name, page.last.rid, key, name, rest))
+    return SearchPage(page.purchases, Cursor(plan.name, None, key))

@@ -132,7 +132,8 @@ class PurchasesPage(BaseModel):
     cursor: str | None = Field(
         default=None,
         description="TixPilot extension: pass as `cursor` (with the same filters) for the next page; "
-        "null at the end. A page can be shorter than page_size when filters are combined.",
+        "null at the end. A page can be shorter than page_size (even empty) when filters are "
+        "combined or with eventname/venuename: follow the cursor until it is null.",
     )
 
 
