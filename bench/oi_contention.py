@@ -41,7 +41,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _measure(rounds: int, threads: int) -> dict[str, Any]:
     from infra.local.__main__ import configure_environment
-    from infra.local.moto_serial import free_port, start_emulator
+    from infra.local.moto_serial import EmulatorProcess, free_port
 
     aws_port, api_port = free_port(HOST), free_port(HOST)
     configure_environment(aws_port, free_port(HOST))
@@ -58,7 +58,7 @@ def _measure(rounds: int, threads: int) -> dict[str, Any]:
     from tixpilot.services.tenants import create_marketplace_key, create_tenant
     from tixpilot.settings import get_settings
 
-    moto = start_emulator(HOST, aws_port)
+    moto = EmulatorProcess(HOST, aws_port)
     ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
     seed_reference()
     tenant, _ = create_tenant(admin_repos(), "OI Bench Broker")

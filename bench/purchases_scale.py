@@ -156,10 +156,10 @@ def _measure(handler: Any, token: str, query: dict[str, str], recorder: _Recorde
 
 def run(sizes: tuple[int, ...] = (10_000, 100_000), write: bool = True) -> dict[str, Any]:
     """Seed each size as its own tenant in one moto server, measure every filter, write JSON."""
-    from infra.local.moto_serial import free_port, start_emulator
+    from infra.local.moto_serial import EmulatorProcess, free_port
 
     port = free_port()
-    server = start_emulator("127.0.0.1", port)
+    server = EmulatorProcess("127.0.0.1", port)
     saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "TIXPILOT_ENV")}
     os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", TIXPILOT_ENV="bench")
     for key, value in (
