@@ -1,10 +1,11 @@
 """DynamoDB cost of `GET /v2/purchases` per filter at 10k and 100k purchases.
 
-Seeds an in-process moto server with the generator behind `tixpilot demo seed`, then runs each
-filter once through the real api_purchases handler while a botocore hook records every DynamoDB
-call after auth: calls, round trips (calls that overlap in time are one round trip: they run side
-by side), items examined (ScannedCount; items read by Get/BatchGet) vs purchases returned, and
-consumed capacity. Figures are counts and ratios, never durations (seeding time is reported).
+Seeds a moto server (in a process of its own) with the generator behind `tixpilot demo seed`,
+then runs each filter once through the real api_purchases handler while a botocore hook records
+every DynamoDB call after auth: calls, round trips (calls that overlap in time are one round
+trip: they run side by side), items examined (ScannedCount; items read by Get/BatchGet) vs
+purchases returned, and consumed capacity. Figures are counts and ratios, never durations
+(seeding time is reported).
 """
 
 from __future__ import annotations
