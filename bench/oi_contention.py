@@ -4,9 +4,10 @@ seats through the local API over HTTP.
 The measurement runs in a child process (its own moto server, gateway and clients, so nothing
 leaks into or from the other benchmarks of `make bench`): moto in server mode with the local
 stack's DynamoDB isolation, in a process of its own (infra/local/moto_serial.py), the local API
-gateway with the real Lambda handlers, and HTTP clients. Each round makes a ticket group of 4 seats; THREADS orders ask
-for 3 of them at once (exactly one can win); then every order is invoiced at once, twice. A
-double sale is a seat sold to two orders (by the invoice answers, and by the ledger's seats).
+gateway with the real Lambda handlers, and HTTP clients. Each round makes a ticket group of 4
+seats; THREADS orders ask for 3 of them at once (exactly one can win); then every order is
+invoiced at once, twice. A double sale is a seat sold to two orders (by the invoice answers, and
+by the ledger's seats).
 Writes bench/results/oi_contention.json.
 """
 
