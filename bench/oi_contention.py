@@ -3,10 +3,11 @@ seats through the local API over HTTP.
 
 The measurement runs in a child process (its own moto server, gateway and clients, so nothing
 leaks into or from the other benchmarks of `make bench`): moto in server mode with the local
-stack's DynamoDB isolation (infra/local/moto_serial.py), the local API gateway with the real
-Lambda handlers, and HTTP clients. Each round makes a ticket group of 4 seats; THREADS orders ask
-for 3 of them at once (exactly one can win); then every order is invoiced at once, twice. A
-double sale is a seat sold to two orders (by the invoice answers, and by the ledger's seats).
+stack's DynamoDB isolation, in a process of its own (infra/local/moto_serial.py), the local API
+gateway with the real Lambda handlers, and HTTP clients. Each round makes a ticket group of 4
+seats; THREADS orders ask for 3 of them at once (exactly one can win); then every order is
+invoiced at once, twice. A double sale is a seat sold to two orders (by the invoice answers, and
+by the ledger's seats).
 Writes bench/results/oi_contention.json.
 """
 
@@ -41,7 +42,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _measure(rounds: int, threads: int) -> dict[str, Any]:
     from infra.local.__main__ import configure_environment
-    from infra.local.moto_serial import free_port, start_emulator
+    from infra.local.moto_serial import EmulatorProcess, free_port
 
     aws_port, api_port = free_port(HOST), free_port(HOST)
     configure_environment(aws_port, free_port(HOST))
@@ -58,7 +59,7 @@ def _measure(rounds: int, threads: int) -> dict[str, Any]:
     from tixpilot.services.tenants import create_marketplace_key, create_tenant
     from tixpilot.settings import get_settings
 
-    moto = start_emulator(HOST, aws_port)
+    moto = EmulatorProcess(HOST, aws_port)
     ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
     seed_reference()
     tenant, _ = create_tenant(admin_repos(), "OI Bench Broker")
@@ -148,7 +149,8 @@ def _measure(rounds: int, threads: int) -> dict[str, Any]:
             "seats_sold": len(sold_to),
             "unexpected_statuses": {str(k): v for k, v in unexpected.items()},
             "seconds": round(elapsed, 1),
-            "note": f"local API over HTTP (in-process gateway, moto server with serialized DynamoDB); "
+            "note": f"local API over HTTP (in-process gateway; moto server with serialized DynamoDB "
+            "in its own process); "
             f"hold_ms_p50: {UNCONTENDED} uncontended holds one after another; contended: {threads} "
             f"orders per round ask for {QUANTITY} of {len(SEATS)} seats at once; every order then "
             "invoiced twice at once; holds_per_s counts the contended hold requests answered per second",

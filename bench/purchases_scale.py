@@ -1,10 +1,11 @@
 """DynamoDB cost of `GET /v2/purchases` per filter at 10k and 100k purchases.
 
-Seeds an in-process moto server with the generator behind `tixpilot demo seed`, then runs each
-filter once through the real api_purchases handler while a botocore hook records every DynamoDB
-call after auth: calls, round trips (calls that overlap in time are one round trip: they run side
-by side), items examined (ScannedCount; items read by Get/BatchGet) vs purchases returned, and
-consumed capacity. Figures are counts and ratios, never durations (seeding time is reported).
+Seeds a moto server (in a process of its own) with the generator behind `tixpilot demo seed`,
+then runs each filter once through the real api_purchases handler while a botocore hook records
+every DynamoDB call after auth: calls, round trips (calls that overlap in time are one round
+trip: they run side by side), items examined (ScannedCount; items read by Get/BatchGet) vs
+purchases returned, and consumed capacity. Figures are counts and ratios, never durations
+(seeding time is reported).
 """
 
 from __future__ import annotations
@@ -157,10 +158,10 @@ def _measure(handler: Any, token: str, query: dict[str, str], recorder: _Recorde
 
 def run(sizes: tuple[int, ...] = (10_000, 100_000), write: bool = True) -> dict[str, Any]:
     """Seed each size as its own tenant in one moto server, measure every filter, write JSON."""
-    from infra.local.moto_serial import free_port, start_emulator
+    from infra.local.moto_serial import EmulatorProcess, free_port
 
     port = free_port()
-    server = start_emulator("127.0.0.1", port)
+    server = EmulatorProcess("127.0.0.1", port)
     saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "TIXPILOT_ENV")}
     os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", TIXPILOT_ENV="bench")
     for key, value in (
