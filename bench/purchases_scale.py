@@ -18,61 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.dynamodb_calls import DynamoCalls
+
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGE_SIZE = 100
-
-
-class _Recorder:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self.active = False
-
-    def before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-        if model.name in ("Query", "GetItem", "BatchGetItem", "Scan"):
-            params["ReturnConsumedCapacity"] = "TOTAL"
-        context["tixpilot"] = {"params": params, "start": time.perf_counter()}
-
-    def after(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-        info = context.get("tixpilot", {})
-        params = info.get("params", {})
-        table = params.get("TableName") or next(iter(params.get("RequestItems") or {"": None}))
-        if not self.active or str(table).endswith("-tokens"):
-            return
-        if model.name in ("Query", "Scan"):
-            examined = int(parsed.get("ScannedCount", 0))
-        elif model.name == "GetItem":
-            examined = 1 if parsed.get("Item") else 0
-        elif model.name == "BatchGetItem":
-            examined = sum(len(v) for v in parsed.get("Responses", {}).values())
-        else:
-            examined = 0
-        capacity = parsed.get("ConsumedCapacity")
-        units = (
-            sum(c.get("CapacityUnits", 0) for c in capacity)
-            if isinstance(capacity, list)
-            else (capacity or {}).get("CapacityUnits", 0)
-        )
-        self.calls.append(
-            {
-                "op": model.name,
-                "index": params.get("IndexName"),
-                "examined": examined,
-                "capacity": float(units or 0),
-                "start": info.get("start", 0.0),
-                "end": time.perf_counter(),
-            }
-        )
-
-    def round_trips(self) -> int:
-        """Calls in flight at the same time count once: the latency a client waits for."""
-        trips, horizon = 0, -1.0
-        for call in sorted(self.calls, key=lambda c: c["start"]):
-            if call["start"] > horizon:
-                trips += 1
-                horizon = call["end"]
-            else:
-                horizon = max(horizon, call["end"])
-        return trips
 
 
 def filter_cases(data: list[Any]) -> list[tuple[str, dict[str, str]]]:
@@ -129,7 +78,7 @@ def filter_cases(data: list[Any]) -> list[tuple[str, dict[str, str]]]:
     ]
 
 
-def _measure(handler: Any, token: str, query: dict[str, str], recorder: _Recorder) -> dict[str, Any]:
+def _measure(handler: Any, token: str, query: dict[str, str], recorder: DynamoCalls) -> dict[str, Any]:
     from infra.definitions.functions import FUNCTIONS
     from infra.local.lambdas import LocalContext
     from tests.events import api_event
@@ -142,17 +91,17 @@ def _measure(handler: Any, token: str, query: dict[str, str], recorder: _Recorde
     body = json.loads(response["body"])
     assert response["statusCode"] == 200, body
     returned = len(body["output"][0]["purchases"])
-    examined = sum(c["examined"] for c in recorder.calls)
+    calls, examined = recorder.data_calls(), recorder.examined()
     return {
         "query": query,
-        "calls": len(recorder.calls),
-        "operations": sorted({f"{c['op']}:{c['index'] or 'table'}" for c in recorder.calls}),
-        "scans": sum(c["op"] == "Scan" for c in recorder.calls),
+        "calls": len(calls),
+        "operations": sorted({f"{c['op']}:{c['index'] or 'table'}" for c in calls}),
+        "scans": sum(c["op"] == "Scan" for c in calls),
         "round_trips": recorder.round_trips(),
         "returned": returned,
         "examined": examined,
         "examined_per_returned": round(examined / returned, 3) if returned else None,
-        "capacity_units": round(sum(c["capacity"] for c in recorder.calls), 2),
+        "capacity_units": round(sum(c["capacity"] for c in calls), 2),
     }
 
 
@@ -183,10 +132,8 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000), write: bool = True) -> dict[
         from tixpilot.services.tenants import create_tenant
 
         ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
-        recorder = _Recorder()
-        client = aws.dynamodb()
-        client.meta.events.register("before-parameter-build.dynamodb", recorder.before)
-        client.meta.events.register("after-call.dynamodb", recorder.after)
+        recorder = DynamoCalls(capacity=True, active=False)
+        recorder.attach(aws.dynamodb())
         results: dict[str, Any] = {"page_size": PAGE_SIZE, "sizes": {}}
         for size in sizes:
             tenant, issued = create_tenant(admin_repos(), f"Bench {size}")

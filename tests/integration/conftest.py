@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from bench.dynamodb_calls import DynamoCalls
 from infra.definitions.functions import FUNCTIONS
 from infra.local.lambdas import LocalContext
 from infra.local.moto_serial import free_port, start_emulator
@@ -97,63 +97,11 @@ def dynamodb_calls(moto_server: str) -> Iterator[CallLog]:
     client.meta.events.unregister("before-parameter-build.dynamodb", record)
 
 
-@dataclass
-class Recorder:
-    """Every DynamoDB call after auth: operation, table, items examined, when it ran."""
-
-    calls: list[dict[str, Any]] = field(default_factory=list)
-
-    def data_calls(self) -> list[dict[str, Any]]:
-        return [c for c in self.calls if not c["table"].endswith("-tokens")]
-
-    def examined(self) -> int:
-        return sum(c["examined"] for c in self.data_calls())
-
-    def round_trips(self) -> int:
-        """Calls in flight at the same time count once (as in bench/purchases_scale.py)."""
-        trips, horizon = 0, -1.0
-        for call in sorted(self.data_calls(), key=lambda c: c["start"]):
-            if call["start"] > horizon:
-                trips += 1
-                horizon = call["end"]
-            else:
-                horizon = max(horizon, call["end"])
-        return trips
-
-
 @pytest.fixture
-def recorder(moto_server: str) -> Iterator[Recorder]:
-    log = Recorder()
+def recorder(moto_server: str) -> Iterator[DynamoCalls]:
+    """Every DynamoDB call of the test's client: operation, table, items examined, when it ran."""
+    log = DynamoCalls()
     client = aws.dynamodb()
-
-    def after(http_response: Any, parsed: dict[str, Any], model: Any, context: Any, **_: Any) -> None:
-        params = context.get("tixpilot_params", {})
-        if model.name in ("Query", "Scan"):
-            examined = int(parsed.get("ScannedCount", 0))
-        elif model.name == "GetItem":
-            examined = 1 if parsed.get("Item") else 0
-        elif model.name == "BatchGetItem":
-            examined = sum(len(v) for v in parsed.get("Responses", {}).values())
-        else:
-            examined = 0
-        table = params.get("TableName") or next(iter(params.get("RequestItems", {}) or {"": None}))
-        start = context.get("tixpilot_start", 0.0)
-        log.calls.append(
-            {
-                "op": model.name,
-                "table": table,
-                "examined": examined,
-                "start": start,
-                "end": time.perf_counter(),
-            }
-        )
-
-    def before(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        context["tixpilot_params"] = params
-        context["tixpilot_start"] = time.perf_counter()
-
-    client.meta.events.register("before-parameter-build.dynamodb", before)
-    client.meta.events.register("after-call.dynamodb", after)
+    log.attach(client)
     yield log
-    client.meta.events.unregister("before-parameter-build.dynamodb", before)
-    client.meta.events.unregister("after-call.dynamodb", after)
+    log.detach(client)
