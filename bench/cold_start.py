@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.local_aws import emulator_environment
 from infra.definitions.functions import FUNCTIONS, FunctionDef
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -113,8 +114,6 @@ def _seed() -> tuple[str, str, str]:
     from tixpilot.services.tenants import create_marketplace_key, create_tenant
     from tixpilot.settings import get_settings
 
-    aws.client.cache_clear()
-    get_settings.cache_clear()
     ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
     tenant, issued = create_tenant(admin_repos(), "Cold start bench")
     key = create_marketplace_key(admin_repos(), tenant.tenant_id, 4, {4})
@@ -127,12 +126,9 @@ def run(rounds: int = 5) -> dict[str, Any]:
     port = free_port()
     server = start_emulator("127.0.0.1", port)
     endpoint = f"http://127.0.0.1:{port}"
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "TIXPILOT_ENV", "AWS_DEFAULT_REGION")}
-    os.environ.update(AWS_ENDPOINT_URL=endpoint, TIXPILOT_ENV="bench", AWS_DEFAULT_REGION="us-east-1")
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
     try:
-        token, marketplace_key, tokens_table = _seed()
+        with emulator_environment(endpoint):
+            token, marketplace_key, tokens_table = _seed()
         env = lambda_like_env(endpoint)
         requests = {f.id: _first_request(f, token, marketplace_key) for f in FUNCTIONS.values()}
         samples: dict[str, list[dict[str, Any]]] = {"baseline": []}
@@ -147,11 +143,6 @@ def run(rounds: int = 5) -> dict[str, Any]:
                 samples.setdefault(function.id, []).append(sample)
     finally:
         server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return _summarize(samples, requests, rounds)
 
 

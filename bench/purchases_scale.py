@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.dynamodb_calls import DynamoCalls
+from bench.local_aws import emulator_environment
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PAGE_SIZE = 100
@@ -111,61 +111,48 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000), write: bool = True) -> dict[
 
     port = free_port()
     server = EmulatorProcess("127.0.0.1", port)
-    saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "TIXPILOT_ENV")}
-    os.environ.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", TIXPILOT_ENV="bench")
-    for key, value in (
-        ("AWS_ACCESS_KEY_ID", "bench"),
-        ("AWS_SECRET_ACCESS_KEY", "bench"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-    ):
-        os.environ.setdefault(key, value)
-    from tixpilot import aws
-    from tixpilot.settings import get_settings
-
-    aws.client.cache_clear()
-    get_settings.cache_clear()
     try:
-        from functions.api_purchases.handler import lambda_handler
-        from infra.local.demo_purchases import generate, seed_purchases
-        from infra.local.resources import ensure_resources
-        from infra.local.seed import admin_repos
-        from tixpilot.services.tenants import create_tenant
-
-        ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
-        recorder = DynamoCalls(capacity=True, active=False)
-        recorder.attach(aws.dynamodb())
-        results: dict[str, Any] = {"page_size": PAGE_SIZE, "sizes": {}}
-        for size in sizes:
-            tenant, issued = create_tenant(admin_repos(), f"Bench {size}")
-            started = time.perf_counter()
-            seeded = seed_purchases(tenant.tenant_id, size)
-            seconds = time.perf_counter() - started
-            print(f"seeded {size} purchases in {seconds:.0f} s", file=sys.stderr)
-            data = list(generate(tenant.tenant_id, size, seeded["first_rid"]))
-            figures = {
-                label: _measure(lambda_handler, issued.secret, query, recorder)
-                for label, query in filter_cases(data)
-            }
-            results["sizes"][str(size)] = {"seed_seconds": round(seconds, 1), "filters": figures}
-            for label, f in figures.items():
-                print(
-                    f"{size:>7} {label:<40} trips={f['round_trips']} calls={f['calls']} "
-                    f"examined/returned={f['examined']}/{f['returned']}",
-                    file=sys.stderr,
-                )
-        if write:
-            RESULTS.mkdir(exist_ok=True)
-            (RESULTS / "purchases_scale.json").write_text(json.dumps(results, indent=2) + "\n")
-        return results
+        with emulator_environment(f"http://127.0.0.1:{port}"):
+            return _measure_sizes(sizes, write)
     finally:
         server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        aws.client.cache_clear()
-        get_settings.cache_clear()
+
+
+def _measure_sizes(sizes: tuple[int, ...], write: bool) -> dict[str, Any]:
+    from functions.api_purchases.handler import lambda_handler
+    from infra.local.demo_purchases import generate, seed_purchases
+    from infra.local.resources import ensure_resources
+    from infra.local.seed import admin_repos
+    from tixpilot import aws
+    from tixpilot.services.tenants import create_tenant
+    from tixpilot.settings import get_settings
+
+    ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
+    recorder = DynamoCalls(capacity=True, active=False)
+    recorder.attach(aws.dynamodb())
+    results: dict[str, Any] = {"page_size": PAGE_SIZE, "sizes": {}}
+    for size in sizes:
+        tenant, issued = create_tenant(admin_repos(), f"Bench {size}")
+        started = time.perf_counter()
+        seeded = seed_purchases(tenant.tenant_id, size)
+        seconds = time.perf_counter() - started
+        print(f"seeded {size} purchases in {seconds:.0f} s", file=sys.stderr)
+        data = list(generate(tenant.tenant_id, size, seeded["first_rid"]))
+        figures = {
+            label: _measure(lambda_handler, issued.secret, query, recorder)
+            for label, query in filter_cases(data)
+        }
+        results["sizes"][str(size)] = {"seed_seconds": round(seconds, 1), "filters": figures}
+        for label, f in figures.items():
+            print(
+                f"{size:>7} {label:<40} trips={f['round_trips']} calls={f['calls']} "
+                f"examined/returned={f['examined']}/{f['returned']}",
+                file=sys.stderr,
+            )
+    if write:
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "purchases_scale.json").write_text(json.dumps(results, indent=2) + "\n")
+    return results
 
 
 if __name__ == "__main__":
