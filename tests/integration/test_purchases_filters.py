@@ -15,10 +15,10 @@ from infra.local.demo_purchases import generate, seed_purchases
 from infra.local.seed import admin_repos
 from tests.events import api_event
 from tixpilot.legacy import format_date
+from tixpilot.models.purchase_search import DateBound, PurchaseFilters, matches, normalize_name
 from tixpilot.models.purchases import Purchase, Ticket
 from tixpilot.repositories.purchases import PurchaseRepository
 from tixpilot.repositories.ticket_files import TicketFiles, pdf_key
-from tixpilot.services.purchase_search import DateBound, PurchaseFilters, matches, normalize_name
 from tixpilot.services.tenants import create_tenant
 
 TZ = "America/New_York"

@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from tixpilot.models.purchases import Purchase
-from tixpilot.repositories.dynamo import Table, from_item, to_item
-from tixpilot.services.purchase_search import (
+from tixpilot.models.purchase_search import (
     NO_REGION,
     NameHit,
     NameKind,
@@ -34,9 +32,13 @@ from tixpilot.services.purchase_search import (
     Position,
     QueryPage,
     Read,
+    dictionary_entries,
+    entry_name,
     index_values,
-    name_suffixes,
+    next_cap,
 )
+from tixpilot.models.purchases import Purchase
+from tixpilot.repositories.dynamo import Table, from_item, to_item
 
 
 def confirmation_key(tenant_id: str, confirmation_number: str) -> str:
@@ -127,9 +129,6 @@ def _suffix_partition(tenant_id: str, kind: NameKind) -> str:
     return f"{tenant_id}#suffix#{kind}"
 
 
-_SEPARATOR = "\x1f"  # between suffix and name; normalized names hold no control characters
-
-
 def _po_copies(purchase: Purchase, row: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The purchase copied under each of its PO numbers (a purchase has one per POS)."""
     return {
@@ -177,15 +176,7 @@ def _count_update(table: str, tenant_id: str, kind: NameKind, name: str, delta: 
 
 def _suffix_keys(tenant_id: str, kind: NameKind, name: str) -> list[dict[str, Any]]:
     partition = _suffix_partition(tenant_id, kind)
-    return [
-        {"ikey": {"S": partition}, "skey": {"S": f"{suffix}{_SEPARATOR}{name}"}}
-        for suffix in name_suffixes(name)
-    ]
-
-
-def next_cap(count: int) -> int:
-    """The smallest power of two at or above a count (at least 1)."""
-    return 1 << max(count - 1, 0).bit_length()
+    return [{"ikey": {"S": partition}, "skey": {"S": entry}} for entry in dictionary_entries(name)]
 
 
 def _raise_if_lower(client: Any, table: str, key: dict[str, Any], cap: int) -> None:
@@ -622,8 +613,8 @@ class PurchaseRepository:
         hits: list[NameHit] = []
         for item in response.get("Items", []):
             key = item["skey"]["S"]
-            suffix, name = key.split(_SEPARATOR, 1)
-            if name.find(needle) == len(name) - len(suffix):
+            name = entry_name(key, needle)
+            if name is not None:
                 hits.append(NameHit(name, int(item["cap"]["N"]) if "cap" in item else None, key))
         last = response.get("LastEvaluatedKey")
         return NamesPage(hits, last["skey"]["S"] if last else None)

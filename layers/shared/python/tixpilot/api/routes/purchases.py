@@ -15,19 +15,18 @@ from tixpilot.api.mapping import DEFAULT_TIMEZONE, purchase_to_legacy, ticket_to
 from tixpilot.api.schemas import Envelope
 from tixpilot.errors import InvalidParameter, NotFound
 from tixpilot.legacy import parse_date, split_list
-from tixpilot.repositories.purchases import PurchaseRepository
-from tixpilot.repositories.ticket_files import TicketFiles
-from tixpilot.services.purchase_actions import PosName, purchase_tickets, record_po
-from tixpilot.services.purchase_search import (
+from tixpilot.models.purchase_search import (
     NO_REGION,
-    CursorMismatch,
     DateBound,
     PurchaseFilters,
     decode_cursor,
     encode_cursor,
     normalize_name,
-    search_purchases,
 )
+from tixpilot.repositories.purchases import PurchaseRepository
+from tixpilot.repositories.ticket_files import TicketFiles
+from tixpilot.services.purchase_actions import PosName, purchase_tickets, record_po
+from tixpilot.services.purchase_search import CursorMismatch, search_purchases
 
 router = Router()
 
