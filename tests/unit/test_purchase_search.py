@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import get_args
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from tixpilot.models.purchase_search import (
     Cursor,
     DateBound,
+    IndexName,
     NameHit,
     NamesPage,
     Position,
@@ -29,6 +31,7 @@ from tixpilot.models.purchase_search import (
 )
 from tixpilot.models.purchases import EventInfo, Purchase
 from tixpilot.services.purchase_search import CursorMismatch, search_purchases
+from tixpilot.tables import PURCHASE_INDEXES
 
 names = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), max_size=40)
 
@@ -129,6 +132,14 @@ def test_index_values_leave_unknowns_out_of_sparse_indexes():
     values = index_values(purchase(event=EventInfo()))
     assert "event_at" not in values and "event_name" not in values and "card" not in values
     assert values["region"] == "-" and values["refund"] == "unknown" and values["username"] == "a@x.test"
+
+
+def test_every_index_the_plan_names_or_a_purchase_is_written_under_is_declared():
+    # "table" is the purchases table itself, "po" the PO copies in purchase_index
+    assert set(get_args(IndexName)) - {"table", "po"} == set(PURCHASE_INDEXES)
+    full = purchase(creditcard_last4="4242", purchase_date=dt.date(2026, 2, 1))
+    # the confirmation index's keys are the purchase's own (written with every row)
+    assert set(index_values(full)) == set(PURCHASE_INDEXES) - {"confirmation"}
 
 
 class FakeStreams:

@@ -39,6 +39,7 @@ from tixpilot.models.purchase_search import (
 )
 from tixpilot.models.purchases import Purchase
 from tixpilot.repositories.dynamo import Table, from_item, to_item
+from tixpilot.tables import PURCHASE_INDEXES, Index
 
 
 def confirmation_key(tenant_id: str, confirmation_number: str) -> str:
@@ -51,30 +52,31 @@ def order_claim(tenant_id: str, confirmation_number: str, region: str | None) ->
 
 @dataclass(frozen=True)
 class _Gsi:
+    """A search index as this repository reads and writes it (from its declaration)."""
+
     name: str
     partition: str  # attribute; its value is "<tenant>#<value>", or the tenant id itself
     sort: str  # attribute
-    sort_is_rid: bool
+
+    @property
+    def tenant_partitioned(self) -> bool:
+        """The partition is the tenant and the sort key carries the value (the date indexes)."""
+        return self.partition == "tenant_id"
+
+    @property
+    def sort_is_rid(self) -> bool:
+        return self.sort == "rid"
 
 
-# filter -> the GSI serving it (tables.py PURCHASES declares the same names)
-_GSIS: dict[str, _Gsi] = {
-    "confirmation": _Gsi("by_confirmation", "tenant_confirmation", "confirmation_region", False),
-    "firstseen": _Gsi("by_firstseen", "tenant_id", "ix_firstseen", False),
-    "event_at": _Gsi("by_event_at", "tenant_id", "ix_event_at", False),
-    "purchase_date": _Gsi("by_purchase_date", "tenant_id", "ix_purchase_date", False),
-    "username": _Gsi("by_username", "ix_username", "rid", True),
-    "region": _Gsi("by_region", "ix_region", "rid", True),
-    "card": _Gsi("by_card", "ix_card", "rid", True),
-    "refund": _Gsi("by_refund", "ix_refund", "rid", True),
-    "status": _Gsi("by_status", "ix_status", "rid", True),
-    "event_name": _Gsi("by_event_name", "ix_event_name", "rid", True),
-    "venue_name": _Gsi("by_venue_name", "ix_venue_name", "rid", True),
-}
-_TENANT_PARTITIONED = {"firstseen", "event_at", "purchase_date"}  # sort key carries the value
-_INDEX_ATTRS = {g.sort for g in _GSIS.values() if g.sort.startswith("ix_")} | {
-    g.partition for g in _GSIS.values() if g.partition.startswith("ix_")
-}
+def _gsi(index: Index) -> _Gsi:
+    if index.sort_key is None:
+        raise ValueError(f"{index.name}: a search index needs a sort key (results come newest first)")
+    return _Gsi(index.name, index.partition_key.name, index.sort_key.name)
+
+
+# filter -> the GSI serving it
+_GSIS: dict[str, _Gsi] = {name: _gsi(index) for name, index in PURCHASE_INDEXES.items()}
+_INDEX_ATTRS = {attr for g in _GSIS.values() for attr in (g.partition, g.sort) if attr.startswith("ix_")}
 _INTERNAL = {"tenant_confirmation", "ikey", "skey", *_INDEX_ATTRS}
 
 
@@ -93,7 +95,7 @@ def _row(purchase: Purchase) -> dict[str, Any]:
     }
     for name, value in index_values(purchase).items():
         gsi = _GSIS[name]
-        if name in _TENANT_PARTITIONED:
+        if gsi.tenant_partitioned:
             row[gsi.sort] = value
         else:
             row[gsi.partition] = f"{tenant}#{value}"
@@ -525,7 +527,7 @@ class PurchaseRepository:
                 }
         else:
             gsi = _GSIS[query.index]
-            if query.index in _TENANT_PARTITIONED:
+            if gsi.tenant_partitioned:
                 partition = tenant_id
             elif query.index == "confirmation":
                 partition = confirmation_key(tenant_id, query.value or "")
