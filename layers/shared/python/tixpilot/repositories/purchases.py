@@ -233,6 +233,54 @@ def batch_write(client: Any, table: str, items: Sequence[dict[str, Any]], delete
             requests = response.get("UnprocessedItems") or {}
 
 
+# --- search Queries ----------------------------------------------------------------------------
+
+# a Query's condition on an index's sort key, by the plan's operator
+_SORT_CONDITIONS = {
+    "all": "",
+    "eq": " AND #s = :a",
+    "begins": " AND begins_with(#s, :a)",
+    "between": " AND #s BETWEEN :a AND :b",
+    "ge": " AND #s >= :a",
+    "le": " AND #s <= :a",
+}
+
+
+def _gsi_partition(tenant_id: str, read: Read) -> str:
+    gsi = _GSIS[read.query.index]
+    if gsi.tenant_partitioned:
+        return tenant_id
+    if read.query.index == "confirmation":
+        return confirmation_key(tenant_id, read.query.value or "")
+    return f"{tenant_id}#{read.query.value}"
+
+
+def _gsi_query(tenant_id: str, read: Read) -> dict[str, Any]:
+    """IndexName, key condition and start key of a read on one of the search indexes."""
+    query, gsi = read.query, _GSIS[read.query.index]
+    partition = _gsi_partition(tenant_id, read)
+    names = {"#p": gsi.partition} | ({"#s": gsi.sort} if query.op != "all" else {})
+    values = {":p": {"S": partition}} | {
+        placeholder: {"S": bound} for placeholder, bound in zip((":a", ":b"), query.bounds, strict=False)
+    }
+    request: dict[str, Any] = {
+        "IndexName": gsi.name,
+        "KeyConditionExpression": "#p = :p" + _SORT_CONDITIONS[query.op],
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    if read.after:
+        start = {
+            "tenant_id": {"S": tenant_id},
+            "rid": {"N": str(read.after.rid)},
+            gsi.partition: {"S": partition},
+        }
+        if not gsi.sort_is_rid:
+            start[gsi.sort] = {"S": read.after.sort or ""}
+        request["ExclusiveStartKey"] = start
+    return request
+
+
 class PurchaseRepository:
     def __init__(self, client: Any | None = None) -> None:
         self.table = Table("purchases", client)
@@ -502,70 +550,30 @@ class PurchaseRepository:
     # --- search -------------------------------------------------------------------------------
 
     def _query_request(self, tenant_id: str, read: Read) -> dict[str, Any]:
-        query = read.query
-        values: dict[str, Any] = {}
-        names: dict[str, str] = {}
+        """The Query of a read, newest (or latest) first, every key rebuilt from the tenant."""
         request: dict[str, Any] = {"ScanIndexForward": False, "Limit": read.limit}
-        if query.index == "table":
+        if read.query.index == "table":
             request["TableName"] = self.table.name
             request["KeyConditionExpression"] = "tenant_id = :p"
-            values[":p"] = {"S": tenant_id}
+            request["ExpressionAttributeValues"] = {":p": {"S": tenant_id}}
             if read.after:
                 request["ExclusiveStartKey"] = {
                     "tenant_id": {"S": tenant_id},
                     "rid": {"N": str(read.after.rid)},
                 }
-        elif query.index == "po":
-            partition = po_partition(tenant_id, query.value or "")
+        elif read.query.index == "po":
+            partition = po_partition(tenant_id, read.query.value or "")
             request["TableName"] = self.index.name
             request["KeyConditionExpression"] = "ikey = :p"
-            values[":p"] = {"S": partition}
+            request["ExpressionAttributeValues"] = {":p": {"S": partition}}
             if read.after:
                 request["ExclusiveStartKey"] = {
                     "ikey": {"S": partition},
                     "skey": {"S": _rid_key(read.after.rid)},
                 }
         else:
-            gsi = _GSIS[query.index]
-            if gsi.tenant_partitioned:
-                partition = tenant_id
-            elif query.index == "confirmation":
-                partition = confirmation_key(tenant_id, query.value or "")
-            else:
-                partition = f"{tenant_id}#{query.value}"
             request["TableName"] = self.table.name
-            request["IndexName"] = gsi.name
-            names["#p"] = gsi.partition
-            if query.op != "all":
-                names["#s"] = gsi.sort
-            condition = "#p = :p"
-            values[":p"] = {"S": partition}
-            bounds = [{"S": b} for b in query.bounds]
-            if query.op == "eq":
-                condition += " AND #s = :a"
-            elif query.op == "begins":
-                condition += " AND begins_with(#s, :a)"
-            elif query.op == "between":
-                condition += " AND #s BETWEEN :a AND :b"
-            elif query.op == "ge":
-                condition += " AND #s >= :a"
-            elif query.op == "le":
-                condition += " AND #s <= :a"
-            for placeholder, bound in zip((":a", ":b"), bounds, strict=False):
-                values[placeholder] = bound
-            request["KeyConditionExpression"] = condition
-            if read.after:
-                start = {
-                    "tenant_id": {"S": tenant_id},
-                    "rid": {"N": str(read.after.rid)},
-                    gsi.partition: {"S": partition},
-                }
-                if not gsi.sort_is_rid:
-                    start[gsi.sort] = {"S": read.after.sort or ""}
-                request["ExclusiveStartKey"] = start
-        request["ExpressionAttributeValues"] = values
-        if names:
-            request["ExpressionAttributeNames"] = names
+            request.update(_gsi_query(tenant_id, read))
         return request
 
     def _query(self, tenant_id: str, read: Read) -> QueryPage:
