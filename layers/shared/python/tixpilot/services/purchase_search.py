@@ -23,6 +23,7 @@ from tixpilot.models.purchase_search import (
     Cursor,
     IndexName,
     IndexQuery,
+    NameHit,
     NameKind,
     NamesPage,
     Plan,
@@ -166,14 +167,7 @@ def _search_names(
     """
     kind: NameKind = plan.names or "event"
     index: IndexName = "event_name" if kind == "event" else "venue_name"
-    resume: Cursor | None = None
-    if cursor is not None:
-        # a position outside the needle's entries is a cursor of another needle (or of the
-        # alphabetical paging before caps); DynamoDB would refuse it as a start key anyway
-        inside = cursor.rid is None or (cursor.name is not None and needle in cursor.name)
-        if cursor.sort is None or not cursor.sort.startswith(needle) or not inside:
-            raise CursorMismatch("cursor belongs to a search with other filters; start without `cursor`")
-        resume = cursor if cursor.rid is not None else None
+    resume = _inside_name(cursor, needle)
     found: list[Purchase] = []
     left = page_size
     alongside: list[Read] = []
@@ -189,8 +183,27 @@ def _search_names(
         found += page.purchases
         if page.last is not None:  # more left than the cursor said (purchases renamed to it)
             return SearchPage(found, Cursor(plan.name, page.last.rid, resume.sort, resume.name))
+    reads = _reads_by_cap(index, names.hits, left)
+    pages = store.query_many(tenant_id, reads) if reads else []
+    return _names_page(plan, names, reads, pages, found, page_size)
+
+
+def _inside_name(cursor: Cursor | None, needle: str) -> Cursor | None:
+    """The cursor of a page that stopped inside a name (None: the page starts between names).
+    A position outside the needle's entries is a cursor of another needle (or of the
+    alphabetical paging before caps); DynamoDB would refuse it as a start key anyway."""
+    if cursor is None:
+        return None
+    inside = cursor.rid is None or (cursor.name is not None and needle in cursor.name)
+    if cursor.sort is None or not cursor.sort.startswith(needle) or not inside:
+        raise CursorMismatch("cursor belongs to a search with other filters; start without `cursor`")
+    return cursor if cursor.rid is not None else None
+
+
+def _reads_by_cap(index: IndexName, hits: list[NameHit], left: int) -> list[Read]:
+    """One Query per name, in dictionary order, until the caps fill what is left of the page."""
     reads: list[Read] = []
-    for hit in names.hits:
+    for hit in hits:
         if left == 0:
             break
         if hit.cap is not None and 0 < hit.cap <= left:
@@ -199,7 +212,19 @@ def _search_names(
         else:
             reads.append(Read(IndexQuery(index, hit.name), left))  # as much as fits
             left = 0
-    pages = store.query_many(tenant_id, reads) if reads else []
+    return reads
+
+
+def _names_page(
+    plan: Plan,
+    names: NamesPage,
+    reads: list[Read],
+    pages: list[QueryPage],
+    found: list[Purchase],
+    page_size: int,
+) -> SearchPage:
+    """The page after the per-name Queries, and where the next one starts: inside the name the
+    page ended in, after the last name read, or after the dictionary entries read."""
     for hit, read, page in zip(names.hits, reads, pages, strict=False):
         found += page.purchases
         if page.last is not None:  # the page ends inside this name
