@@ -2,7 +2,7 @@
 
 `infra/definitions/tables.py` builds the tables from these (the CDK app, the local stack and the
 tests), so a repository and the table it queries cannot name an index differently. Plain
-dataclasses: importing this costs a cold start nothing.
+dataclasses, cheap to import on a cold start.
 """
 
 from __future__ import annotations
