@@ -32,7 +32,7 @@ marketplaces' base URLs come from Settings (TIXPILOT_STUBHUB_URL, ...).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar, Literal, Protocol, cast
 
 from tixpilot.data.reference import RESALE_MARKETPLACES
@@ -151,3 +151,19 @@ def resale_entry(marketplace_id: int) -> tuple[str, Integration]:
         if entry["id"] == marketplace_id:
             return str(entry["name"]), cast(Integration, entry["integration"])
     raise KeyError(f"no resale marketplace {marketplace_id}")
+
+
+def unless_already(
+    error: MarketplaceError, status_now: Callable[[], str | None], done: Iterable[str]
+) -> None:
+    """Re-raise a refused confirm/reject unless the order is already where it would have taken it
+    (a repeat of a write that succeeded): `status_now()` reads the order's status, compared to
+    `done` case-insensitively. Transient and auth failures are re-raised without a read."""
+    if error.transient or error.status in (401, 404):
+        raise error
+    try:
+        status = (status_now() or "").lower()
+    except MarketplaceError:
+        raise error from None
+    if status not in {word.lower() for word in done}:
+        raise error
