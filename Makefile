@@ -3,17 +3,22 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | md5sum | cut -c1-12)
+UV := $(VENV)/bin/uv
+# .venv holds exactly what uv.lock pins (uv itself included), whatever the machine had before.
+UV_VERSION := $(shell sed -n '/^name = "uv"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' uv.lock)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml uv.lock | md5sum | cut -c1-12)
 ENV ?= dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
 .PHONY: run test test-fast lint format synth bench openapi clean deploy diff destroy bootstrap
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e . --group dev --group infra
+# --locked: a pyproject.toml changed without `.venv/bin/uv lock` stops here instead of installing
+# something the lock does not record.
+$(STAMP): pyproject.toml uv.lock
+	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && \
+		$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); }
+	$(UV) sync --quiet --locked --all-groups
 	rm -f $(VENV)/.installed-* && touch $@
 
 ## The whole system locally, in the foreground, until Ctrl-C (ports: see README).
