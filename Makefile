@@ -11,7 +11,8 @@ ENV ?= dev
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: run test test-fast lint format synth bench openapi clean deploy diff destroy bootstrap
+.PHONY: run test test-fast test-unit test-integration test-e2e test-infra lint format synth bench openapi \
+	clean deploy diff destroy bootstrap
 
 # --locked: a pyproject.toml changed without `.venv/bin/uv lock` stops here instead of installing
 # something the lock does not record.
@@ -25,12 +26,18 @@ $(STAMP): pyproject.toml uv.lock
 run: $(STAMP)
 	$(PY) -m infra.local
 
+PYTEST := $(PY) -m pytest -n 2 --dist loadgroup
+
 ## Lint, then every test: unit, integration (moto server), e2e (local stack), infra (cdk synth).
 test: lint
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not e2e and not infra" -n 2
+	$(PYTEST) -m "not e2e and not infra"
+
+## One kind of test at a time, without the lint: make test-unit|test-integration|test-e2e|test-infra
+test-unit test-integration test-e2e test-infra: test-%: $(STAMP)
+	$(PYTEST) tests/$*
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -72,4 +79,4 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .build .pytest_cache .mypy_cache .ruff_cache
