@@ -1,6 +1,6 @@
 """`make run`: the whole system locally, in the foreground, until Ctrl-C.
 
-Ports and options come from the environment (DESIGN.md section 2): AWS_PORT (4566), API_PORT
+Ports and options come from the environment (docs/local-stack.md): AWS_PORT (4566), API_PORT
 (3000), SMTP_PORT (2525), PRIMARY_PORT (3100), TIXPILOT_STATE_DIR, TIXPILOT_DEMO_TOKEN.
 """
 

@@ -1,4 +1,4 @@
-"""Every example of the legacy API reference, replayed against the local stack.
+"""Every example of the legacy API reference (docs/legacy-api.md), replayed against the local stack.
 
 Each request is the reference's own `requests` call with only the base URL changed (and, where
 the example names one of its own ids — rid, account id, credid, user id — the id of a record
