@@ -53,7 +53,8 @@ format: $(STAMP)
 openapi: $(STAMP)
 	$(PY) -m tixpilot.api.openapi --write docs/openapi.json
 
-## CloudFormation for one environment into cdk.out, offline: make synth ENV=dev|staging|prod
+## CloudFormation for one environment into cdk.out, no AWS needed (the package index only when
+## the dependency layer must be built anew): make synth ENV=dev|staging|prod
 synth: $(STAMP)
 	TIXPILOT_SYNTH_ENV=$(ENV) $(PY) -m infra.app
 
