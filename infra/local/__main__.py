@@ -1,6 +1,6 @@
 """`make run`: the whole system locally, in the foreground, until Ctrl-C.
 
-Ports and options come from the environment (DESIGN.md section 2): AWS_PORT (4566), API_PORT
+Ports and options come from the environment (docs/local-stack.md): AWS_PORT (4566), API_PORT
 (3000), SMTP_PORT (2525), PRIMARY_PORT (3100), MARKETPLACE_PORT (3200), TIXPILOT_STATE_DIR,
 TIXPILOT_DEMO_TOKEN; for the marketplace simulator MARKETPLACE_TIME_SCALE (1.0) and
 MARKETPLACE_TEVO_WEBHOOK_URL (the API's /webhooks/tevo).

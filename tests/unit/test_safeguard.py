@@ -47,7 +47,7 @@ COMBINATIONS = [
 
 
 def expected(level: int, known: dict[str, bool]) -> bool:
-    """The rule, written out the way DESIGN.md section 5 states it."""
+    """The rule, written out the way docs/safeguard.md states it."""
     if level == 1:
         return True  # any data at all
     level_2 = known["cost"] and known["quantity"] and known["seating"] and known["disclosures"]
