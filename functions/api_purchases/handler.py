@@ -1,4 +1,4 @@
-"""Purchases: search (and, with later issues, getpdf, recordpo, quickpo)."""
+"""Purchases: GET /v2/purchases (search), GET /v2/getpdf and POST /v2/purchases/recordpo."""
 
 from __future__ import annotations
 
