@@ -15,7 +15,8 @@ from tixpilot.adapters.pos.base import PoRequest, PoResult, PosAdapter, PosError
 from tixpilot.adapters.pos.builtin import BuiltinPos
 from tixpilot.adapters.pos.registry import adapter_by_name, adapter_for, registered
 from tixpilot.models.accounts import Account, PosSettings
-from tixpilot.models.purchases import EventInfo, Items, Money, Purchase
+from tixpilot.models.pipeline import execution_input
+from tixpilot.models.purchases import EventInfo, Items, Money, Observation, Purchase
 from tixpilot.models.tenants import Tenant, TenantSettings
 from tixpilot.repositories.ledger import LedgerPo
 from tixpilot.services.autopo import AUTOPO_OFF, ZERO_COST, PoDeps, push_po
@@ -26,12 +27,12 @@ from tixpilot.services.pipeline import (
     crawl_account,
     crawl_step,
     evaluate_step,
-    execution_input,
     fail_step,
     failure_reason,
     park_step,
 )
-from tixpilot.services.purchases import Observation, PurchaseRepos
+from tixpilot.services.purchases import PurchaseRepos
+from tixpilot.settings import read_settings
 
 NOW = dt.datetime(2026, 6, 17, 18, 30, tzinfo=dt.UTC)
 
@@ -224,8 +225,8 @@ def test_backoff_reads_the_settings() -> None:
         "TIXPILOT_RECRAWL_MAX_S": "4",
         "TIXPILOT_SAFEGUARD_WINDOW_S": "9",
     }
-    assert Backoff.from_env(env) == Backoff(1, 4, 9)
-    assert Backoff.from_env({}) == Backoff(30, 600, 21600)
+    assert Backoff.from_settings(read_settings(env)) == Backoff(1, 4, 9)
+    assert Backoff.from_settings(read_settings({})) == Backoff(30, 600, 21600)
 
 
 def test_evaluate_waits_with_backoff_then_parks_after_the_window() -> None:
