@@ -51,6 +51,11 @@ class Settings:
     recrawl_initial_s: int = 30
     recrawl_max_s: int = 600
     safeguard_window_s: int = 21600
+    # The resale marketplaces' APIs (TIXPILOT_STUBHUB_URL, ...): the real ones unless pointed
+    # elsewhere (the local stack points them at its marketplace simulator).
+    stubhub_url: str = "https://api.stubhub.net/v2"
+    tevo_url: str = "https://api.ticketevolution.com"
+    vivid_url: str = "https://brokers.vividseats.com/webservices"
 
     def __post_init__(self) -> None:
         if not _ENV_NAME.fullmatch(self.env):
@@ -106,6 +111,9 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         recrawl_initial_s=_seconds(environ, RECRAWL_INITIAL_S, 30, least=1),
         recrawl_max_s=_seconds(environ, RECRAWL_MAX_S, 600, least=1),
         safeguard_window_s=_seconds(environ, SAFEGUARD_WINDOW_S, 21600, least=0),
+        stubhub_url=environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
+        tevo_url=environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
+        vivid_url=environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,
     )
 
 
