@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.message import Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 from typing import Any
 
 from tixpilot.models.receipts import InboundMail
@@ -74,7 +74,3 @@ def ses_event(
             }
         ]
     }
-
-
-def envelope_sender(message: Message) -> str:
-    return parseaddr(str(message.get("From", "")))[1]

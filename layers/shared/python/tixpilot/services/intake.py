@@ -25,10 +25,10 @@ from tixpilot.adapters.receipts import NotParsed, parse_receipt
 from tixpilot.adapters.receipts.mime import header_text
 from tixpilot.adapters.ses import RAW_PREFIX
 from tixpilot.models.domains import Domain
-from tixpilot.models.purchases import EventInfo, Items, Money, Purchase
+from tixpilot.models.purchases import EventInfo, Items, Money, Observation, Purchase
 from tixpilot.models.receipts import UNROUTED_TENANT, InboundMail, ParsedReceipt, Receipt
 from tixpilot.observability import logger
-from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
+from tixpilot.services.purchases import PurchaseRepos, record_observation
 
 
 class DomainOwners(Protocol):
@@ -55,7 +55,7 @@ class PipelineStarter(Protocol):
 
 
 class NoPipeline:
-    """No pipeline: a purchase is only stored (tests, and tools that record without running it)."""
+    """Starts nothing: the purchase is only stored (the receipts CLI's replay and import)."""
 
     def start(self, purchase: Purchase, created: bool) -> None:
         return None
