@@ -22,6 +22,7 @@ FULFILLMENT_QUEUE_URL = "TIXPILOT_FULFILLMENT_QUEUE_URL"
 RECRAWL_INITIAL_S = "TIXPILOT_RECRAWL_INITIAL_S"
 RECRAWL_MAX_S = "TIXPILOT_RECRAWL_MAX_S"
 SAFEGUARD_WINDOW_S = "TIXPILOT_SAFEGUARD_WINDOW_S"
+HOLD_TTL_S = "TIXPILOT_HOLD_TTL_S"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class Settings:
     recrawl_initial_s: int = 30
     recrawl_max_s: int = 600
     safeguard_window_s: int = 21600
+    # How long a marketplace's hold keeps its seats when it is neither invoiced nor released.
+    hold_ttl_s: int = 1800
     # The resale marketplaces' APIs (TIXPILOT_STUBHUB_URL, ...): the real ones unless pointed
     # elsewhere (the local stack points them at its marketplace simulator).
     stubhub_url: str = "https://api.stubhub.net/v2"
@@ -111,6 +114,7 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         recrawl_initial_s=_seconds(environ, RECRAWL_INITIAL_S, 30, least=1),
         recrawl_max_s=_seconds(environ, RECRAWL_MAX_S, 600, least=1),
         safeguard_window_s=_seconds(environ, SAFEGUARD_WINDOW_S, 21600, least=0),
+        hold_ttl_s=_seconds(environ, HOLD_TTL_S, 1800, least=1),
         stubhub_url=environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
         tevo_url=environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
         vivid_url=environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,

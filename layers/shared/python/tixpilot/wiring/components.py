@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
     from tixpilot.repositories.domains import DomainRepository
     from tixpilot.repositories.ledger import LedgerRepository
-    from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.repositories.reference import ReferenceRepository
@@ -129,13 +128,6 @@ def fulfillment_queue() -> FulfillmentQueue:
     from tixpilot.repositories.sales import FulfillmentQueue
 
     return FulfillmentQueue()
-
-
-@cache
-def marketplace_orders() -> MarketplaceOrderRepository:
-    from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
-
-    return MarketplaceOrderRepository()
 
 
 # --- adapters -----------------------------------------------------------------------------------
