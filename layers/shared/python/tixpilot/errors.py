@@ -41,3 +41,10 @@ class Conflict(TixPilotError):
 class Unprocessable(TixPilotError):
     status_code = 422
     messageid = "E_UNPROCESSABLE"
+
+
+class Unavailable(TixPilotError):
+    """Something TixPilot depends on (a marketplace's API, a queue) did not answer: try again."""
+
+    status_code = 503
+    messageid = "E_UNAVAILABLE"
