@@ -25,7 +25,9 @@ def _port(name: str, default: int) -> int:
     return int(value)
 
 
-def configure_environment(aws_port: int, primary_port: int, marketplace_port: int | None = None) -> None:
+def configure_environment(
+    aws_port: int, primary_port: int, marketplace_port: int | None = None, api_port: int | None = None
+) -> None:
     """Point every boto3 client of this process at the emulator, before any is created."""
     os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{aws_port}"
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -37,6 +39,8 @@ def configure_environment(aws_port: int, primary_port: int, marketplace_port: in
     if marketplace_port is not None:  # the marketplace adapters talk to the simulator
         for name, prefix in (("STUBHUB", "stubhub"), ("TEVO", "tevo"), ("VIVID", "vivid")):
             os.environ.setdefault(f"TIXPILOT_{name}_URL", f"http://{HOST}:{marketplace_port}/{prefix}")
+    if api_port is not None:  # the marketplaces' webhooks reach the local API
+        os.environ.setdefault("TIXPILOT_WEBHOOK_BASE_URL", f"http://{HOST}:{api_port}")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TixPilot")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -47,7 +51,7 @@ def main() -> int:
     smtp_port, primary_port = _port("SMTP_PORT", 2525), _port("PRIMARY_PORT", 3100)
     marketplace_port = _port("MARKETPLACE_PORT", 3200)
     state_dir = Path(os.environ["TIXPILOT_STATE_DIR"]) if os.environ.get("TIXPILOT_STATE_DIR") else None
-    configure_environment(aws_port, primary_port, marketplace_port)
+    configure_environment(aws_port, primary_port, marketplace_port, api_port)
 
     from infra.local import state
     from infra.local.gateway import Gateway, make_server

@@ -51,7 +51,7 @@ class Forbidden(TixPilotError):
 
 
 class Unavailable(TixPilotError):
-    """Something TixPilot depends on (a POS, a marketplace) did not answer; trying again may work."""
+    """Something TixPilot depends on (a marketplace's API, a POS, a queue) did not answer: try again."""
 
     status_code = 503
     messageid = "E_UNAVAILABLE"

@@ -23,6 +23,8 @@ RECRAWL_INITIAL_S = "TIXPILOT_RECRAWL_INITIAL_S"
 RECRAWL_MAX_S = "TIXPILOT_RECRAWL_MAX_S"
 SAFEGUARD_WINDOW_S = "TIXPILOT_SAFEGUARD_WINDOW_S"
 HOLD_TTL_S = "TIXPILOT_HOLD_TTL_S"
+WEBHOOK_BASE_URL = "TIXPILOT_WEBHOOK_BASE_URL"
+POLL_S = "TIXPILOT_POLL_S"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,13 @@ class Settings:
     stubhub_url: str = "https://api.stubhub.net/v2"
     tevo_url: str = "https://api.ticketevolution.com"
     vivid_url: str = "https://brokers.vividseats.com/webservices"
+    # Where the marketplaces reach TixPilot's webhook routes (`<base>/webhooks/stubhub`): the
+    # API's URL (the CDK app sets it; the local stack to its API). "" = unknown: no webhook can be
+    # registered, and the routes take the URL from the request.
+    webhook_base_url: str = ""
+    # How often poll-only marketplaces are polled (each feed still within its rate limit); the
+    # deployed schedule runs every minute, the local stack's loop every `poll_s`.
+    poll_s: int = 60
 
     def __post_init__(self) -> None:
         if not _ENV_NAME.fullmatch(self.env):
@@ -118,6 +127,8 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         stubhub_url=environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
         tevo_url=environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
         vivid_url=environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,
+        webhook_base_url=environ.get(WEBHOOK_BASE_URL, "").rstrip("/"),
+        poll_s=_seconds(environ, POLL_S, 60, least=1),
     )
 
 

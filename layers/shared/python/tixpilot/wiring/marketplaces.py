@@ -1,5 +1,5 @@
-"""The marketplaces' side of the API: Order Integration (holds, release, invoice), and the
-inventory POS every marketplace order goes to."""
+"""The marketplaces' side: Order Integration (holds, release, invoice), the inventory POS every
+marketplace order goes to, and the tenants' credentials for the marketplaces' own APIs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from functools import cache
 
 from tixpilot.adapters.pos.registry import adapter_by_name
+from tixpilot.services.marketplace_credentials import SellerDeps
 from tixpilot.services.marketplace_orders import OrderRepos
 from tixpilot.services.pos_orders import InventoryPorts
 from tixpilot.settings import get_settings
@@ -28,4 +29,13 @@ def inventory_ports() -> InventoryPorts:
 def order_repos() -> OrderRepos:
     return OrderRepos(
         inventory=inventory_ports(), sales=components.sales(), hold_ttl_s=get_settings().hold_ttl_s
+    )
+
+
+@cache
+def seller_deps() -> SellerDeps:
+    from tixpilot.adapters.marketplaces.registry import adapter_for
+
+    return SellerDeps(
+        store=components.marketplace_credentials(), tenants=components.tenants(), adapter_for=adapter_for
     )
