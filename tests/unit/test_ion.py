@@ -59,6 +59,7 @@ class World:
             tasks=self.tasks,
             hold_ttl_s=600,
             reject_after_s=1800,
+            clock=lambda: T0,
         )
 
     def notify(self, order_id: str, event: str = "created", marketplace_id: int = GENERIC, **kw: Any) -> str:

@@ -116,6 +116,8 @@ class IonDeps:
     tasks: TaskQueue
     hold_ttl_s: int = 1800
     reject_after_s: int = 1800
+    # The time after a marketplace answered: when a sale was confirmed or rejected there.
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
 
 def binding_holds(marketplace_id: int) -> bool:
@@ -466,7 +468,7 @@ def _confirm(work: _Work, sale: Sale) -> str:
     # a rejection that was pending is no longer: the step goes
     removes = ("processing.reject",) if "reject" in sale.processing and not sale.rejected else ()
     work.update(
-        steps={"confirm": _step("success", message, work.now)},
+        steps={"confirm": _step("success", message, work.deps.clock())},
         sets={"confirmed": True, "reject_due": None},
         removes=removes,
     )
@@ -495,7 +497,8 @@ def _reject(work: _Work, sale: Sale) -> str:
         message += f"; invoice {sale.invoice_id} stays in the POS: void it there"
     _release_if_held(work)
     work.update(
-        steps={"reject": _step("success", message, work.now)}, sets={"rejected": True, "reject_due": None}
+        steps={"reject": _step("success", message, work.deps.clock())},
+        sets={"rejected": True, "reject_due": None},
     )
     return "rejected"
 
