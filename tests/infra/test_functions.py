@@ -259,3 +259,16 @@ def test_a_definition_without_code_is_refused():
             config=load_env_config("dev", read_cdk_json_context()),
             layers=SharedLayers(stack, "Layers"),
         )
+
+
+def test_a_consumed_queue_outlasts_its_worker():
+    # Lambda's SQS integration advises a visibility timeout of six times the function's timeout;
+    # shorter, a batch still being handled comes back to another worker.
+    from infra.definitions.tables import QUEUES
+
+    for definition in DEFINITIONS:
+        for queue_id in definition.consumes:
+            assert QUEUES[queue_id].visibility_timeout_s >= 6 * definition.timeout_s, (
+                definition.id,
+                queue_id,
+            )

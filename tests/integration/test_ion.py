@@ -302,3 +302,16 @@ def test_the_worker_reports_only_the_failed_messages_of_a_batch(moto_server: str
     result = invoke("ion_worker", sqs_event(messages, arn, "us-east-1"))
     bad = [m["MessageId"] for m in messages if m["Body"] == "{not json"]
     assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == bad
+
+
+def test_the_local_queues_are_made_as_their_definitions_say(moto_server: str) -> None:
+    from infra.definitions.tables import QUEUES
+
+    sqs = aws.client("sqs")
+    for purpose, definition in QUEUES.items():
+        url = sqs.get_queue_url(QueueName=get_settings().queue_name(purpose))["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        redrive = json.loads(attributes["RedrivePolicy"])
+        assert redrive["deadLetterTargetArn"].endswith(f":{get_settings().queue_name(purpose)}-dlq")
+        assert int(redrive["maxReceiveCount"]) == definition.max_receive_count
+        assert int(attributes["VisibilityTimeout"]) == definition.visibility_timeout_s
