@@ -23,7 +23,7 @@ from tixpilot.errors import NotFound
 from tixpilot.models.purchases import Purchase
 from tixpilot.services.autopo import PoDeps, push_po, update_purchase
 from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
-from tixpilot.services.safeguard import evaluate_safeguard
+from tixpilot.services.safeguard import email_authenticated, evaluate_safeguard
 
 Decision = Literal["autopo", "wait", "park", "done"]
 
@@ -123,7 +123,7 @@ def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff)
         return state | {"decision": "done"}
     tenant = deps.po.tenants.get(purchase.tenant_id)
     level = tenant.settings.safeguard if tenant else 2
-    if evaluate_safeguard(purchase, level).ready:
+    if evaluate_safeguard(purchase, level, email_authenticated=email_authenticated(purchase)).ready:
         return state | {"decision": "autopo"}
     wait_s = backoff.wait_for(state["attempt"])
     if state["waited_s"] + wait_s > backoff.window_s:

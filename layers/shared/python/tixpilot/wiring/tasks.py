@@ -54,6 +54,7 @@ def _intake() -> Callable[[Event], Event]:
     from tixpilot.adapters.ses import RAW_PREFIX, inbound_mail
     from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
     from tixpilot.repositories.domains import DomainRepository
+    from tixpilot.repositories.forwarders import ForwarderRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.repositories.sequences import SequenceRepository
@@ -66,6 +67,7 @@ def _intake() -> Callable[[Event], Event]:
         domains=DomainRepository(),
         receipts=ReceiptRepository(),
         purchases=PurchaseRepos(purchases=PurchaseRepository(), sequences=SequenceRepository()),
+        forwarders=ForwarderRepository(),
         pipeline=StepFunctionsPipeline(),
     )
     raw_store = RawMailStore()
@@ -73,7 +75,7 @@ def _intake() -> Callable[[Event], Event]:
     def receive(raw_event: Event) -> Event:
         recorded = []
         for record in SESEvent(raw_event).records:
-            mail = inbound_mail(record.ses.mail)
+            mail = inbound_mail(record.ses.mail, record.ses.receipt)
             raw_key = RAW_PREFIX + mail.transport_id
             for receipt in receive_mail(repos, mail, raw_key, raw_store.get(raw_key)):
                 metrics.add_metric(name=f"Receipts_{receipt.status}", unit=MetricUnit.Count, value=1)
