@@ -13,6 +13,7 @@ import asyncio
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -27,11 +28,30 @@ INTAKE_WORKERS = 4
 DATA_SIZE_LIMIT = 40 * 1024 * 1024  # SES inbound's limit
 
 
+class _TakingTurnsReader(asyncio.StreamReader):
+    """Yields to the event loop every few hundred lines. A session's lines already in the buffer
+    are otherwise read without ever suspending, so a message of millions of short lines would
+    hold every other session until it is all read."""
+
+    _lines = 0
+
+    async def readuntil(self, separator: Any = b"\n") -> bytes:
+        self._lines += 1
+        if self._lines % 256 == 0:
+            await asyncio.sleep(0)
+        return await super().readuntil(separator)
+
+
 class LongLineSMTP(SMTP):
     """aiosmtpd refuses a line over RFC 5321's 1,000 characters with a 500 and drops the message;
-    a hostile message is kept and recorded instead, so lines may be as long as a message."""
+    a hostile message is kept and recorded instead, so lines may be as long as a message. (The
+    line limit is also the read buffer's size, hence the turns above.)"""
 
     line_length_limit = DATA_SIZE_LIMIT
+
+    def _cb_client_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        reader.__class__ = _TakingTurnsReader  # the same reader, taking turns
+        super()._cb_client_connected(reader, writer)
 
 
 class Receiver(Controller):
