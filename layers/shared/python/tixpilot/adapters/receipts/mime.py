@@ -278,7 +278,8 @@ def _lines(text: str, budget: Budget) -> list[str]:
     for count, raw_line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         if count % 1_024 == 0:
             budget.check("splitting the text into lines")
-        quoted = _QUOTE_PREFIX.match(raw_line)
+        first = raw_line[:1]
+        quoted = _QUOTE_PREFIX.match(raw_line) if first == ">" or first.isspace() else None
         line = normalize(raw_line[quoted.end() if quoted else 0 :][:MAX_LINE_CHARS])
         if line:
             lines.append(line)
@@ -343,9 +344,10 @@ def read_mail(raw: bytes, budget: Budget | None = None) -> MailText:
         origin_subject = quoted.get("subject")
     forwarded = forwarded or bool(_FORWARD_PREFIX.match(subject))
     budget.check("reading the headers")
+    senders = addresses(message.get_all("From", []))
     return MailText(
         subject=subject,
-        sender=address(message.get("From")),
+        sender=senders[0] if senders else "",
         recipients=addresses(message.get_all("To", [])),
         date=header_text(message.get("Date")),
         lines=lines,
@@ -353,5 +355,5 @@ def read_mail(raw: bytes, budget: Budget | None = None) -> MailText:
         origin_sender=origin_sender,
         origin_subject=origin_subject,
         headers={"message-id": header_text(message.get("Message-ID"))},
-        senders=tuple(addresses(message.get_all("From", []))),
+        senders=tuple(senders),
     )
