@@ -185,6 +185,15 @@ def test_a_parser_crash_is_kept_as_unparsed(monkeypatch):
     assert got.status == "unparsed" and "ZeroDivisionError" in (got.reason or "")
 
 
+def test_a_reader_crash_is_kept_as_unparsed(monkeypatch):
+    def missing_library(raw, budget):
+        raise ImportError("lxml")  # e.g. a layer built without a runtime dependency
+
+    monkeypatch.setattr(intake, "read_mail", missing_library)
+    (got,) = receive_mail(repos(), mail("x@alpha.com"), "inbound/t1", SEATED)
+    assert got.status == "unparsed" and "reading the message failed (ImportError)" in (got.reason or "")
+
+
 def test_replay_parses_again_and_routes_mail_whose_domain_arrived_later(monkeypatch):
     r = repos()
     monkeypatch.setattr(intake, "parse_mail", lambda mail, budget: intake.NotParsed("parser not fixed yet"))

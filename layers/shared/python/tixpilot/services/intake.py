@@ -127,18 +127,16 @@ def read_receipt(raw: bytes, verdicts: MailVerdicts | None = None, budget: Budge
     if refused:
         return Reading(None, NotParsed(refused))
     budget = budget or Budget()
+    mail: MailText | None = None
     try:
         mail = read_mail(raw, budget)
-    except Unreadable as exc:
-        return Reading(None, NotParsed(exc.reason))
-    try:
         return Reading(mail, parse_mail(mail, budget))
     except Unreadable as exc:
         return Reading(mail, NotParsed(exc.reason))
-    except Exception as exc:
-        logger.exception("receipt parser failed")
-        reason = f"a receipt parser failed ({type(exc).__name__}); the raw message is kept"
-        return Reading(mail, NotParsed(reason))
+    except Exception as exc:  # a bug in reading or a parser: recorded, never a lost message
+        logger.exception("reading the receipt failed")
+        step = "a receipt parser" if mail is not None else "reading the message"
+        return Reading(mail, NotParsed(f"{step} failed ({type(exc).__name__}); the raw message is kept"))
 
 
 def authenticity(
