@@ -1,4 +1,4 @@
-"""`make bench`: every benchmark of DESIGN.md section 9, side by side in one run.
+"""`make bench`: every benchmark (README.md, Performance), side by side in one run.
 
 Each writes bench/results/<name>.json; this collects bench/results/summary.json with the keys
 the benchmarks issue names. A figure this codebase cannot measure yet is null, with the reason

@@ -1,4 +1,4 @@
-"""Order Integration contention benchmark (DESIGN.md section 7): marketplaces racing for the same
+"""Order Integration contention benchmark (docs/marketplaces.md): marketplaces racing for the same
 seats through the local API over HTTP.
 
 The measurement runs in a child process (its own moto server, gateway and clients, so nothing

@@ -1,4 +1,4 @@
-"""Pipeline benchmark (DESIGN.md section 9): email-in to PO latency with Safeguard 1 in the local
+"""Pipeline benchmark (README.md, Performance): email-in to PO latency with Safeguard 1 in the local
 stack, and state transitions per purchase (GetExecutionHistory) for Safeguard levels 1, 2, 3.
 
 Starts `python -m infra.local` on free ports with short recrawl waits (1 s doubling to 2 s),

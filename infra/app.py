@@ -104,7 +104,7 @@ def build_app(
 
 def _app_context(app: cdk.App) -> dict[str, Any]:
     """The context keys this app reads, from the App (so CLI-provided context counts too)."""
-    keys = (constants.CONTEXT_ENVIRONMENTS, constants.CONTEXT_POWERTOOLS_LAYER_VERSION)
+    keys = (constants.CONTEXT_ENVIRONMENTS,)
     found = {key: app.node.try_get_context(key) for key in keys}
     return {key: value for key, value in found.items() if value is not None}
 

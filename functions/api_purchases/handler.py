@@ -1,4 +1,4 @@
-"""Purchases: search (and, with later issues, getpdf, recordpo, quickpo)."""
+"""Purchases: search, getpdf and recordpo (QuickPO is api_inventory's)."""
 
 from __future__ import annotations
 

@@ -41,7 +41,6 @@ class EnvConfig:
     removal_policy: str  # "retain" | "destroy"
     api_throttle_rate: float
     api_throttle_burst: int
-    powertools_layer_version: int
     # Reserved concurrency takes from the account's pool; a new account's pool can be too small
     # for it, so dev leaves it off.
     reserve_concurrency: bool = False
@@ -103,10 +102,6 @@ def load_env_config(name: str, context: dict[str, Any]) -> EnvConfig:
     if removal not in _REMOVAL:
         raise ConfigError(f"{name}: removal_policy must be one of {sorted(_REMOVAL)}, not {removal!r}")
 
-    version = context.get(
-        constants.CONTEXT_POWERTOOLS_LAYER_VERSION, constants.POWERTOOLS_LAYER_VERSION_DEFAULT
-    )
-
     config = EnvConfig(
         name=name,
         account=account,
@@ -118,7 +113,6 @@ def load_env_config(name: str, context: dict[str, Any]) -> EnvConfig:
         removal_policy=removal,
         api_throttle_rate=float(raw.get("api_throttle_rate", 50)),
         api_throttle_burst=int(raw.get("api_throttle_burst", 100)),
-        powertools_layer_version=int(version),
         reserve_concurrency=bool(raw.get("reserve_concurrency", False)),
     )
     config.log_retention  # noqa: B018 - validate early, with the message above

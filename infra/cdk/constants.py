@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tixpilot.adapters.ses import RAW_PREFIX
+
 PROJECT = "tixpilot"
 STACK_PREFIX = "TixPilot"
 SERVICE_NAME = "tixpilot"  # POWERTOOLS_SERVICE_NAME, same as tixpilot.observability.SERVICE
@@ -17,19 +19,13 @@ METRICS_NAMESPACE = "TixPilot"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 SHARED_LAYER_DIR = REPO_ROOT / "layers" / "shared"
-# Deployed in place of a function whose folder under functions/ does not exist yet.
-PLACEHOLDER_CODE_DIR = Path(__file__).resolve().parent / "placeholder_function"
+LOCK_FILE = REPO_ROOT / "uv.lock"
+# Where infra/cdk/dependency_layer.py builds the third-party layer (git-ignored, reused).
+DEPENDENCY_LAYER_BUILD_DIR = REPO_ROOT / ".build" / "dependency-layer"
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "tests"]
 
 HANDLER = "handler.lambda_handler"
 
-# The AWS-managed Powertools for AWS Lambda (Python) v3 layer: Powertools with all its extras
-# (pydantic v2, aws-xray-sdk, ...), built per Python version and architecture. 017000801446 is
-# the account AWS publishes it from in the commercial partition.
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
-POWERTOOLS_LAYER_VERSION_DEFAULT = 27
-CONTEXT_POWERTOOLS_LAYER_VERSION = "tixpilot:powertools_layer_version"
 CONTEXT_ENVIRONMENTS = "tixpilot:environments"
 CONTEXT_ENV = "env"
 SYNTH_ENV_VAR = "TIXPILOT_SYNTH_ENV"
@@ -38,13 +34,13 @@ DEFAULT_ENV = "dev"
 ACCESS_LOGS_BUCKET = "access-logs"  # infrastructure only: S3 server access logs of every bucket
 RAW_EMAIL_BUCKET = "raw-email"  # the id in infra.definitions.BUCKETS that SES delivers into
 
-# SES writes each message to <bucket>/inbound/<SES message id>; the intake function reads it there.
-INBOUND_PREFIX = "inbound/"
+# SES writes each message to <bucket>/inbound/<SES message id>, where the intake function reads it:
+# one prefix, declared where the app code uses it.
+INBOUND_PREFIX = RAW_PREFIX
 INTAKE_DLQ = "intake-dlq"  # queue_name() purpose of the intake function's dead-letter queue
 
 # Environment variables the functions read (see tixpilot.settings).
 ENV_VAR_ENV = "TIXPILOT_ENV"
-ENV_VAR_INBOUND_PREFIX = "TIXPILOT_INBOUND_PREFIX"
 
 
 def bucket_env_var(bucket_id: str) -> str:
@@ -96,9 +92,3 @@ def key_alias(env: str, key_id: str) -> str:
 
 def topic_name(env: str) -> str:
     return f"{PROJECT}-{env}-alarms"
-
-
-def powertools_layer_arn(partition: str, region: str, version: int) -> str:
-    return (
-        f"arn:{partition}:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:{POWERTOOLS_LAYER_NAME}:{version}"
-    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from aws_cdk import Annotations, ArnFormat, CfnResource, Duration, Stack, Token
+from aws_cdk import ArnFormat, AssetHashType, CfnResource, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -20,15 +20,16 @@ from constructs import Construct
 
 from infra.cdk import constants
 from infra.cdk.config import EnvConfig
+from infra.cdk.dependency_layer import build_dependency_layer, direct_dependencies
 from infra.cdk.nag import acknowledge
 from infra.definitions.functions import Access, FunctionDef
 from infra.definitions.pipeline import STATE_MACHINE_ID
 from infra.definitions.tables import BUCKETS, KEYS, QUEUES, TABLES
 
-RUNTIME = lambda_.Runtime.PYTHON_3_12  # pinned: the Powertools layer is built for python3.12
-ARCHITECTURE = lambda_.Architecture.ARM_64
+RUNTIME = lambda_.Runtime.PYTHON_3_12  # pinned: the dependency layer is built for python3.12
+ARCHITECTURE = lambda_.Architecture.ARM_64  # and for ARM64 (dependency_layer.PLATFORM)
 
-# No Scan: no request path may scan a table (DESIGN.md section 9), and IAM enforces it.
+# No Scan: no request path may scan a table (docs/data-model.md), and IAM enforces it.
 TABLE_READ_ACTIONS = (
     "dynamodb:BatchGetItem",
     "dynamodb:ConditionCheckItem",
@@ -75,26 +76,23 @@ IMPLEMENTED_FIELDS = frozenset(
 )
 
 
-def missing_function_code() -> list[str]:
-    """Ids of FunctionDefs whose folder (or handler.py) under functions/ does not exist yet."""
-    from infra.definitions.functions import FUNCTIONS
-
-    return sorted(
-        f.id for f in FUNCTIONS.values() if not (constants.FUNCTIONS_DIR / f.id / "handler.py").is_file()
-    )
-
-
 class SharedLayers(Construct):
-    """The layers every function gets: Powertools (AWS-managed) and the tixpilot package."""
+    """The layers every function gets: the third-party libraries at the versions uv.lock pins
+    (built at synth time, infra/cdk/dependency_layer.py) and the tixpilot package."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: EnvConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.powertools = lambda_.LayerVersion.from_layer_version_arn(
+        built = build_dependency_layer(RUNTIME.name.removeprefix("python"))
+        self.dependencies = lambda_.LayerVersion(
             self,
-            "Powertools",
-            constants.powertools_layer_arn(
-                Stack.of(self).partition, Stack.of(self).region, config.powertools_layer_version
+            "Dependencies",
+            # The digest covers everything the folder is built from, so CDK need not hash its files.
+            code=lambda_.Code.from_asset(
+                str(built.path), asset_hash=built.digest, asset_hash_type=AssetHashType.CUSTOM
             ),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description=f"uv.lock, for {RUNTIME.name}/arm64: {built.summary(direct_dependencies())}"[:256],
         )
         self.shared = lambda_.LayerVersion(
             self,
@@ -107,7 +105,7 @@ class SharedLayers(Construct):
 
     @property
     def all(self) -> list[lambda_.ILayerVersion]:
-        return [self.powertools, self.shared]
+        return [self.dependencies, self.shared]
 
 
 class TixPilotFunction(Construct):
@@ -165,14 +163,12 @@ class TixPilotFunction(Construct):
             self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, access))
 
         code_dir = constants.FUNCTIONS_DIR / definition.id
-        if (code_dir / "handler.py").is_file():
-            code = lambda_.Code.from_asset(str(code_dir), exclude=constants.ASSET_EXCLUDES)
-        else:
-            code = lambda_.Code.from_asset(str(constants.PLACEHOLDER_CODE_DIR))
-            Annotations.of(self).add_info(
-                f"functions/{definition.id}/handler.py does not exist: deploying a placeholder that "
-                "answers 503 (API) or fails to the DLQ (async) until it does"
+        if not (code_dir / "handler.py").is_file():
+            raise FileNotFoundError(
+                f"FunctionDef {definition.id!r} has no functions/{definition.id}/handler.py: "
+                "write the handler or remove the definition"
             )
+        code = lambda_.Code.from_asset(str(code_dir), exclude=constants.ASSET_EXCLUDES)
 
         env = {
             constants.ENV_VAR_ENV: config.name,
@@ -222,9 +218,9 @@ class TixPilotFunction(Construct):
         acknowledge(
             self.function,
             "L1",
-            "python3.12 is pinned on purpose: the AWS-managed Powertools v3 layer in use is built "
-            "for python3.12/arm64 (compiled pydantic-core), and the local stack and tests run the "
-            "same version; moving runtime means moving the layer with it.",
+            "python3.12 is pinned on purpose: the dependency layer is built for python3.12/arm64 "
+            "(compiled pydantic-core, bytecode compiled by Python 3.12); moving the runtime means "
+            "rebuilding the layer for it (infra/cdk/dependency_layer.py).",
         )
         acknowledge(
             self.role,

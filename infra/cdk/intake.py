@@ -87,7 +87,6 @@ class EmailIntake(Construct):
             definition=FUNCTIONS[INTAKE_FUNCTION],
             config=config,
             layers=layers,
-            environment={constants.ENV_VAR_INBOUND_PREFIX: constants.INBOUND_PREFIX},
             dead_letter_queue=self.dead_letter_queue,
             retry_attempts=2,
             max_event_age=Duration.hours(6),

@@ -56,7 +56,7 @@ class DataStack(_TixPilotStack):
 class ApiStack(_TixPilotStack):
     def __init__(self, scope: Construct, *, config: EnvConfig) -> None:
         super().__init__(scope, "Api", config=config, description="API Gateway and the API functions")
-        layers = SharedLayers(self, "Layers", config=config)
+        layers = SharedLayers(self, "Layers")
         self.api = Api(self, "Api", config=config, layers=layers)
         CfnOutput(self, "ApiUrl", value=self.api.url)
 
@@ -69,7 +69,7 @@ class IntakeStack(_TixPilotStack):
             config=config,
             description="SES inbound email, raw-email bucket, intake, purchase pipeline",
         )
-        layers = SharedLayers(self, "Layers", config=config)
+        layers = SharedLayers(self, "Layers")
         self.intake = EmailIntake(self, "EmailIntake", config=config, layers=layers)
         self.pipeline = PurchasePipeline(self, "PurchasePipeline", config=config, layers=layers)
 

@@ -3,7 +3,8 @@
 Every bucket gets the same guard rails: SSE-S3, all public access blocked, bucket-owner-enforced
 ownership (no ACLs), TLS 1.2+ only, versioning, server access logs, and a lifecycle that moves
 objects to Infrequent Access after 30 days and drops old versions after 30 days. Objects are
-never expired: the raw messages are kept (DESIGN.md section 1).
+never expired: the raw messages are kept, so intake can run over them again (`tixpilot receipts
+replay`).
 """
 
 from __future__ import annotations

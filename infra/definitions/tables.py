@@ -1,27 +1,13 @@
-"""DynamoDB tables: keys, indexes and TTL. The access patterns are in docs/data-model.md."""
+"""DynamoDB tables: keys, indexes and TTL. The access patterns are in docs/data-model.md.
+
+The indexes a repository names in its queries are declared in the layer (`tixpilot.tables`; the
+Lambda layer ships without `infra`) and built into the tables here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
-AttrType = Literal["S", "N", "B"]
-
-
-@dataclass(frozen=True)
-class Key:
-    name: str
-    type: AttrType = "S"
-
-
-@dataclass(frozen=True)
-class Index:
-    name: str
-    partition_key: Key
-    sort_key: Key | None = None
-    # KEYS_ONLY indexes are lookups whose hits are then read by key; ALL where a query's page
-    # is served from the index alone.
-    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+from tixpilot.tables import PURCHASE_INDEXES, Index, Key
 
 
 @dataclass(frozen=True)
@@ -88,21 +74,9 @@ PURCHASES = TableDef(
     id="purchases",
     partition_key=Key("tenant_id"),
     sort_key=Key("rid", "N"),
-    # One sparse index per filter of GET /v2/purchases (docs/data-model.md): every filter is a
-    # Query on its own index, projected ALL so a page is served from the index alone.
-    indexes=(
-        Index("by_confirmation", Key("tenant_confirmation"), Key("confirmation_region")),
-        Index("by_firstseen", Key("tenant_id"), Key("ix_firstseen")),
-        Index("by_event_at", Key("tenant_id"), Key("ix_event_at")),
-        Index("by_purchase_date", Key("tenant_id"), Key("ix_purchase_date")),
-        Index("by_username", Key("ix_username"), Key("rid", "N")),
-        Index("by_region", Key("ix_region"), Key("rid", "N")),
-        Index("by_card", Key("ix_card"), Key("rid", "N")),
-        Index("by_refund", Key("ix_refund"), Key("rid", "N")),
-        Index("by_status", Key("ix_status"), Key("rid", "N")),
-        Index("by_event_name", Key("ix_event_name"), Key("rid", "N")),
-        Index("by_venue_name", Key("ix_venue_name"), Key("rid", "N")),
-    ),
+    # One sparse index per filter of GET /v2/purchases, declared in the layer: the repository
+    # queries them by the same declaration.
+    indexes=tuple(PURCHASE_INDEXES.values()),
     purpose="Purchases (receipt groups), with one sparse index per search filter.",
 )
 

@@ -1,7 +1,9 @@
 """`make run`: the whole system locally, in the foreground, until Ctrl-C.
 
-Ports and options come from the environment (DESIGN.md section 2): AWS_PORT (4566), API_PORT
-(3000), SMTP_PORT (2525), PRIMARY_PORT (3100), TIXPILOT_STATE_DIR, TIXPILOT_DEMO_TOKEN.
+Ports and options come from the environment (docs/local-stack.md): AWS_PORT (4566), API_PORT
+(3000), SMTP_PORT (2525), PRIMARY_PORT (3100), MARKETPLACE_PORT (3200), TIXPILOT_STATE_DIR,
+TIXPILOT_DEMO_TOKEN; for the marketplace simulator MARKETPLACE_TIME_SCALE (1.0) and
+MARKETPLACE_TEVO_WEBHOOK_URL (the API's /webhooks/tevo).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def _port(name: str, default: int) -> int:
     return int(value)
 
 
-def configure_environment(aws_port: int, primary_port: int) -> None:
+def configure_environment(aws_port: int, primary_port: int, marketplace_port: int | None = None) -> None:
     """Point every boto3 client of this process at the emulator, before any is created."""
     os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{aws_port}"
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -32,6 +34,9 @@ def configure_environment(aws_port: int, primary_port: int) -> None:
     os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
     os.environ["TIXPILOT_ENV"] = "local"
     os.environ.setdefault("TIXPILOT_PRIMARY_URL", f"http://{HOST}:{primary_port}")
+    if marketplace_port is not None:  # the marketplace adapters talk to the simulator
+        for name, prefix in (("STUBHUB", "stubhub"), ("TEVO", "tevo"), ("VIVID", "vivid")):
+            os.environ.setdefault(f"TIXPILOT_{name}_URL", f"http://{HOST}:{marketplace_port}/{prefix}")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TixPilot")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -40,12 +45,14 @@ def configure_environment(aws_port: int, primary_port: int) -> None:
 def main() -> int:
     aws_port, api_port = _port("AWS_PORT", 4566), _port("API_PORT", 3000)
     smtp_port, primary_port = _port("SMTP_PORT", 2525), _port("PRIMARY_PORT", 3100)
+    marketplace_port = _port("MARKETPLACE_PORT", 3200)
     state_dir = Path(os.environ["TIXPILOT_STATE_DIR"]) if os.environ.get("TIXPILOT_STATE_DIR") else None
-    configure_environment(aws_port, primary_port)
+    configure_environment(aws_port, primary_port, marketplace_port)
 
     from infra.local import state
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
+    from infra.local.marketplace_sim import MarketplaceSimulator, make_marketplace_server
     from infra.local.moto_serial import start_emulator
     from infra.local.pipeline import resume_unfinished, start_local_pipeline
     from infra.local.resources import ensure_resources
@@ -73,9 +80,15 @@ def main() -> int:
         resume_unfinished(settings, dynamodb)  # moto's executions are not in the snapshot
     # SMTP first: the stack counts as ready when the API answers, so everything else must be up.
     smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)
+    marketplaces = MarketplaceSimulator(
+        tevo_webhook_url=os.environ.get("MARKETPLACE_TEVO_WEBHOOK_URL")
+        or f"http://{HOST}:{api_port}/webhooks/tevo",
+        time_scale=float(os.environ.get("MARKETPLACE_TIME_SCALE") or 1.0),
+    )
     servers: list[Any] = [
         make_server(Gateway(lambdas), HOST, api_port),
         make_sandbox_server(Sandbox(), HOST, primary_port),
+        make_marketplace_server(marketplaces, HOST, marketplace_port),
     ]
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -92,6 +105,7 @@ def main() -> int:
                 f"  AWS emulator   http://{HOST}:{aws_port}   (moto; AWS_ENDPOINT_URL for the CLI)",
                 f"  SMTP (SES)     {HOST}:{smtp_port}           (mail to anyone@{demo.domain})",
                 f"  Primary        http://{HOST}:{primary_port}   (POST /sandbox/orders)",
+                f"  Marketplaces   http://{HOST}:{marketplace_port}   (/stubhub /tevo /vivid; /sandbox/sell)",
                 f"  Demo tenant    {demo.tenant.name} (id {demo.tenant.tenant_id})",
                 f"  API token      {demo.api_token}",
                 f"Try: curl -H 'x-api-token: {demo.api_token}' http://{HOST}:{api_port}/v2/verify",
@@ -104,6 +118,7 @@ def main() -> int:
     stop.wait()
     print("stopping...", flush=True)
     smtp.stop()
+    marketplaces.stop()
     for server in servers:
         server.shutdown()
         server.server_close()

@@ -88,6 +88,7 @@ class LocalStack:
     token: str
     state_dir: Path | None
     log_path: Path
+    marketplace_port: int = 0
 
     @property
     def api_url(self) -> str:
@@ -100,6 +101,10 @@ class LocalStack:
     @property
     def primary_url(self) -> str:
         return f"http://{HOST}:{self.primary_port}"
+
+    @property
+    def marketplace_url(self) -> str:
+        return f"http://{HOST}:{self.marketplace_port}"
 
     def get(
         self, path: str, params: dict[str, str] | None = None, token: str | None = None, auth: bool = True
@@ -175,13 +180,14 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
     """`python -m infra.local` in its own process group, returned once it is ready.
 
     Without a state dir the stack keeps nothing when it stops (and stops sooner)."""
-    aws_port, api_port, smtp_port, primary_port = free_ports(4)
+    aws_port, api_port, smtp_port, primary_port, marketplace_port = free_ports(5)
     env = {
         **shell_environment(),
         "AWS_PORT": str(aws_port),
         "API_PORT": str(api_port),
         "SMTP_PORT": str(smtp_port),
         "PRIMARY_PORT": str(primary_port),
+        "MARKETPLACE_PORT": str(marketplace_port),
         **({"TIXPILOT_STATE_DIR": str(state_dir)} if state_dir else {}),
         "TIXPILOT_DEMO_TOKEN": token,
         "PYTHONUNBUFFERED": "1",
@@ -196,7 +202,9 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
             stderr=subprocess.STDOUT,
             process_group=0,
         )
-    stack = LocalStack(process, aws_port, api_port, smtp_port, primary_port, token, state_dir, log_path)
+    stack = LocalStack(
+        process, aws_port, api_port, smtp_port, primary_port, token, state_dir, log_path, marketplace_port
+    )
     deadline = time.monotonic() + START_TIMEOUT_S
     while not stack.is_ready():
         if process.poll() is not None:

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 # The legacy API accepts every path with and without a trailing slash.
 SLASH = pytest.mark.parametrize("slash", ["", "/"], ids=["no-slash", "slash"])
 
-# reference/legacy-api.txt, GET /v2/marketplaces: the documented buying marketplaces, verbatim.
+# docs/legacy-api.md, GET /v2/marketplaces: the buying marketplaces of the legacy example, verbatim.
 LEGACY_BUYING = [
     {"id": "395", "name": "Mesa Arts Center", "url": "", "password_required": False},
     {"id": "58", "name": "Metrotix", "url": "", "password_required": False},
@@ -26,7 +26,7 @@ LEGACY_BUYING = [
     },
 ]
 
-# reference/legacy-api.txt, GET /v2/fulfill: the marketplace id lookup table.
+# docs/legacy-api.md, resale marketplaces: the legacy lookup table of GET /v2/fulfill.
 LEGACY_RESALE = {
     "1": "stubhub",
     "2": "ticketnetwork",
@@ -42,7 +42,7 @@ LEGACY_RESALE = {
     "52": "agora",
 }
 
-# reference/legacy-api.txt, GET /v2/disclosures: the documented disclosures, verbatim.
+# docs/legacy-api.md, GET /v2/disclosures: the disclosures of the legacy example, verbatim.
 LEGACY_DISCLOSURES = [
     {
         "id": 1,

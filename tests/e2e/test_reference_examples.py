@@ -1,4 +1,4 @@
-"""Every example of the legacy API reference, replayed against the local stack.
+"""Every example of the legacy API reference (docs/legacy-api.md), replayed against the local stack.
 
 Each request is the reference's own `requests` call with only the base URL changed (and, where
 the example names one of its own ids — rid, account id, credid, user id — the id of a record
@@ -9,6 +9,7 @@ the example shows is there, with the same JSON type. Where the example itself is
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -22,6 +23,7 @@ from tests.e2e.test_intake_e2e import purchase_with, receipt_for_a_new_order, se
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
 OK = {"status": "success", "message": "", "messageid": ""}
+VIVID = "4"  # the resale marketplace of the reference's sales example
 
 # The shapes the reference documents (its example outputs, abridged to one element each).
 PURCHASE_SHAPE = {
@@ -196,10 +198,12 @@ def account(api: Any) -> dict[str, Any]:
 
 
 def test_getpdf(api, purchase):
-    output = envelope(api.get(f"/v2/getpdf/?rid={purchase['rid']}"))
-    for group in output:
-        for seat in group["seats"]:
-            assert_shape(seat, SEAT_SHAPE)
+    # The receipt names seats 5 and 6 (nothing has delivered barcodes or files for them yet).
+    (group,) = envelope(api.get(f"/v2/getpdf/?rid={purchase['rid']}"))
+    assert [seat["seatnumber"] for seat in group["seats"]] == ["5", "6"]
+    for seat in group["seats"]:
+        assert_shape(seat, SEAT_SHAPE)
+        assert seat["1ticketid"] == str(purchase["rid"])
 
 
 def test_purchases(api, purchase):
@@ -220,9 +224,23 @@ def test_verify(api):
     assert_shape(row, {"company_name": ""})
 
 
-def test_sales_query(api):
-    for row in envelope(api.get("/v2/sales/?q=next%207%20days%20vivid%20unfilled")):
+def test_sales_query(api, stack):
+    # An unfilled Vivid Seats sale of an event two days from now, and one already fulfilled.
+    credid = marketplace_key(stack, api, VIVID)
+    soon = dt.date.today() + dt.timedelta(days=2)
+    event_time = f"{soon.month}/{soon.day}/{soon.year} 7:30 PM"
+    unfilled = sale_record(credid, "10/15/2018 4:55 PM", marketplaceid=VIVID, event_time=event_time)
+    filled = sale_record(credid, "10/15/2018 4:55 PM", marketplaceid=VIVID, event_time=event_time)
+    filled["fulfilled"] = True
+    for record in (unfilled, filled):
+        envelope(api.post("/v2/sales/add", data=json.dumps(record)))
+
+    rows = envelope(api.get("/v2/sales/?q=next%207%20days%20vivid%20unfilled"))
+    orderids = [row["orderid"] for row in rows]
+    assert unfilled["saleid"] in orderids and filled["saleid"] not in orderids
+    for row in rows:
         assert_shape(row, SALE_SHAPE)
+        assert row["marketplaceid"] == int(VIVID)
 
 
 def test_marketplaces(api):
@@ -234,6 +252,7 @@ def test_marketplaces(api):
 
 def test_disclosures(api):
     (group,) = envelope(api.get("/v2/disclosures"))
+    assert group["disclosures"], "the reference data has disclosures"
     for row in group["disclosures"]:
         assert_shape(
             row,
@@ -259,6 +278,7 @@ def test_accounts_list(api, account):
 
 def test_domains_list(api):
     rows = envelope(api.get("/v2/domains/list"))
+    assert DEMO_DOMAIN in [row["domain"] for row in rows]
     for row in rows:
         assert_shape(
             row,
@@ -295,14 +315,16 @@ def test_accounts_update(api, account):
     assert rows[0]["quickpo_settings"]["creditcardid_skybox"] == "32266"
 
 
-def sale_record(credid: str, saledatetime: str) -> dict[str, Any]:
+def sale_record(
+    credid: str, saledatetime: str, *, marketplaceid: str = "1", event_time: str = "1/1/2020 7:30 PM"
+) -> dict[str, Any]:
     return {
         "saleid": str(uuid.uuid4().int % 10**9),
         "credid": credid,
         "posused": "ticketnetworkapi",
         "deliveryformat": "eticket",
         "saledatetime": saledatetime,
-        "marketplaceid": "1",
+        "marketplaceid": marketplaceid,
         "ticketgroupid": "12345678",
         "invoiceid": "99999",
         "inhanddate": "5/25/2019",
@@ -314,7 +336,7 @@ def sale_record(credid: str, saledatetime: str) -> dict[str, Any]:
             "name": "taylor swift",
             "venue": "verizon center",
             "state": "DC",
-            "datetimelocal": "1/1/2020 7:30 PM",
+            "datetimelocal": event_time,
         },
         "section": "ORCH",
         "row": "AA",
@@ -326,12 +348,19 @@ def sale_record(credid: str, saledatetime: str) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="module")
-def credid(stack: LocalStack, api: Any) -> str:
+def marketplace_key(stack: LocalStack, api: Any, marketplace_id: str) -> str:
+    """The credid of a new marketplace key of the demo tenant for that resale marketplace."""
     (tenant,) = envelope(api.get("/v2/verify"))
-    key = stack.cli("marketplace-key", "create", "--tenant-id", tenant["userid"], "--marketplace-id", "1")
+    key = stack.cli(
+        "marketplace-key", "create", "--tenant-id", tenant["userid"], "--marketplace-id", marketplace_id
+    )
     assert key.returncode == 0, key.output
     return str(key.output["credid"])
+
+
+@pytest.fixture(scope="module")
+def credid(stack: LocalStack, api: Any) -> str:
+    return marketplace_key(stack, api, "1")
 
 
 def test_sales_add_as_the_reference_writes_it(api, credid):

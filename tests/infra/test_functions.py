@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from infra.cdk.functions import IMPLEMENTED_FIELDS, missing_function_code
+from infra.cdk import constants
+from infra.cdk.functions import IMPLEMENTED_FIELDS
 from infra.definitions.functions import FUNCTIONS, FunctionDef
 from infra.definitions.tables import TABLES
 
@@ -96,20 +97,13 @@ def test_function_is_built_as_designed(synthesized, definition: FunctionDef):
         variable = f"TIXPILOT_{bucket_id.upper().replace('-', '_')}_BUCKET"  # tixpilot.settings reads it
         assert template.render(env[variable]) == synthesized.bucket_name(bucket_id)
 
-    layers = [template.render(layer) for layer in props["Layers"]]
-    powertools = (
-        f"arn:aws:lambda:{config.region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:"
-        f"{config.powertools_layer_version}"
-    )
-    assert powertools in layers
-    shared = [
-        template.resources[template.referenced_id(layer)]
-        for layer in props["Layers"]
-        if isinstance(layer, dict) and "Ref" in layer
-    ]
-    assert [layer["Type"] for layer in shared] == ["AWS::Lambda::LayerVersion"]
-    assert shared[0]["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    assert shared[0]["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    # Our two layers and no other: the third-party libraries built from uv.lock (which of the two
+    # it is: tests/infra/test_dependency_layer.py) and the tixpilot package.
+    layers = [template.resources[template.referenced_id(layer)] for layer in props["Layers"]]
+    assert [layer["Type"] for layer in layers] == ["AWS::Lambda::LayerVersion"] * 2
+    for layer in layers:
+        assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
 
     log_group = template.resources[template.referenced_id(props["LoggingConfig"]["LogGroup"])]["Properties"]
     assert log_group["LogGroupName"] == f"/aws/lambda/tixpilot-{synthesized.env}-{definition.id}"
@@ -215,9 +209,8 @@ def test_every_functiondef_field_is_implemented():
 
 
 def test_every_function_has_its_code_folder():
-    missing = missing_function_code()
-    if missing:
-        pytest.skip(f"functions/<id>/handler.py missing for {missing}: synthesized with a placeholder")
+    missing = [f.id for f in DEFINITIONS if not (constants.FUNCTIONS_DIR / f.id / "handler.py").is_file()]
+    assert missing == [], "the synth refuses a FunctionDef without functions/<id>/handler.py"
 
 
 def test_no_function_outside_the_definitions(synthesized):
@@ -227,3 +220,21 @@ def test_no_function_outside_the_definitions(synthesized):
         for r in t.of_type("AWS::Lambda::Function").values()
     }
     assert names == {f"tixpilot-{synthesized.env}-{f}" for f in FUNCTIONS}
+
+
+def test_a_definition_without_code_is_refused():
+    import aws_cdk as cdk
+
+    from infra.app import read_cdk_json_context
+    from infra.cdk.config import load_env_config
+    from infra.cdk.functions import SharedLayers, TixPilotFunction
+
+    stack = cdk.Stack(cdk.App(), "Refused")
+    with pytest.raises(FileNotFoundError, match=r"functions/no_such_function/handler\.py"):
+        TixPilotFunction(
+            stack,
+            "Function",
+            definition=FunctionDef(id="no_such_function", description="not written"),
+            config=load_env_config("dev", read_cdk_json_context()),
+            layers=SharedLayers(stack, "Layers"),
+        )

@@ -14,18 +14,19 @@ import pytest
 
 from infra.local.demo_purchases import generate, seed_purchases
 from tixpilot import aws
-from tixpilot.models.purchases import EventInfo, Purchase
-from tixpilot.repositories.purchases import PurchaseRepository, next_cap
-from tixpilot.services.purchase_search import (
+from tixpilot.models.purchase_search import (
     Cursor,
     NameKind,
     PurchaseFilters,
     decode_cursor,
     encode_cursor,
     name_suffixes,
+    next_cap,
     normalize_name,
-    search_purchases,
 )
+from tixpilot.models.purchases import EventInfo, Purchase
+from tixpilot.repositories.purchases import PurchaseRepository
+from tixpilot.services.purchase_search import search_purchases
 from tixpilot.settings import get_settings
 
 NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)

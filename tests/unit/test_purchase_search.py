@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import get_args
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tixpilot.models.purchases import EventInfo, Purchase
-from tixpilot.repositories.purchases import next_cap
-from tixpilot.services.purchase_search import (
+from tixpilot.models.purchase_search import (
     Cursor,
-    CursorMismatch,
     DateBound,
+    IndexName,
     NameHit,
     NamesPage,
     Position,
@@ -21,13 +20,18 @@ from tixpilot.services.purchase_search import (
     QueryPage,
     choose_plan,
     decode_cursor,
+    dictionary_entries,
     encode_cursor,
+    entry_name,
     index_values,
     matches,
     name_suffixes,
+    next_cap,
     normalize_name,
-    search_purchases,
 )
+from tixpilot.models.purchases import EventInfo, Purchase
+from tixpilot.services.purchase_search import CursorMismatch, search_purchases
+from tixpilot.tables import PURCHASE_INDEXES
 
 names = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "Zs")), max_size=40)
 
@@ -37,6 +41,15 @@ def test_a_needle_is_in_a_name_exactly_when_a_suffix_starts_with_it(name, needle
     normal, wanted = normalize_name(name), normalize_name(needle)
     if wanted:
         assert (wanted in normal) == any(s.startswith(wanted) for s in name_suffixes(normal))
+
+
+@given(st.lists(names | st.text(alphabet="ab ", max_size=7), max_size=8), st.text(alphabet="ab ", max_size=3))
+def test_the_dictionary_lists_each_name_holding_the_needle_once(raw_names, raw_needle):
+    distinct, needle = {normalize_name(n) for n in raw_names} - {""}, normalize_name(raw_needle)
+    if needle:
+        entries = [e for name in distinct for e in dictionary_entries(name) if e.startswith(needle)]
+        listed = [name for name in (entry_name(e, needle) for e in entries) if name is not None]
+        assert sorted(listed) == sorted(name for name in distinct if needle in name)
 
 
 @given(names)
@@ -119,6 +132,14 @@ def test_index_values_leave_unknowns_out_of_sparse_indexes():
     values = index_values(purchase(event=EventInfo()))
     assert "event_at" not in values and "event_name" not in values and "card" not in values
     assert values["region"] == "-" and values["refund"] == "unknown" and values["username"] == "a@x.test"
+
+
+def test_every_index_the_plan_names_or_a_purchase_is_written_under_is_declared():
+    # "table" is the purchases table itself, "po" the PO copies in purchase_index
+    assert set(get_args(IndexName)) - {"table", "po"} == set(PURCHASE_INDEXES)
+    full = purchase(creditcard_last4="4242", purchase_date=dt.date(2026, 2, 1))
+    # the confirmation index's keys are the purchase's own (written with every row)
+    assert set(index_values(full)) == set(PURCHASE_INDEXES) - {"confirmation"}
 
 
 class FakeStreams:

@@ -49,7 +49,7 @@ COMBINATIONS = [
 
 
 def expected(level: int, known: dict[str, bool], authenticated: bool = True) -> bool:
-    """The rule, written out the way DESIGN.md sections 4 and 5 state it."""
+    """The rule, written out the way docs/safeguard.md and docs/intake.md state it."""
     if level == 1 and not authenticated:
         level = 2  # an unauthenticated email waits for the primary's data like level 2
     if level == 1:

@@ -27,6 +27,11 @@ class Settings:
     # Deployed bucket names carry account and region (names are global); the CDK app passes each
     # function `TIXPILOT_<ID>_BUCKET` for the buckets it uses. Locally the derived name holds.
     bucket_overrides: Mapping[str, str] = field(default_factory=dict)
+    # The resale marketplaces' APIs (TIXPILOT_STUBHUB_URL, ...): the real ones unless pointed
+    # elsewhere (the local stack points them at its marketplace simulator).
+    stubhub_url: str = "https://api.stubhub.net/v2"
+    tevo_url: str = "https://api.ticketevolution.com"
+    vivid_url: str = "https://brokers.vividseats.com/webservices"
 
     def __post_init__(self) -> None:
         if not _ENV_NAME.fullmatch(self.env):
@@ -68,4 +73,7 @@ def get_settings() -> Settings:
         env=os.environ.get("TIXPILOT_ENV", "local"),
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         bucket_overrides=_bucket_overrides(os.environ),
+        stubhub_url=os.environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
+        tevo_url=os.environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
+        vivid_url=os.environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,
     )

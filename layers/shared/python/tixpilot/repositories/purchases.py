@@ -24,9 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from tixpilot.models.purchases import Purchase
-from tixpilot.repositories.dynamo import Table, from_item, to_item
-from tixpilot.services.purchase_search import (
+from tixpilot.models.purchase_search import (
     NO_REGION,
     NameHit,
     NameKind,
@@ -34,9 +32,14 @@ from tixpilot.services.purchase_search import (
     Position,
     QueryPage,
     Read,
+    dictionary_entries,
+    entry_name,
     index_values,
-    name_suffixes,
+    next_cap,
 )
+from tixpilot.models.purchases import Purchase
+from tixpilot.repositories.dynamo import Table, from_item, to_item
+from tixpilot.tables import PURCHASE_INDEXES, Index
 
 
 def confirmation_key(tenant_id: str, confirmation_number: str) -> str:
@@ -49,30 +52,31 @@ def order_claim(tenant_id: str, confirmation_number: str, region: str | None) ->
 
 @dataclass(frozen=True)
 class _Gsi:
+    """A search index as this repository reads and writes it (from its declaration)."""
+
     name: str
     partition: str  # attribute; its value is "<tenant>#<value>", or the tenant id itself
     sort: str  # attribute
-    sort_is_rid: bool
+
+    @property
+    def tenant_partitioned(self) -> bool:
+        """The partition is the tenant and the sort key carries the value (the date indexes)."""
+        return self.partition == "tenant_id"
+
+    @property
+    def sort_is_rid(self) -> bool:
+        return self.sort == "rid"
 
 
-# filter -> the GSI serving it (tables.py PURCHASES declares the same names)
-_GSIS: dict[str, _Gsi] = {
-    "confirmation": _Gsi("by_confirmation", "tenant_confirmation", "confirmation_region", False),
-    "firstseen": _Gsi("by_firstseen", "tenant_id", "ix_firstseen", False),
-    "event_at": _Gsi("by_event_at", "tenant_id", "ix_event_at", False),
-    "purchase_date": _Gsi("by_purchase_date", "tenant_id", "ix_purchase_date", False),
-    "username": _Gsi("by_username", "ix_username", "rid", True),
-    "region": _Gsi("by_region", "ix_region", "rid", True),
-    "card": _Gsi("by_card", "ix_card", "rid", True),
-    "refund": _Gsi("by_refund", "ix_refund", "rid", True),
-    "status": _Gsi("by_status", "ix_status", "rid", True),
-    "event_name": _Gsi("by_event_name", "ix_event_name", "rid", True),
-    "venue_name": _Gsi("by_venue_name", "ix_venue_name", "rid", True),
-}
-_TENANT_PARTITIONED = {"firstseen", "event_at", "purchase_date"}  # sort key carries the value
-_INDEX_ATTRS = {g.sort for g in _GSIS.values() if g.sort.startswith("ix_")} | {
-    g.partition for g in _GSIS.values() if g.partition.startswith("ix_")
-}
+def _gsi(index: Index) -> _Gsi:
+    if index.sort_key is None:
+        raise ValueError(f"{index.name}: a search index needs a sort key (results come newest first)")
+    return _Gsi(index.name, index.partition_key.name, index.sort_key.name)
+
+
+# filter -> the GSI serving it
+_GSIS: dict[str, _Gsi] = {name: _gsi(index) for name, index in PURCHASE_INDEXES.items()}
+_INDEX_ATTRS = {attr for g in _GSIS.values() for attr in (g.partition, g.sort) if attr.startswith("ix_")}
 _INTERNAL = {"tenant_confirmation", "ikey", "skey", *_INDEX_ATTRS}
 
 
@@ -91,7 +95,7 @@ def _row(purchase: Purchase) -> dict[str, Any]:
     }
     for name, value in index_values(purchase).items():
         gsi = _GSIS[name]
-        if name in _TENANT_PARTITIONED:
+        if gsi.tenant_partitioned:
             row[gsi.sort] = value
         else:
             row[gsi.partition] = f"{tenant}#{value}"
@@ -125,9 +129,6 @@ def _names_partition(tenant_id: str, kind: NameKind) -> str:
 
 def _suffix_partition(tenant_id: str, kind: NameKind) -> str:
     return f"{tenant_id}#suffix#{kind}"
-
-
-_SEPARATOR = "\x1f"  # between suffix and name; normalized names hold no control characters
 
 
 def _po_copies(purchase: Purchase, row: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -177,15 +178,7 @@ def _count_update(table: str, tenant_id: str, kind: NameKind, name: str, delta: 
 
 def _suffix_keys(tenant_id: str, kind: NameKind, name: str) -> list[dict[str, Any]]:
     partition = _suffix_partition(tenant_id, kind)
-    return [
-        {"ikey": {"S": partition}, "skey": {"S": f"{suffix}{_SEPARATOR}{name}"}}
-        for suffix in name_suffixes(name)
-    ]
-
-
-def next_cap(count: int) -> int:
-    """The smallest power of two at or above a count (at least 1)."""
-    return 1 << max(count - 1, 0).bit_length()
+    return [{"ikey": {"S": partition}, "skey": {"S": entry}} for entry in dictionary_entries(name)]
 
 
 def _raise_if_lower(client: Any, table: str, key: dict[str, Any], cap: int) -> None:
@@ -238,6 +231,54 @@ def batch_write(client: Any, table: str, items: Sequence[dict[str, Any]], delete
         while requests:
             response = client.batch_write_item(RequestItems=requests)
             requests = response.get("UnprocessedItems") or {}
+
+
+# --- search Queries ----------------------------------------------------------------------------
+
+# a Query's condition on an index's sort key, by the plan's operator
+_SORT_CONDITIONS = {
+    "all": "",
+    "eq": " AND #s = :a",
+    "begins": " AND begins_with(#s, :a)",
+    "between": " AND #s BETWEEN :a AND :b",
+    "ge": " AND #s >= :a",
+    "le": " AND #s <= :a",
+}
+
+
+def _gsi_partition(tenant_id: str, read: Read) -> str:
+    gsi = _GSIS[read.query.index]
+    if gsi.tenant_partitioned:
+        return tenant_id
+    if read.query.index == "confirmation":
+        return confirmation_key(tenant_id, read.query.value or "")
+    return f"{tenant_id}#{read.query.value}"
+
+
+def _gsi_query(tenant_id: str, read: Read) -> dict[str, Any]:
+    """IndexName, key condition and start key of a read on one of the search indexes."""
+    query, gsi = read.query, _GSIS[read.query.index]
+    partition = _gsi_partition(tenant_id, read)
+    names = {"#p": gsi.partition} | ({"#s": gsi.sort} if query.op != "all" else {})
+    values = {":p": {"S": partition}} | {
+        placeholder: {"S": bound} for placeholder, bound in zip((":a", ":b"), query.bounds, strict=False)
+    }
+    request: dict[str, Any] = {
+        "IndexName": gsi.name,
+        "KeyConditionExpression": "#p = :p" + _SORT_CONDITIONS[query.op],
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    if read.after:
+        start = {
+            "tenant_id": {"S": tenant_id},
+            "rid": {"N": str(read.after.rid)},
+            gsi.partition: {"S": partition},
+        }
+        if not gsi.sort_is_rid:
+            start[gsi.sort] = {"S": read.after.sort or ""}
+        request["ExclusiveStartKey"] = start
+    return request
 
 
 class PurchaseRepository:
@@ -509,70 +550,30 @@ class PurchaseRepository:
     # --- search -------------------------------------------------------------------------------
 
     def _query_request(self, tenant_id: str, read: Read) -> dict[str, Any]:
-        query = read.query
-        values: dict[str, Any] = {}
-        names: dict[str, str] = {}
+        """The Query of a read, newest (or latest) first, every key rebuilt from the tenant."""
         request: dict[str, Any] = {"ScanIndexForward": False, "Limit": read.limit}
-        if query.index == "table":
+        if read.query.index == "table":
             request["TableName"] = self.table.name
             request["KeyConditionExpression"] = "tenant_id = :p"
-            values[":p"] = {"S": tenant_id}
+            request["ExpressionAttributeValues"] = {":p": {"S": tenant_id}}
             if read.after:
                 request["ExclusiveStartKey"] = {
                     "tenant_id": {"S": tenant_id},
                     "rid": {"N": str(read.after.rid)},
                 }
-        elif query.index == "po":
-            partition = po_partition(tenant_id, query.value or "")
+        elif read.query.index == "po":
+            partition = po_partition(tenant_id, read.query.value or "")
             request["TableName"] = self.index.name
             request["KeyConditionExpression"] = "ikey = :p"
-            values[":p"] = {"S": partition}
+            request["ExpressionAttributeValues"] = {":p": {"S": partition}}
             if read.after:
                 request["ExclusiveStartKey"] = {
                     "ikey": {"S": partition},
                     "skey": {"S": _rid_key(read.after.rid)},
                 }
         else:
-            gsi = _GSIS[query.index]
-            if query.index in _TENANT_PARTITIONED:
-                partition = tenant_id
-            elif query.index == "confirmation":
-                partition = confirmation_key(tenant_id, query.value or "")
-            else:
-                partition = f"{tenant_id}#{query.value}"
             request["TableName"] = self.table.name
-            request["IndexName"] = gsi.name
-            names["#p"] = gsi.partition
-            if query.op != "all":
-                names["#s"] = gsi.sort
-            condition = "#p = :p"
-            values[":p"] = {"S": partition}
-            bounds = [{"S": b} for b in query.bounds]
-            if query.op == "eq":
-                condition += " AND #s = :a"
-            elif query.op == "begins":
-                condition += " AND begins_with(#s, :a)"
-            elif query.op == "between":
-                condition += " AND #s BETWEEN :a AND :b"
-            elif query.op == "ge":
-                condition += " AND #s >= :a"
-            elif query.op == "le":
-                condition += " AND #s <= :a"
-            for placeholder, bound in zip((":a", ":b"), bounds, strict=False):
-                values[placeholder] = bound
-            request["KeyConditionExpression"] = condition
-            if read.after:
-                start = {
-                    "tenant_id": {"S": tenant_id},
-                    "rid": {"N": str(read.after.rid)},
-                    gsi.partition: {"S": partition},
-                }
-                if not gsi.sort_is_rid:
-                    start[gsi.sort] = {"S": read.after.sort or ""}
-                request["ExclusiveStartKey"] = start
-        request["ExpressionAttributeValues"] = values
-        if names:
-            request["ExpressionAttributeNames"] = names
+            request.update(_gsi_query(tenant_id, read))
         return request
 
     def _query(self, tenant_id: str, read: Read) -> QueryPage:
@@ -622,8 +623,8 @@ class PurchaseRepository:
         hits: list[NameHit] = []
         for item in response.get("Items", []):
             key = item["skey"]["S"]
-            suffix, name = key.split(_SEPARATOR, 1)
-            if name.find(needle) == len(name) - len(suffix):
+            name = entry_name(key, needle)
+            if name is not None:
                 hits.append(NameHit(name, int(item["cap"]["N"]) if "cap" in item else None, key))
         last = response.get("LastEvaluatedKey")
         return NamesPage(hits, last["skey"]["S"] if last else None)

@@ -1,4 +1,4 @@
-"""AutoPO and QuickPO: push a purchase into the POSes as purchase orders (DESIGN.md section 5).
+"""AutoPO and QuickPO: push a purchase into the POSes as purchase orders (docs/safeguard.md).
 
 AutoPO runs per account and POS where `autopo_<pos>` is on and the purchase was made after
 `autopo_<pos>_dateafter`, never for a $0 purchase. QuickPO pushes now, whatever the Safeguard

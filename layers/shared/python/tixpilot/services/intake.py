@@ -69,7 +69,7 @@ class ReceiptLog(Protocol):
 
 
 class PipelineStarter(Protocol):
-    """Where the purchase pipeline plugs in (DESIGN.md section 5).
+    """Where the purchase pipeline plugs in (docs/safeguard.md).
 
     Called for every receipt that recorded a purchase, new or merged. Implementations must be
     idempotent per (tenant, rid) — the pipeline's execution name is derived from them, so a second
@@ -80,7 +80,7 @@ class PipelineStarter(Protocol):
 
 
 class NoPipeline:
-    """Until the pipeline exists a purchase is only stored (visible in /v2/purchases)."""
+    """No pipeline: a purchase is only stored (tests, and tools that record without running it)."""
 
     def start(self, purchase: Purchase, created: bool) -> None:
         return None

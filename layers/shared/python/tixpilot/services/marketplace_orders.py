@@ -1,4 +1,4 @@
-"""Order Integration (DESIGN.md section 7): a marketplace holds seats of the builtin POS, then
+"""Order Integration (docs/marketplaces.md): a marketplace holds seats of the builtin POS, then
 invoices (the sale is confirmed) or releases them.
 
 Every call names the marketplace's order id; repeating a call with the same order id returns

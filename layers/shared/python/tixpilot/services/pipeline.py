@@ -1,4 +1,4 @@
-"""The purchase pipeline's steps (DESIGN.md section 5), one per Lambda task of the state machine
+"""The purchase pipeline's steps (docs/safeguard.md), one per Lambda task of the state machine
 (infra/definitions/purchase_pipeline.asl.json):
 
     Crawl -> Evaluate -> (autopo) AutoPO | (wait) Wait $.wait_s -> Crawl | (park) Park | (done)

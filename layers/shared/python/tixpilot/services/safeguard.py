@@ -1,4 +1,4 @@
-"""The AutoPO Safeguard (DESIGN.md section 5, reference/autopo-safeguard.txt): a pure rule.
+"""The AutoPO Safeguard (docs/safeguard.md): a pure rule.
 
 - Level 1 (off): PO as soon as any data about the purchase exists (usually the email).
 - Level 2 (on): PO once the primary's own data is in: cost, quantity, section/row or GA, and

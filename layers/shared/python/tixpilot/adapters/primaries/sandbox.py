@@ -1,4 +1,4 @@
-"""The primary sandbox's connector (infra/local/sandbox.py; DESIGN.md section 6), over HTTP."""
+"""The primary sandbox's connector (infra/local/sandbox.py; docs/local-stack.md), over HTTP."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Order Integration for marketplaces (DESIGN.md section 7): POST /oi/v1/holds,
+"""Order Integration for marketplaces (docs/marketplaces.md): POST /oi/v1/holds,
 /oi/v1/orders/{order_id}/release and /oi/v1/orders/{order_id}/invoice, authenticated by
 `x-marketplace-key` (the key's marketplace is the sale's resale marketplace)."""
 

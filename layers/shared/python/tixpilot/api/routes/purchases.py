@@ -4,7 +4,7 @@ POST /v2/purchases/recordpo."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -15,19 +15,18 @@ from tixpilot.api.mapping import DEFAULT_TIMEZONE, purchase_to_legacy, ticket_to
 from tixpilot.api.schemas import Envelope
 from tixpilot.errors import InvalidParameter, NotFound
 from tixpilot.legacy import parse_date, split_list
-from tixpilot.repositories.purchases import PurchaseRepository
-from tixpilot.repositories.ticket_files import TicketFiles
-from tixpilot.services.purchase_actions import PosName, purchase_tickets, record_po
-from tixpilot.services.purchase_search import (
+from tixpilot.models.purchase_search import (
     NO_REGION,
-    CursorMismatch,
     DateBound,
     PurchaseFilters,
     decode_cursor,
     encode_cursor,
     normalize_name,
-    search_purchases,
 )
+from tixpilot.repositories.purchases import PurchaseRepository
+from tixpilot.repositories.ticket_files import TicketFiles
+from tixpilot.services.purchase_actions import PosName, purchase_tickets, record_po
+from tixpilot.services.purchase_search import CursorMismatch, search_purchases
 
 router = Router()
 
@@ -124,19 +123,6 @@ def _cursor(value: str | None) -> str | None:
     return value
 
 
-DateParam = Annotated[str | None, AfterValidator(_date)]
-
-
-class PurchasesPage(BaseModel):
-    purchases: list[dict[str, Any]]
-    cursor: str | None = Field(
-        default=None,
-        description="TixPilot extension: pass as `cursor` (with the same filters) for the next page; "
-        "null at the end. A page can be shorter than page_size (even empty) when filters are "
-        "combined or with eventname/venuename: follow the cursor until it is null.",
-    )
-
-
 def _pair(first: tuple[str, str | None], second: tuple[str, str | None]) -> tuple[Any, Any] | None:
     (first_name, first_value), (second_name, second_value) = first, second
     if first_value is None and second_value is None:
@@ -151,75 +137,104 @@ def _pair(first: tuple[str, str | None], second: tuple[str, str | None]) -> tupl
     return low, high
 
 
+def _region_filter(value: str) -> str:
+    return NO_REGION if value.strip().lower() == "null" else value.strip().upper()
+
+
+def _status_filter(value: str) -> Literal["active", "canceled"]:
+    return "canceled" if value.strip().lower().startswith("cancel") else "active"
+
+
+# --- the parameters of GET /v2/purchases ---------------------------------------------------------
+
+DateParam = Annotated[str | None, AfterValidator(_date)]
+RidParam = Annotated[int | None, Query(ge=1, description="TixPilot ID of the group")]
+FirstSeenParam = Annotated[
+    str | None,
+    AfterValidator(_first_seen),
+    Query(description="m/d/yyyy, >=m/d/yyyy or <=m/d/yyyy, in the account's time zone"),
+]
+EventDateParam = Annotated[DateParam, Query(description="event date (m/d/yyyy, venue local)")]
+EventStartParam = Annotated[DateParam, Query(description="event date range start (m/d/yyyy)")]
+EventEndParam = Annotated[DateParam, Query(description="event date range end, inclusive (m/d/yyyy)")]
+PurchaseDateParam = Annotated[DateParam, Query(description="purchase date (m/d/yyyy)")]
+PurchaseStartParam = Annotated[DateParam, Query(description="purchase date range start (m/d/yyyy)")]
+PurchaseEndParam = Annotated[DateParam, Query(description="purchase date range end, inclusive (m/d/yyyy)")]
+EventNameParam = Annotated[
+    str | None, AfterValidator(_name), Query(description="part of the event name (%name%)")
+]
+VenueNameParam = Annotated[
+    str | None, AfterValidator(_name), Query(description="part of the venue name (%name%)")
+]
+ConfirmationParam = Annotated[
+    str | None,
+    AfterValidator(_confirmation),
+    Query(description="order number without region, e.g. 12-34567"),
+]
+RegionParam = Annotated[
+    str | None, AfterValidator(_region), Query(description='region code; "null" for none')
+]
+PoParam = Annotated[str | None, AfterValidator(_poids), Query(description="PO numbers, comma-separated")]
+CardsParam = Annotated[
+    str | None, AfterValidator(_ccdigits), Query(description="card last four digits, comma-separated")
+]
+RefundParam = Annotated[
+    str | None,
+    AfterValidator(_choice("true", "false", "unknown")),
+    Query(description="true, false, unknown"),
+]
+UsernameParam = Annotated[
+    str | None, Query(min_length=1, max_length=320, description="purchasing account's username")
+]
+StatusParam = Annotated[
+    str | None,
+    AfterValidator(_choice("active", "canceled", "cancelled")),
+    Query(description="Active or Canceled"),
+]
+PageSizeParam = Annotated[int, Query(ge=1, le=500, description="TixPilot extension: purchases per page")]
+CursorParam = Annotated[
+    str | None,
+    AfterValidator(_cursor),
+    Query(description="TixPilot extension: the previous page's cursor"),
+]
+
+
+class PurchasesPage(BaseModel):
+    purchases: list[dict[str, Any]]
+    cursor: str | None = Field(
+        default=None,
+        description="TixPilot extension: pass as `cursor` (with the same filters) for the next page; "
+        "null at the end. A page can be shorter than page_size (even empty) when filters are "
+        "combined or with eventname/venuename: follow the cursor until it is null.",
+    )
+
+
 @router.get(
     "/v2/purchases",
     summary="Search the purchases in your account (filters combine with AND)",
     tags=["purchases"],
 )
 def list_purchases(
-    rid: Annotated[int | None, Query(ge=1, description="TixPilot ID of the group")] = None,
-    datefirstseen: Annotated[
-        str | None,
-        AfterValidator(_first_seen),
-        Query(description="m/d/yyyy, >=m/d/yyyy or <=m/d/yyyy, in the account's time zone"),
-    ] = None,
-    eventdate: Annotated[DateParam, Query(description="event date (m/d/yyyy, venue local)")] = None,
-    eventdatestart: Annotated[DateParam, Query(description="event date range start (m/d/yyyy)")] = None,
-    eventdateend: Annotated[
-        DateParam, Query(description="event date range end, inclusive (m/d/yyyy)")
-    ] = None,
-    purchasedate: Annotated[DateParam, Query(description="purchase date (m/d/yyyy)")] = None,
-    purchasedatestart: Annotated[DateParam, Query(description="purchase date range start (m/d/yyyy)")] = None,
-    purchaseenddate: Annotated[
-        DateParam, Query(description="purchase date range end, inclusive (m/d/yyyy)")
-    ] = None,
-    eventname: Annotated[
-        str | None, AfterValidator(_name), Query(description="part of the event name (%name%)")
-    ] = None,
-    venuename: Annotated[
-        str | None, AfterValidator(_name), Query(description="part of the venue name (%name%)")
-    ] = None,
-    confirmationnumber: Annotated[
-        str | None,
-        AfterValidator(_confirmation),
-        Query(description="order number without region, e.g. 12-34567"),
-    ] = None,
-    confirmationregion: Annotated[
-        str | None, AfterValidator(_region), Query(description='region code; "null" for none')
-    ] = None,
-    poid: Annotated[
-        str | None, AfterValidator(_poids), Query(description="PO numbers, comma-separated")
-    ] = None,
-    ccdigits: Annotated[
-        str | None, AfterValidator(_ccdigits), Query(description="card last four digits, comma-separated")
-    ] = None,
-    elig_refund: Annotated[
-        str | None,
-        AfterValidator(_choice("true", "false", "unknown")),
-        Query(description="true, false, unknown"),
-    ] = None,
-    username: Annotated[
-        str | None, Query(min_length=1, max_length=320, description="purchasing account's username")
-    ] = None,
-    status: Annotated[
-        str | None,
-        AfterValidator(_choice("active", "canceled", "cancelled")),
-        Query(description="Active or Canceled"),
-    ] = None,
-    page_size: Annotated[
-        int, Query(ge=1, le=500, description="TixPilot extension: purchases per page")
-    ] = 100,
-    cursor: Annotated[
-        str | None,
-        AfterValidator(_cursor),
-        Query(description="TixPilot extension: the previous page's cursor"),
-    ] = None,
+    rid: RidParam = None,
+    datefirstseen: FirstSeenParam = None,
+    eventdate: EventDateParam = None,
+    eventdatestart: EventStartParam = None,
+    eventdateend: EventEndParam = None,
+    purchasedate: PurchaseDateParam = None,
+    purchasedatestart: PurchaseStartParam = None,
+    purchaseenddate: PurchaseEndParam = None,
+    eventname: EventNameParam = None,
+    venuename: VenueNameParam = None,
+    confirmationnumber: ConfirmationParam = None,
+    confirmationregion: RegionParam = None,
+    poid: PoParam = None,
+    ccdigits: CardsParam = None,
+    elig_refund: RefundParam = None,
+    username: UsernameParam = None,
+    status: StatusParam = None,
+    page_size: PageSizeParam = 100,
+    cursor: CursorParam = None,
 ) -> Envelope[PurchasesPage]:
-    region = None
-    if confirmationregion is not None:
-        region = (
-            NO_REGION if confirmationregion.strip().lower() == "null" else confirmationregion.strip().upper()
-        )
     filters = PurchaseFilters(
         rid=rid,
         datefirstseen=_date_bound(datefirstseen) if datefirstseen else None,
@@ -232,13 +247,19 @@ def list_purchases(
         eventname=normalize_name(eventname) if eventname is not None else None,
         venuename=normalize_name(venuename) if venuename is not None else None,
         confirmationnumber=confirmationnumber.strip().upper() if confirmationnumber else None,
-        confirmationregion=region,
+        confirmationregion=_region_filter(confirmationregion) if confirmationregion is not None else None,
         poids=split_list(poid) if poid else None,
         ccdigits=split_list(ccdigits) if ccdigits else None,
         elig_refund=elig_refund.strip().lower() if elig_refund else None,
         username=username.strip().lower() if username else None,
-        status=("canceled" if status.strip().lower().startswith("cancel") else "active") if status else None,
+        status=_status_filter(status) if status else None,
     )
+    return Envelope(output=[_search(filters, page_size, cursor)])
+
+
+def _search(filters: PurchaseFilters, page_size: int, cursor: str | None) -> PurchasesPage:
+    """One page of the tenant's search in the legacy shape; a cursor of other filters is a 400,
+    a rid the tenant does not have a 404."""
     try:
         page = search_purchases(
             _purchases(),
@@ -251,14 +272,10 @@ def list_purchases(
     except CursorMismatch as exc:
         raise InvalidParameter("cursor", f"cursor: {exc}") from None
     if page is None:
-        raise NotFound(f"no purchase with rid {rid} in your account")
-    return Envelope(
-        output=[
-            PurchasesPage(
-                purchases=[purchase_to_legacy(p, DEFAULT_TIMEZONE) for p in page.purchases],
-                cursor=encode_cursor(page.cursor),
-            )
-        ]
+        raise NotFound(f"no purchase with rid {filters.rid} in your account")
+    return PurchasesPage(
+        purchases=[purchase_to_legacy(p, DEFAULT_TIMEZONE) for p in page.purchases],
+        cursor=encode_cursor(page.cursor),
     )
 
 

@@ -1,0 +1,1 @@
+"""Native adapters for the resale marketplaces' own APIs: one module per marketplace (base.py)."""
