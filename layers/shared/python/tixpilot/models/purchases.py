@@ -94,3 +94,26 @@ class Purchase(BaseModel):
     flags: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     version: int = 0  # optimistic lock: every write is conditional on the version it read
+
+
+class Observation(BaseModel):
+    """What one source (an email receipt, a crawl of the primary) states about an order. None
+    means: this source does not say. Parsers and primary connectors produce it; recording it
+    creates the purchase or merges into it (services.purchases.record_observation)."""
+
+    account_username: str
+    confirmation_number: str
+    confirmation_region: str | None = None
+    marketplace_id: int = 1
+    event: EventInfo = Field(default_factory=EventInfo)
+    items: Items = Field(default_factory=Items)
+    money: Money = Field(default_factory=Money)
+    pricecode: str | None = None
+    creditcard_last4: str | None = None
+    buyer_name: str | None = None
+    purchase_date: dt.date | None = None
+    disclosures: list[int] | None = None
+    rotating_barcodes: bool | None = None
+    refund_eligible: bool | None = None
+    status: str | None = None
+    receipt_verified: bool | None = None  # an email: whether it is authenticated (services.mail_trust)

@@ -39,7 +39,7 @@ from tixpilot.adapters.receipts import (
 from tixpilot.adapters.receipts.mime import address, addresses, header_text
 from tixpilot.adapters.ses import RAW_PREFIX, header_block, message_id_of
 from tixpilot.models.domains import Domain
-from tixpilot.models.purchases import EventInfo, Items, Money, Purchase
+from tixpilot.models.purchases import EventInfo, Items, Money, Observation, Purchase
 from tixpilot.models.receipts import (
     UNROUTED_TENANT,
     InboundMail,
@@ -49,7 +49,7 @@ from tixpilot.models.receipts import (
 )
 from tixpilot.observability import logger
 from tixpilot.services.mail_trust import Authenticity, authenticate, spam_or_virus
-from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
+from tixpilot.services.purchases import PurchaseRepos, record_observation
 
 
 class DomainOwners(Protocol):
@@ -80,7 +80,7 @@ class PipelineStarter(Protocol):
 
 
 class NoPipeline:
-    """No pipeline: a purchase is only stored (tests, and tools that record without running it)."""
+    """Starts nothing: the purchase is only stored (the receipts CLI's replay and import)."""
 
     def start(self, purchase: Purchase, created: bool) -> None:
         return None

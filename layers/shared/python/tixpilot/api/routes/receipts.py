@@ -11,7 +11,8 @@ from pydantic import AfterValidator, BaseModel, Field
 from tixpilot.api.app import tenant_id
 from tixpilot.api.mapping import receipt_to_legacy
 from tixpilot.api.schemas import Envelope
-from tixpilot.repositories.receipts import ReceiptRepository, decode_cursor, encode_cursor
+from tixpilot.repositories.receipts import decode_cursor, encode_cursor
+from tixpilot.wiring import components
 
 router = Router()
 
@@ -49,7 +50,7 @@ def list_receipts(
         str | None, AfterValidator(_cursor), Query(description="the previous page's cursor")
     ] = None,
 ) -> Envelope[ReceiptsPage]:
-    receipts, next_key = ReceiptRepository().page(
+    receipts, next_key = components.receipts().page(
         tenant_id(), page_size, status, decode_cursor(cursor) if cursor else None
     )
     return Envelope(
