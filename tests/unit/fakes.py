@@ -95,6 +95,16 @@ class FakeReceipts:
         self.first[(receipt.tenant_id, receipt.message_id)] = receipt
 
 
+class FakeForwarders:
+    """Trusted forwarders by (tenant, address)."""
+
+    def __init__(self, *trusted: tuple[str, str]) -> None:
+        self.trusted = {(tenant, address.lower()) for tenant, address in trusted}
+
+    def is_trusted(self, tenant_id: str, address: str) -> bool:
+        return (tenant_id, address.lower()) in self.trusted
+
+
 class FakeSellerAccounts:
     """Marketplace credentials by (tenant, marketplace), with the account-key lookup and the
     one-tenant-per-account rule of the real repository (no encryption: nothing is persisted)."""
