@@ -113,6 +113,7 @@ def test_adding_the_reference_sale_records_it_in_the_legacy_shape(broker, path):
             "total_payment": "590",
         },
         "hold_details": {"received": "", "removed_date": "", "removed_by": ""},
+        "fulfillment": None,  # TixPilot's: the delivery attempts, once fulfillment is asked for
     }
     assert a.sales("234234324") == [sale]
 
@@ -362,7 +363,9 @@ def test_fulfill_marks_the_sale_pending_and_queues_it(broker, path, dynamodb_cal
     assert [name for name, _ in dynamodb_calls.calls] == ["GetItem", "UpdateItem"]
     (sale,) = a.sales("8080")
     assert {"fulfill": "pending", "message": "queued for fulfillment"} in sale["processing"]
-    assert queued_messages(a.id, 1) == [{"tenant_id": a.id, "marketplace_id": 4, "order_id": "8080"}]
+    assert queued_messages(a.id, 1) == [
+        {"tenant_id": a.id, "marketplace_id": 4, "order_id": "8080", "kind": "fulfill"}
+    ]
 
 
 def test_fulfill_of_an_unknown_or_another_tenants_sale_is_a_404_and_queues_nothing(broker):
@@ -407,6 +410,9 @@ def test_complete_sale_marks_each_of_the_tenants_sales_filled(broker):
         assert {"fulfill": "success", "message": "marked filled by complete-sale"} in sale["processing"]
         assert {"complete": "pending", "message": "to be completed in the POS"} in sale["processing"]
     assert orders(a.sales("6001 6002 filled")) == ["6001", "6002"]
+    # the fulfillment worker completes each in the POS
+    queued = sorted(queued_messages(a.id, 2), key=lambda m: m["order_id"])
+    assert [(m["order_id"], m["kind"]) for m in queued] == [("6001", "complete"), ("6002", "complete")]
 
 
 def test_complete_sale_never_touches_another_tenant(broker):

@@ -25,8 +25,9 @@ from tixpilot.models.pipeline import STATE_KEYS
 from tixpilot.models.purchases import Observation, Purchase
 from tixpilot.observability import logger
 from tixpilot.services.autopo import PoDeps, push_po
-from tixpilot.services.purchases import PurchaseRepos, record_observation, update_purchase
+from tixpilot.services.purchases import PurchaseRepos, update_purchase
 from tixpilot.services.safeguard import email_authenticated, evaluate_safeguard
+from tixpilot.services.tickets import TicketFileStore, record_crawl
 from tixpilot.settings import Settings
 
 
@@ -54,6 +55,7 @@ class PipelineDeps:
     repos: PurchaseRepos  # record_observation's (purchases + sequences)
     po: PoDeps
     connector: Callable[[int], PrimaryConnector | None]  # by buying marketplace id
+    files: TicketFileStore | None = None  # where the ticket files a crawl finds are kept
 
 
 def _state(payload: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def crawl_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
         or (seen.confirmation_region or "").upper() != (purchase.confirmation_region or "").upper()
     ):
         return state | {"crawled": False}
-    record_observation(deps.repos, purchase.tenant_id, seen, "crawl")
+    record_crawl(deps.repos, deps.po.purchases, deps.files, connector, purchase.tenant_id, seen)
     return state | {"crawled": True}
 
 
@@ -216,9 +218,8 @@ def crawl_account(
         )
     created = 0
     for observation in seen:
-        purchase, new = record_observation(
-            deps.repos, tenant_id, observation.model_copy(update={"marketplace_id": marketplace_id}), "crawl"
-        )
+        here = observation.model_copy(update={"marketplace_id": marketplace_id})
+        purchase, new = record_crawl(deps.repos, deps.po.purchases, deps.files, connector, tenant_id, here)
         created += int(new)
         starter.start(purchase, new)
     return CrawlResult(len(seen), created)
