@@ -126,9 +126,14 @@ def fulfill(broker: Broker, marketplace_id: int, order: str) -> None:
     assert response.status_code == 200 and response.json()["output"] == [], response.text
 
 
+def fulfill_status(sale: dict[str, Any] | None) -> str | None:
+    return next((s["fulfill"] for s in (sale or {}).get("processing", []) if "fulfill" in s), None)
+
+
 def delivered(broker: Broker, order: str, timeout_s: float = 60) -> dict[str, Any]:
+    """The sale once delivered, read in one request (its step and its history agree)."""
     return poll_until(
-        lambda: (s := broker.sale(order)) and broker.steps(order).get("fulfill") == "success" and s,
+        lambda: (s := broker.sale(order)) and fulfill_status(s) == "success" and s,
         f"sale {order} delivered",
         timeout_s,
     )
