@@ -1,4 +1,4 @@
-"""Purchases: search, getpdf and recordpo (QuickPO is api_inventory's)."""
+"""Purchases: GET /v2/purchases (search), GET /v2/getpdf and POST /v2/purchases/recordpo."""
 
 from __future__ import annotations
 

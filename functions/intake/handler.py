@@ -1,5 +1,5 @@
 """SES inbound: the raw message is already in S3 (the rule's first action); read it, record it."""
 
-from tixpilot.wiring.tasks import intake_function
+from tixpilot.tasks import intake_function
 
 lambda_handler = intake_function()

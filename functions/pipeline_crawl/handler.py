@@ -1,5 +1,5 @@
 """Purchase pipeline task: crawl the primary for the purchase's order."""
 
-from tixpilot.wiring.tasks import pipeline_task
+from tixpilot.tasks import pipeline_task
 
 lambda_handler = pipeline_task("crawl")

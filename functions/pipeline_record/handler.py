@@ -1,5 +1,5 @@
 """Purchase pipeline task: record how an execution ended (parked awaiting QuickPO, or failed)."""
 
-from tixpilot.wiring.tasks import pipeline_task
+from tixpilot.tasks import pipeline_task
 
 lambda_handler = pipeline_task("record")

@@ -20,8 +20,7 @@ from typing import Any
 from infra.definitions.functions import FUNCTIONS
 from infra.definitions.pipeline import STATE_MACHINE_ID, function_arns, render
 from infra.local.lambdas import LocalLambdas
-from tixpilot.adapters.stepfunctions import ARN_VARIABLE
-from tixpilot.settings import Settings
+from tixpilot.settings import PIPELINE_ARN, Settings, get_settings
 
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/tixpilot-local-pipeline"
@@ -101,7 +100,8 @@ def ensure_state_machine(settings: Settings, sfn: Any) -> str:
         arn = existing
     else:
         arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN)["stateMachineArn"]
-    os.environ[ARN_VARIABLE] = arn
+    os.environ[PIPELINE_ARN] = arn
+    get_settings.cache_clear()  # the settings are read once; this process's handlers read them again
     return str(arn)
 
 

@@ -25,14 +25,14 @@ from tests.integration.conftest import TenantWithToken, free_port
 from tixpilot import aws
 from tixpilot.adapters.stepfunctions import StepFunctionsPipeline, execution_name
 from tixpilot.models.accounts import Account, PosSettings
-from tixpilot.models.purchases import EventInfo, Items, Money, Purchase
+from tixpilot.models.purchases import EventInfo, Items, Money, Observation, Purchase
 from tixpilot.repositories.accounts import AccountRepository
 from tixpilot.repositories.ledger import LedgerRepository
 from tixpilot.repositories.purchases import PurchaseRepository
 from tixpilot.repositories.sequences import SequenceRepository
 from tixpilot.repositories.tenants import TenantRepository
 from tixpilot.services.autopo import push_po
-from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
+from tixpilot.services.purchases import PurchaseRepos, record_observation, update_purchase
 from tixpilot.settings import get_settings
 from tixpilot.wiring.pipeline import pipeline_deps
 
@@ -64,6 +64,7 @@ def pipeline(moto_server: str) -> Iterator[dict[str, Any]]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+    get_settings.cache_clear()  # settings are read once; the next reader sees the restored variables
 
 
 def post_order(primary: str, order: dict[str, Any]) -> None:
@@ -414,8 +415,6 @@ def test_a_pos_refusal_is_recorded_on_the_purchase_with_its_message(
     setup_tenant(tenant, 1, "broken@acme.test")
     purchase = email_purchase(tenant.id, "broken@acme.test", new_confnum())
     # 300 seats: more than one PO transaction holds, so the builtin POS refuses (its own message)
-    from tixpilot.services.autopo import update_purchase
-
     many = purchase.items.model_copy(update={"seats": [str(n) for n in range(300)], "quantity": 300})
     update_purchase(PurchaseRepository(), tenant.id, purchase.rid, lambda p: {"items": many})
     StepFunctionsPipeline().start(purchase, True)
@@ -428,7 +427,6 @@ def test_a_pos_refusal_is_recorded_on_the_purchase_with_its_message(
 
 def test_a_restarted_local_stack_resumes_waiting_purchases(pipeline: dict[str, Any], new_tenant: Any) -> None:
     from infra.local.pipeline import resume_unfinished
-    from tixpilot.services.autopo import update_purchase
 
     tenant = new_tenant()
     setup_tenant(tenant, 1, "resume@acme.test")

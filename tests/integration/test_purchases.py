@@ -11,11 +11,11 @@ import pytest
 
 from tests.events import api_event
 from tixpilot.models.purchase_search import Cursor, PurchaseFilters, encode_cursor
-from tixpilot.models.purchases import EventInfo, Items, Money
+from tixpilot.models.purchases import EventInfo, Items, Money, Observation
 from tixpilot.repositories.purchases import PurchaseRepository
 from tixpilot.repositories.sequences import SequenceRepository
 from tixpilot.services.purchase_search import search_purchases
-from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
+from tixpilot.services.purchases import PurchaseRepos, record_observation
 
 
 @pytest.fixture

@@ -73,3 +73,13 @@ class FakeReceipts:
 
     def save(self, receipt: Receipt) -> None:
         self.first[(receipt.tenant_id, receipt.message_id)] = receipt
+
+
+class FakeForwarders:
+    """Trusted forwarders by (tenant, address)."""
+
+    def __init__(self, *trusted: tuple[str, str]) -> None:
+        self.trusted = {(tenant, address.lower()) for tenant, address in trusted}
+
+    def is_trusted(self, tenant_id: str, address: str) -> bool:
+        return (tenant_id, address.lower()) in self.trusted

@@ -14,24 +14,30 @@ from tests.unit.fakes import FakeSequences
 from tixpilot.adapters.pos.base import PoRequest, PoResult, PosAdapter, PosError
 from tixpilot.adapters.pos.builtin import BuiltinPos
 from tixpilot.adapters.pos.registry import adapter_by_name, adapter_for, registered
+from tixpilot.adapters.primaries.base import PrimaryUnavailable
 from tixpilot.models.accounts import Account, PosSettings
-from tixpilot.models.purchases import EventInfo, Items, Money, Purchase
+from tixpilot.models.crawl_requests import CrawlRequest
+from tixpilot.models.pipeline import execution_input
+from tixpilot.models.purchases import EventInfo, Items, Money, Observation, Purchase
 from tixpilot.models.tenants import Tenant, TenantSettings
 from tixpilot.repositories.ledger import LedgerPo
 from tixpilot.services.autopo import AUTOPO_OFF, ZERO_COST, PoDeps, push_po
 from tixpilot.services.inventory import inventory
 from tixpilot.services.pipeline import (
     Backoff,
+    CrawlDeps,
+    CrawlResult,
     PipelineDeps,
     crawl_account,
+    crawl_request_now,
     crawl_step,
     evaluate_step,
-    execution_input,
     fail_step,
     failure_reason,
     park_step,
 )
-from tixpilot.services.purchases import Observation, PurchaseRepos
+from tixpilot.services.purchases import PurchaseRepos
+from tixpilot.settings import read_settings
 
 NOW = dt.datetime(2026, 6, 17, 18, 30, tzinfo=dt.UTC)
 
@@ -224,8 +230,8 @@ def test_backoff_reads_the_settings() -> None:
         "TIXPILOT_RECRAWL_MAX_S": "4",
         "TIXPILOT_SAFEGUARD_WINDOW_S": "9",
     }
-    assert Backoff.from_env(env) == Backoff(1, 4, 9)
-    assert Backoff.from_env({}) == Backoff(30, 600, 21600)
+    assert Backoff.from_settings(read_settings(env)) == Backoff(1, 4, 9)
+    assert Backoff.from_settings(read_settings({})) == Backoff(30, 600, 21600)
 
 
 def test_evaluate_waits_with_backoff_then_parks_after_the_window() -> None:
@@ -250,6 +256,16 @@ def test_an_email_alone_is_enough_only_at_level_1(level: int, decision: str) -> 
     deps, store, _ = world(level=level)
     purchase = email(store)
     assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == decision
+
+
+def test_an_unauthenticated_email_waits_for_the_primary_even_at_level_1() -> None:
+    deps, store, _ = world(level=1)
+    forged = email(store, receipt_verified=False)
+    assert evaluate_step(deps, execution_input("t1", forged.rid), Backoff())["decision"] == "wait"
+    # the primary's own data (a crawl that finds the order) is what it waits for
+    deps = PipelineDeps(deps.repos, deps.po, lambda m, p=forged: Connector([crawl_of(p)]))
+    assert crawl_step(deps, execution_input("t1", forged.rid))["crawled"] is True
+    assert evaluate_step(deps, execution_input("t1", forged.rid), Backoff())["decision"] == "autopo"
 
 
 def test_the_crawl_fills_what_level_2_needs_but_not_level_3() -> None:
@@ -384,6 +400,58 @@ def test_a_crawl_finding_an_unknown_order_creates_the_purchase_and_starts_it() -
     assert store.rows[("t1", 1)].seen_onlinereceipt and not store.rows[("t1", 1)].seen_emailreceipt
     assert crawl_account(deps, starter, "t1", "buyer@x.com", 1, "99-12345/NY").created == 0
     assert crawl_account(deps, starter, "t1", "buyer@x.com", 1, "99-12345/CA").found == 0
+
+
+class Starts:
+    def __init__(self) -> None:
+        self.started: list[tuple[int, bool]] = []
+
+    def start(self, purchase: Purchase, created: bool) -> None:
+        self.started.append((purchase.rid, created))
+
+
+class AccountsById:
+    def __init__(self, *accounts: Account) -> None:
+        self.rows = {(a.tenant_id, a.account_id): a for a in accounts}
+
+    def get(self, tenant_id: str, account_id: int) -> Account | None:
+        return self.rows.get((tenant_id, account_id))
+
+
+def crawl_request(**fields: Any) -> CrawlRequest:
+    fixed = {"tenant_id": "t1", "request_id": "r1", "source": "app", "confnum": "all"}
+    return CrawlRequest.model_validate({**fixed, "received": NOW, "expires_at": NOW, **fields})
+
+
+def test_a_crawl_request_crawls_its_account_by_id_or_username() -> None:
+    deps, store, _ = world()
+    seen = crawl_of(email(Store()), confirmation_number="99-12345")
+    pipeline = PipelineDeps(deps.repos, deps.po, lambda m: Connector([seen]))
+    starts = Starts()
+    crawl = CrawlDeps(pipeline=pipeline, accounts=AccountsById(AUTOPO_BUILTIN), starter=starts)
+    assert crawl_request_now(crawl, "t1", crawl_request(account_id=2)) == CrawlResult(0, 0)  # no such account
+    assert crawl_request_now(crawl, "t1", crawl_request()) == CrawlResult(0, 0)  # neither id nor username
+    assert crawl_request_now(crawl, "t1", crawl_request(account_id=1)) == CrawlResult(1, 1)
+    assert crawl_request_now(crawl, "t1", crawl_request(username="buyer@x.com")) == CrawlResult(1, 0)
+    assert starts.started == [(1, True), (1, False)]
+    assert store.rows[("t1", 1)].account_username == "buyer@x.com"
+
+
+def test_a_crawl_request_the_primary_cannot_answer_finds_nothing() -> None:
+    class Down:
+        def order(self, username: str, confirmation_number: str) -> Observation | None:
+            raise PrimaryUnavailable("the primary answered 503")
+
+        def orders(self, username: str) -> list[Observation]:
+            raise PrimaryUnavailable("the primary answered 503")
+
+    deps, _, _ = world()
+    crawl = CrawlDeps(
+        pipeline=PipelineDeps(deps.repos, deps.po, lambda m: Down()),
+        accounts=AccountsById(),
+        starter=Starts(),
+    )
+    assert crawl_request_now(crawl, "t1", crawl_request(username="buyer@x.com")) == CrawlResult(0, 0)
 
 
 def test_the_registry_has_the_builtin_pos_as_100() -> None:

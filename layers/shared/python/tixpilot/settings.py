@@ -1,4 +1,8 @@
-"""Configuration, read from the environment once per container."""
+"""Configuration, read from the environment once per container.
+
+`get_settings()` is the only reader of TixPilot's environment variables: services, repositories
+and adapters take what they need from it (or as arguments), never from `os.environ`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 _ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
+
+# The variables the CDK app and the local stack set for a function (besides TIXPILOT_ENV and
+# the TIXPILOT_<ID>_BUCKET names).
+PIPELINE_ARN = "TIXPILOT_PIPELINE_ARN"
+PRIMARY_URL = "TIXPILOT_PRIMARY_URL"
+FULFILLMENT_QUEUE_URL = "TIXPILOT_FULFILLMENT_QUEUE_URL"
+RECRAWL_INITIAL_S = "TIXPILOT_RECRAWL_INITIAL_S"
+RECRAWL_MAX_S = "TIXPILOT_RECRAWL_MAX_S"
+SAFEGUARD_WINDOW_S = "TIXPILOT_SAFEGUARD_WINDOW_S"
 
 
 @dataclass(frozen=True)
@@ -27,6 +40,17 @@ class Settings:
     # Deployed bucket names carry account and region (names are global); the CDK app passes each
     # function `TIXPILOT_<ID>_BUCKET` for the buckets it uses. Locally the derived name holds.
     bucket_overrides: Mapping[str, str] = field(default_factory=dict)
+    # The purchase pipeline's state machine; "" = none (purchases are only stored).
+    pipeline_arn: str = ""
+    # The primary sandbox's base URL (the local stack's); "" = no primary can be crawled.
+    primary_url: str = ""
+    # The fulfillment queue's URL (set by CDK); "" = looked up by name (locally).
+    fulfillment_queue_url: str = ""
+    # The recrawl waits of the pipeline: the first, the longest, and how long the Safeguard
+    # waits for the data it needs before the purchase is parked for QuickPO.
+    recrawl_initial_s: int = 30
+    recrawl_max_s: int = 600
+    safeguard_window_s: int = 21600
     # The resale marketplaces' APIs (TIXPILOT_STUBHUB_URL, ...): the real ones unless pointed
     # elsewhere (the local stack points them at its marketplace simulator).
     stubhub_url: str = "https://api.stubhub.net/v2"
@@ -67,13 +91,34 @@ def _bucket_overrides(environ: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: int, least: int) -> int:
+    text = environ.get(name, "").strip()
+    try:
+        return max(least, int(text)) if text else default
+    except ValueError:
+        raise ValueError(f"{name}={text!r}: a whole number of seconds, e.g. {default}") from None
+
+
+def read_settings(environ: Mapping[str, str]) -> Settings:
+    """The settings an environment (a function's variables) describes; unset = the default."""
+    return Settings(
+        env=environ.get("TIXPILOT_ENV", "local"),
+        region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        bucket_overrides=_bucket_overrides(environ),
+        pipeline_arn=environ.get(PIPELINE_ARN, ""),
+        primary_url=environ.get(PRIMARY_URL, ""),
+        fulfillment_queue_url=environ.get(FULFILLMENT_QUEUE_URL, ""),
+        recrawl_initial_s=_seconds(environ, RECRAWL_INITIAL_S, 30, least=1),
+        recrawl_max_s=_seconds(environ, RECRAWL_MAX_S, 600, least=1),
+        safeguard_window_s=_seconds(environ, SAFEGUARD_WINDOW_S, 21600, least=0),
+        stubhub_url=environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
+        tevo_url=environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
+        vivid_url=environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,
+    )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings(
-        env=os.environ.get("TIXPILOT_ENV", "local"),
-        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        bucket_overrides=_bucket_overrides(os.environ),
-        stubhub_url=os.environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
-        tevo_url=os.environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
-        vivid_url=os.environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,
-    )
+    """This process's settings, read once. Whoever changes the environment afterwards (the local
+    stack, once its state machine exists; a test) calls `get_settings.cache_clear()`."""
+    return read_settings(os.environ)

@@ -2,23 +2,21 @@
 
 The execution's name is derived from tenant and rid, so a second start for the same purchase is
 a no-op (ExecutionAlreadyExists, or the running execution itself for the same input). The state
-machine's ARN comes from TIXPILOT_PIPELINE_ARN (the CDK app and the local stack set it); without
-it nothing is started (the purchase is only stored).
+machine's ARN comes from the settings (TIXPILOT_PIPELINE_ARN, set by the CDK app and the local
+stack); without it nothing is started (the purchase is only stored).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import Any
 
 from tixpilot import aws
+from tixpilot.models.pipeline import execution_input
 from tixpilot.models.purchases import Purchase
 from tixpilot.observability import logger
-from tixpilot.services.pipeline import execution_input
-
-ARN_VARIABLE = "TIXPILOT_PIPELINE_ARN"
+from tixpilot.settings import PIPELINE_ARN, get_settings
 
 
 def execution_name(tenant_id: str, rid: int) -> str:
@@ -34,13 +32,13 @@ class StepFunctionsPipeline:
 
     @property
     def arn(self) -> str | None:
-        return self._arn or os.environ.get(ARN_VARIABLE) or None
+        return self._arn or get_settings().pipeline_arn or None
 
     def start_execution(self, tenant_id: str, rid: int) -> bool:
         """Start the purchase's execution; False when it already has one (nothing done)."""
         arn = self.arn
         if not arn:
-            logger.warning("no purchase pipeline configured", extra={"variable": ARN_VARIABLE})
+            logger.warning("no purchase pipeline configured", extra={"variable": PIPELINE_ARN})
             return False
         client = self._client or aws.client("stepfunctions")
         try:

@@ -20,8 +20,8 @@ from tixpilot.api.schemas import ErrorEnvelope, Result
 from tixpilot.errors import TixPilotError, Unauthorized
 from tixpilot.models.tenants import Credential, CredentialKind
 from tixpilot.observability import logger
-from tixpilot.repositories.tenants import CredentialRepository
 from tixpilot.services.credentials import authenticate, hash_secret
+from tixpilot.wiring import components
 
 
 def error_response(status: int, messageid: str, message: str) -> Response:
@@ -191,7 +191,6 @@ def resolve(
     app: APIGatewayRestResolver,
     event: dict[str, Any],
     context: LambdaContext,
-    credentials: CredentialRepository | None = None,
     kind: CredentialKind = "api",
 ) -> dict[str, Any]:
     """Authenticate by `x-api-token` (a marketplace's routes: `x-marketplace-key`), then route.
@@ -199,7 +198,7 @@ def resolve(
     event = accept_json_body(event)
     secret = _header(event, _SECRET_HEADER[kind])
     try:
-        credential = authenticate(credentials or _credentials(), secret, kind=kind)
+        credential = authenticate(components.credentials(), secret, kind=kind)
     except Unauthorized as exc:
         return _proxy_error(exc)
     tenant = _tenant.set(credential.tenant_id)
@@ -246,13 +245,3 @@ def _proxy_error(exc: TixPilotError) -> dict[str, Any]:
         "body": body.model_dump_json(),
         "isBase64Encoded": False,
     }
-
-
-_credential_repo: CredentialRepository | None = None
-
-
-def _credentials() -> CredentialRepository:
-    global _credential_repo
-    if _credential_repo is None:
-        _credential_repo = CredentialRepository()
-    return _credential_repo

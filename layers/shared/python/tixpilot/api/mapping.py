@@ -17,7 +17,8 @@ from tixpilot.api.sales_schemas import (
 )
 from tixpilot.data.reference import BUYING_MARKETPLACES
 from tixpilot.legacy import format_date, format_datetime, format_money
-from tixpilot.models.accounts import Account, PosChanges, PosName
+from tixpilot.models.accounts import Account, PosChanges
+from tixpilot.models.pos import AUTOPO_POS, POS_TABLE, PosName
 from tixpilot.models.purchases import Purchase, Ticket
 from tixpilot.models.receipts import Receipt
 from tixpilot.models.sales import STEPS as SALE_STEPS
@@ -71,6 +72,8 @@ def purchase_to_legacy(p: Purchase, timezone: str = DEFAULT_TIMEZONE) -> dict[st
             "face_perseat": format_money(p.money.face_perseat),
             "seen_emailreceipt": p.seen_emailreceipt,
             "seen_onlinereceipt": p.seen_onlinereceipt,
+            # TixPilot extension: whether an authenticated receipt vouches for the email data
+            "verified": p.receipt_verified,
             "creditcard": _text(p.creditcard_last4),
             "buyer_name": _text(p.buyer_name),
             "purchasedate": format_date(p.purchase_date),
@@ -109,6 +112,11 @@ def receipt_to_legacy(r: Receipt, timezone: str = DEFAULT_TIMEZONE) -> dict[str,
         "subject": r.subject,
         "received": format_datetime(_local(r.received, timezone)),
         "status": r.status,
+        # whether the message is authenticated as the primary's own (or a trusted forwarder's), how
+        # or why not, and the mail transport's checks it rests on
+        "verified": r.verified,
+        "verification": r.verification or "",
+        "verdicts": r.verdicts.model_dump() if r.verdicts else None,
     }
     if r.status == "parsed":
         row["rid"] = r.rid
@@ -119,38 +127,19 @@ def receipt_to_legacy(r: Receipt, timezone: str = DEFAULT_TIMEZONE) -> dict[str,
 
 # --- accounts ------------------------------------------------------------------------------------
 
-# The order the legacy output lists each group in; `builtin` (posid 100) is TixPilot's extension.
-ACCOUNT_QUICKPO_POS: tuple[PosName, ...] = (
-    "skybox",
-    "posnext",
-    "core",
-    "ticketutils",
-    "ticketnetwork",
-    "tradedeskpos",
-    "builtin",
-)
-ACCOUNT_AUTOPO_POS: tuple[PosName, ...] = (
-    "skybox",
-    "ticketnetwork",
-    "posnext",
-    "ticketutils",
-    "tradedeskpos",
-    "builtin",
-)
-
 
 def account_to_legacy(a: Account, marketplace_name: str, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
     """An account as `GET /v2/accounts/list` writes it. `account_password` is always empty."""
     quickpo: dict[str, Any] = {}
-    for pos in ACCOUNT_QUICKPO_POS:
-        settings = a.pos_settings(pos)
-        quickpo[f"custid_{pos}"] = settings.customer_id
-        quickpo[f"creditcardid_{pos}"] = settings.creditcard_id
+    for pos in POS_TABLE:
+        settings = a.pos_settings(pos.name)
+        quickpo[f"custid_{pos.name}"] = settings.customer_id
+        quickpo[f"creditcardid_{pos.name}"] = settings.creditcard_id
     autopo: dict[str, Any] = {}
-    for pos in ACCOUNT_AUTOPO_POS:
-        settings = a.pos_settings(pos)
-        autopo[f"autopo_{pos}"] = settings.autopo
-        autopo[f"autopo_{pos}_dateafter"] = format_date(settings.autopo_after)
+    for pos in AUTOPO_POS:
+        settings = a.pos_settings(pos.name)
+        autopo[f"autopo_{pos.name}"] = settings.autopo
+        autopo[f"autopo_{pos.name}_dateafter"] = format_date(settings.autopo_after)
     quickpo["autoposettings"] = autopo
     error = a.error
     return {
@@ -274,13 +263,13 @@ def account_pos_from_legacy(quickpo: Mapping[str, Any]) -> dict[PosName, PosChan
     only the fields present count. Values are already validated (strings, booleans, dates)."""
     autopo = quickpo.get("autoposettings") or {}
     changes: dict[PosName, PosChanges] = {}
-    for pos in ACCOUNT_QUICKPO_POS:
+    for pos in POS_TABLE:
         given = PosChanges(
-            customer_id=quickpo.get(f"custid_{pos}"),
-            creditcard_id=quickpo.get(f"creditcardid_{pos}"),
-            autopo=autopo.get(f"autopo_{pos}"),
-            autopo_after=autopo.get(f"autopo_{pos}_dateafter"),
+            customer_id=quickpo.get(f"custid_{pos.name}"),
+            creditcard_id=quickpo.get(f"creditcardid_{pos.name}"),
+            autopo=autopo.get(f"autopo_{pos.name}"),
+            autopo_after=autopo.get(f"autopo_{pos.name}_dateafter"),
         )
         if given.given():
-            changes[pos] = given
+            changes[pos.name] = given
     return changes

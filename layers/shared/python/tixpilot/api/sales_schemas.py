@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator
 
 from tixpilot.legacy import parse_date, parse_datetime
+from tixpilot.models.pos import SalePos
 from tixpilot.services.sales import check_resale_marketplace
 
 
@@ -122,7 +123,7 @@ class SaleAddIn(BaseModel):
 
     saleid: Annotated[Identifier, Field(description="marketplace sale (order) id")]
     credid: Annotated[Identifier, Field(description="the credid of your key for this marketplace")]
-    posused: Annotated[Literal["ticketnetworkapi", "skybox", "posnext", "builtin"], BeforeValidator(_lower)]
+    posused: Annotated[SalePos, BeforeValidator(_lower)]
     deliveryformat: Annotated[
         Literal[
             "hard",

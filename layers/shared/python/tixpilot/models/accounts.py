@@ -12,28 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-PosName = Literal["skybox", "posnext", "core", "ticketutils", "ticketnetwork", "tradedeskpos", "builtin"]
-
-# Every POS an account keeps settings for, in the order the legacy output lists custid/creditcardid.
-POS_NAMES: tuple[PosName, ...] = (
-    "skybox",
-    "posnext",
-    "core",
-    "ticketutils",
-    "ticketnetwork",
-    "tradedeskpos",
-    "builtin",
-)
-
-# The POS ids `/v2/accounts/update/v2/?posid=` accepts (legacy ids, and 100 = TixPilot's builtin POS).
-POS_IDS: dict[int, PosName] = {
-    2: "ticketnetwork",
-    18: "ticketutils",
-    22: "skybox",
-    47: "posnext",
-    62: "tradedeskpos",
-    100: "builtin",
-}
+from tixpilot.models.pos import PosName
 
 AccountErrorKind = Literal["locked", "badpassword", "phone", "other"]
 ACCOUNT_ERROR_KINDS: tuple[AccountErrorKind, ...] = ("locked", "badpassword", "phone", "other")

@@ -81,6 +81,9 @@ class Purchase(BaseModel):
     refund_eligible: bool | None = None
     seen_emailreceipt: bool = False
     seen_onlinereceipt: bool = False
+    # Whether an authenticated receipt vouches for the email data: None until an email is seen
+    # (and on purchases recorded before intake checked), False while only unauthenticated ones did.
+    receipt_verified: bool | None = None
     purchaseorders: dict[str, str] = Field(default_factory=dict)
     haspdf: bool = False
     tickets: list[Ticket] | None = None  # per-seat barcodes and PDFs; None: not known yet
@@ -91,3 +94,26 @@ class Purchase(BaseModel):
     flags: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     version: int = 0  # optimistic lock: every write is conditional on the version it read
+
+
+class Observation(BaseModel):
+    """What one source (an email receipt, a crawl of the primary) states about an order. None
+    means: this source does not say. Parsers and primary connectors produce it; recording it
+    creates the purchase or merges into it (services.purchases.record_observation)."""
+
+    account_username: str
+    confirmation_number: str
+    confirmation_region: str | None = None
+    marketplace_id: int = 1
+    event: EventInfo = Field(default_factory=EventInfo)
+    items: Items = Field(default_factory=Items)
+    money: Money = Field(default_factory=Money)
+    pricecode: str | None = None
+    creditcard_last4: str | None = None
+    buyer_name: str | None = None
+    purchase_date: dt.date | None = None
+    disclosures: list[int] | None = None
+    rotating_barcodes: bool | None = None
+    refund_eligible: bool | None = None
+    status: str | None = None
+    receipt_verified: bool | None = None  # an email: whether it is authenticated (services.mail_trust)

@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Pos = Literal["builtin", "ticketnetworkapi", "skybox", "posnext"]
+from tixpilot.models.pos import SalePos
+
 DeliveryFormat = Literal[
     "hard", "eticket", "transfer", "barcode", "flash", "mobileqr", "willcall", "localpickup"
 ]
@@ -78,7 +79,7 @@ class SaleDetails(BaseModel):
     marketplace_id: int
     order_id: str
     credential_id: str
-    pos: Pos
+    pos: SalePos  # as /v2/sales/add's `posused` names it
     delivery_format: DeliveryFormat
     sold_at: dt.datetime
     ticket_group_id: str

@@ -15,13 +15,13 @@ from datetime import date, datetime
 from typing import Any
 
 from tixpilot.models.accounts import (
-    POS_NAMES,
     Account,
     AccountChanges,
     AccountError,
     PosSettings,
     normalize_username,
 )
+from tixpilot.models.pos import POS_NAMES
 from tixpilot.repositories.dynamo import Table, from_item, to_item, to_value
 
 _POS_FIELDS = ("customer_id", "creditcard_id", "autopo", "autopo_after")

@@ -18,7 +18,6 @@ from typing import Any
 
 from tixpilot.repositories.dynamo import Table, from_item, to_item
 
-SEAT_STATUSES = ("available", "held", "sold")
 MAX_SEATS_PER_PO = 95  # a transaction holds 100 items: claim, PO, ticket group and the seats
 
 

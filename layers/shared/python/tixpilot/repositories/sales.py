@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from typing import Any
 
 from tixpilot import aws
@@ -157,12 +156,12 @@ class SaleRepository:
 
 
 class FulfillmentQueue:
-    """The SQS queue the fulfillment function reads. Its URL comes from the environment in AWS
+    """The SQS queue the fulfillment function reads. Its URL comes from the settings in AWS
     (`TIXPILOT_FULFILLMENT_QUEUE_URL`, set by CDK); locally it is looked up once by name."""
 
     def __init__(self, client: Any | None = None) -> None:
         self._client = client
-        self._url = os.environ.get("TIXPILOT_FULFILLMENT_QUEUE_URL", "")
+        self._url = get_settings().fulfillment_queue_url
 
     @property
     def client(self) -> Any:

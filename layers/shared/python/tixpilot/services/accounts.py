@@ -15,14 +15,13 @@ from zoneinfo import ZoneInfo
 
 from tixpilot.errors import Conflict, InvalidParameter, NotFound
 from tixpilot.models.accounts import (
-    POS_IDS,
     Account,
     AccountChanges,
     AccountFilter,
     PosChanges,
-    PosName,
     normalize_username,
 )
+from tixpilot.models.pos import BY_POSID, PosName
 from tixpilot.models.reference import BuyingMarketplace
 from tixpilot.models.tenants import Tenant
 
@@ -244,7 +243,7 @@ def pos_changes_v2(
         )
         if value is not None
     ]
-    accepted = ", ".join(f"{i} ({n})" for i, n in POS_IDS.items())
+    accepted = ", ".join(f"{i} ({p.name})" for i, p in BY_POSID.items())
     if posid is None:
         if given:
             raise InvalidParameter(
@@ -252,14 +251,14 @@ def pos_changes_v2(
                 f"posid: required to apply {', '.join(given)} (POS-specific settings); use one of {accepted}",
             )
         return {}
-    if posid not in POS_IDS:
+    if posid not in BY_POSID:
         raise InvalidParameter("posid", f"posid: {posid} is not a POS; use one of {accepted}")
     if autopo and autopodateafter is None:
         autopodateafter = today
     changes = PosChanges(
         customer_id=custid, creditcard_id=creditcardid, autopo=autopo, autopo_after=autopodateafter
     )
-    return {POS_IDS[posid]: changes}
+    return {BY_POSID[posid].name: changes}
 
 
 def merge_pos_changes(

@@ -10,8 +10,6 @@ the adapters guarantee it (base.PosAdapter), and the PO numbers are recorded on 
 from __future__ import annotations
 
 import datetime as dt
-import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,21 +17,17 @@ from typing import Literal, Protocol
 
 from tixpilot.adapters.pos.base import PoRequest, PosAdapter, PosError
 from tixpilot.errors import NotFound
-from tixpilot.models.accounts import POS_NAMES, Account, PosName, PosSettings
+from tixpilot.models.accounts import Account, PosSettings
+from tixpilot.models.pos import POS_NAMES, PosName
 from tixpilot.models.purchases import PipelineState, Purchase
 from tixpilot.models.tenants import Tenant, TenantSettings
+from tixpilot.services.purchases import PurchaseWriter, update_purchase
 from tixpilot.services.safeguard import po_delivery
 
 Trigger = Literal["autopo", "quickpo"]
 
 ZERO_COST = "AutoPO never POs a $0 purchase; use QuickPO to push it"
 AUTOPO_OFF = "AutoPO is off for this account and purchase date in every POS; use QuickPO to push it"
-
-
-class PurchaseStore(Protocol):
-    def get(self, tenant_id: str, rid: int, consistent: bool = False) -> Purchase | None: ...
-
-    def replace(self, purchase: Purchase) -> bool: ...
 
 
 class TenantStore(Protocol):
@@ -46,7 +40,7 @@ class AccountStore(Protocol):
 
 @dataclass(frozen=True)
 class PoDeps:
-    purchases: PurchaseStore
+    purchases: PurchaseWriter
     tenants: TenantStore
     accounts: AccountStore
     adapter: Callable[[str], PosAdapter | None]  # by POS name (adapters.pos.adapter_by_name)
@@ -57,28 +51,6 @@ class PoOutcome:
     purchase: Purchase
     created: dict[str, str]  # POS name -> PO number made by this call
     errors: list[str]
-
-
-_ATTEMPTS = 30
-
-
-def update_purchase(
-    store: PurchaseStore, tenant_id: str, rid: int, change: Callable[[Purchase], dict[str, object] | None]
-) -> Purchase:
-    """Apply `change` (the fields to set, or None for nothing) under the purchase's version lock."""
-    for attempt in range(_ATTEMPTS):
-        if attempt:
-            time.sleep(random.uniform(0, 0.005 * attempt))
-        purchase = store.get(tenant_id, rid, consistent=True)
-        if purchase is None:
-            raise NotFound(f"no purchase with rid {rid} in your account")
-        fields = change(purchase)
-        if not fields:
-            return purchase
-        updated = purchase.model_copy(update={**fields, "version": purchase.version + 1})
-        if store.replace(updated):
-            return updated
-    raise RuntimeError(f"purchase {rid} kept changing under us; retry")
 
 
 def is_zero_cost(purchase: Purchase) -> bool:

@@ -13,19 +13,21 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from tixpilot.adapters.primaries.base import PrimaryConnector
+from tixpilot.adapters.primaries.base import PrimaryConnector, PrimaryUnavailable
 from tixpilot.errors import NotFound
-from tixpilot.models.purchases import Purchase
-from tixpilot.services.autopo import PoDeps, push_po, update_purchase
-from tixpilot.services.purchases import Observation, PurchaseRepos, record_observation
-from tixpilot.services.safeguard import evaluate_safeguard
-
-Decision = Literal["autopo", "wait", "park", "done"]
+from tixpilot.models.accounts import Account
+from tixpilot.models.crawl_requests import CrawlRequest
+from tixpilot.models.pipeline import STATE_KEYS
+from tixpilot.models.purchases import Observation, Purchase
+from tixpilot.observability import logger
+from tixpilot.services.autopo import PoDeps, push_po
+from tixpilot.services.purchases import PurchaseRepos, record_observation, update_purchase
+from tixpilot.services.safeguard import email_authenticated, evaluate_safeguard
+from tixpilot.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -35,13 +37,8 @@ class Backoff:
     window_s: int = 21600
 
     @classmethod
-    def from_env(cls, environ: Any = None) -> Backoff:
-        env = os.environ if environ is None else environ
-        return cls(
-            initial_s=max(1, int(env.get("TIXPILOT_RECRAWL_INITIAL_S", "30"))),
-            max_s=max(1, int(env.get("TIXPILOT_RECRAWL_MAX_S", "600"))),
-            window_s=max(0, int(env.get("TIXPILOT_SAFEGUARD_WINDOW_S", "21600"))),
-        )
+    def from_settings(cls, settings: Settings) -> Backoff:
+        return cls(settings.recrawl_initial_s, settings.recrawl_max_s, settings.safeguard_window_s)
 
     def wait_for(self, attempt: int) -> int:
         """The wait before crawl number `attempt + 1`: initial doubling up to the maximum."""
@@ -52,12 +49,6 @@ class Starter(Protocol):
     def start(self, purchase: Purchase, created: bool) -> None: ...
 
 
-class PurchaseStore(Protocol):
-    def get(self, tenant_id: str, rid: int, consistent: bool = False) -> Purchase | None: ...
-
-    def replace(self, purchase: Purchase) -> bool: ...
-
-
 @dataclass(frozen=True)
 class PipelineDeps:
     repos: PurchaseRepos  # record_observation's (purchases + sequences)
@@ -65,13 +56,8 @@ class PipelineDeps:
     connector: Callable[[int], PrimaryConnector | None]  # by buying marketplace id
 
 
-def execution_input(tenant_id: str, rid: int) -> dict[str, Any]:
-    return {"tenant_id": tenant_id, "rid": rid, "attempt": 0, "waited_s": 0}
-
-
 def _state(payload: dict[str, Any]) -> dict[str, Any]:
-    keep = ("tenant_id", "rid", "attempt", "waited_s")
-    return {k: payload[k] for k in keep if k in payload} | {
+    return {k: payload[k] for k in STATE_KEYS if k in payload} | {
         "attempt": int(payload.get("attempt", 0)),
         "waited_s": int(payload.get("waited_s", 0)),
     }
@@ -123,7 +109,7 @@ def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff)
         return state | {"decision": "done"}
     tenant = deps.po.tenants.get(purchase.tenant_id)
     level = tenant.settings.safeguard if tenant else 2
-    if evaluate_safeguard(purchase, level).ready:
+    if evaluate_safeguard(purchase, level, email_authenticated=email_authenticated(purchase)).ready:
         return state | {"decision": "autopo"}
     wait_s = backoff.wait_for(state["attempt"])
     if state["waited_s"] + wait_s > backoff.window_s:
@@ -236,3 +222,35 @@ def crawl_account(
         created += int(new)
         starter.start(purchase, new)
     return CrawlResult(len(seen), created)
+
+
+class AccountLookup(Protocol):
+    def get(self, tenant_id: str, account_id: int) -> Account | None: ...
+
+
+@dataclass(frozen=True)
+class CrawlDeps:
+    pipeline: PipelineDeps
+    accounts: AccountLookup
+    starter: Starter
+
+
+def crawl_request_now(deps: CrawlDeps, tenant_id: str, request: CrawlRequest) -> CrawlResult:
+    """Act on a recorded GET /v2/crawl request: crawl the account (one order or all) and start
+    the pipeline for every order found."""
+    username = request.username
+    marketplace_id = request.marketplace_id or 1
+    if request.account_id is not None:
+        account = deps.accounts.get(tenant_id, request.account_id)
+        if account is None:  # the request stays recorded, as the legacy API does; nothing to crawl
+            return CrawlResult(0, 0)
+        username, marketplace_id = account.username, account.marketplace_id
+    if not username:
+        return CrawlResult(0, 0)
+    try:
+        return crawl_account(
+            deps.pipeline, deps.starter, tenant_id, username, marketplace_id, request.confnum
+        )
+    except PrimaryUnavailable:
+        logger.warning("primary unavailable for a crawl request", extra={"request_id": request.request_id})
+        return CrawlResult(0, 0)

@@ -2,57 +2,29 @@
 
 from __future__ import annotations
 
-import random
-import time
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from tixpilot.errors import NotFound
+from tixpilot.models.pos import PosName
 from tixpilot.models.purchases import Purchase, Ticket
-
-# The legacy `posname` values, plus TixPilot's own ledger.
-PosName = Literal["utils", "ticketnetwork", "posnext", "skybox", "tradedesk", "builtin"]
-# The key each is recorded under in `purchaseorders`: the names the legacy purchases output uses
-# ("ticketutils") and the accounts' POS names (models/accounts.py).
-PURCHASEORDER_KEYS: dict[str, str] = {"utils": "ticketutils", "tradedesk": "tradedeskpos"}
-
-
-class PurchaseWriter(Protocol):
-    def get(self, tenant_id: str, rid: int, consistent: bool = False) -> Purchase | None: ...
-
-    def replace(self, purchase: Purchase) -> bool: ...
+from tixpilot.services.purchases import PurchaseWriter, update_purchase
 
 
 class PdfLinks(Protocol):
     def url(self, key: str) -> str: ...
 
 
-_ATTEMPTS = 20
-
-
-def _not_found(rid: int) -> NotFound:
-    # the same answer whether the rid does not exist or belongs to someone else
-    return NotFound(f"no purchase with rid {rid} in your account")
-
-
 def record_po(store: PurchaseWriter, tenant_id: str, rid: int, pos: PosName, po: str) -> Purchase:
-    """Record an existing PO number on a purchase (`purchaseorders[<pos key>] = po`); it creates
+    """Record an existing PO number on a purchase (`purchaseorders[pos] = po`); it creates
     nothing in the POS. Concurrent writers are settled by the purchase's version."""
-    key = PURCHASEORDER_KEYS.get(pos, pos)
-    for attempt in range(_ATTEMPTS):
-        if attempt:
-            time.sleep(random.uniform(0, 0.005 * attempt))  # jitter, so racing writers spread out
-        purchase = store.get(tenant_id, rid, consistent=True)
-        if purchase is None:
-            raise _not_found(rid)
-        if purchase.purchaseorders.get(key) == po:
-            return purchase
-        updated = purchase.model_copy(
-            update={"purchaseorders": {**purchase.purchaseorders, key: po}, "version": purchase.version + 1}
-        )
-        if store.replace(updated):
-            return updated
-    raise RuntimeError(f"purchase {rid} kept changing under us; retry")
+
+    def change(purchase: Purchase) -> dict[str, object] | None:
+        if purchase.purchaseorders.get(pos) == po:
+            return None
+        return {"purchaseorders": {**purchase.purchaseorders, pos: po}}
+
+    return update_purchase(store, tenant_id, rid, change)
 
 
 @dataclass(frozen=True)
@@ -68,7 +40,8 @@ def purchase_tickets(store: PurchaseWriter, links: PdfLinks, tenant_id: str, rid
     """The seats of a purchase: its known tickets, else its seat numbers with nothing known yet."""
     purchase = store.get(tenant_id, rid)
     if purchase is None:
-        raise _not_found(rid)
+        # the same answer whether the rid does not exist or belongs to someone else
+        raise NotFound(f"no purchase with rid {rid} in your account")
     tickets = purchase.tickets
     if tickets is None:
         tickets = [Ticket(seatnumber=seat) for seat in purchase.items.seats or []]

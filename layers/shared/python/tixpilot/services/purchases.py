@@ -2,7 +2,12 @@
 
 One order is one purchase, whatever arrives first and however often: an observation for a known
 order (same tenant, confirmation number and region) merges into it. The primary's own data
-(crawl) is authoritative and replaces what an email said; an email only fills what is unknown.
+(crawl) is authoritative and replaces what an email said; an email only fills what is unknown,
+except that the first authenticated receipt replaces what unauthenticated ones said.
+
+Every write to a stored purchase is conditional on the version it read; `retry_on_conflict` is
+the one loop that reads again after losing a race (here, in `update_purchase`, which AutoPO,
+QuickPO, recordpo and the pipeline steps use).
 """
 
 from __future__ import annotations
@@ -10,12 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from tixpilot.models.purchases import EventInfo, Items, Money, Purchase, Source
+from tixpilot.errors import NotFound
+from tixpilot.models.purchases import Observation, Purchase, Source
+
+T = TypeVar("T")
 
 
 class PurchaseStore(Protocol):
@@ -28,6 +37,12 @@ class PurchaseStore(Protocol):
     def replace(self, purchase: Purchase) -> bool: ...
 
 
+class PurchaseWriter(Protocol):
+    def get(self, tenant_id: str, rid: int, consistent: bool = False) -> Purchase | None: ...
+
+    def replace(self, purchase: Purchase) -> bool: ...
+
+
 class Sequences(Protocol):
     def next(self, name: str) -> int: ...
 
@@ -36,26 +51,6 @@ class Sequences(Protocol):
 class PurchaseRepos:
     purchases: PurchaseStore
     sequences: Sequences
-
-
-class Observation(BaseModel):
-    """What one source states about an order. None means: this source does not say."""
-
-    account_username: str
-    confirmation_number: str
-    confirmation_region: str | None = None
-    marketplace_id: int = 1
-    event: EventInfo = Field(default_factory=EventInfo)
-    items: Items = Field(default_factory=Items)
-    money: Money = Field(default_factory=Money)
-    pricecode: str | None = None
-    creditcard_last4: str | None = None
-    buyer_name: str | None = None
-    purchase_date: dt.date | None = None
-    disclosures: list[int] | None = None
-    rotating_barcodes: bool | None = None
-    refund_eligible: bool | None = None
-    status: str | None = None
 
 
 _MERGED = ("event", "items", "money")
@@ -80,7 +75,14 @@ def _merge_model(current: BaseModel, incoming: BaseModel, authoritative: bool) -
 
 def merge(purchase: Purchase, seen: Observation, source: Source, now: dt.datetime) -> Purchase:
     """The purchase updated with an observation; pure."""
-    authoritative = source == "crawl"
+    # A forged receipt that arrived first must not keep its figures once the real one is in.
+    replaces_forgery = (
+        source == "email"
+        and seen.receipt_verified is True
+        and purchase.receipt_verified is False
+        and not purchase.seen_onlinereceipt
+    )
+    authoritative = source == "crawl" or replaces_forgery
     update: dict[str, Any] = {
         name: _merge_model(getattr(purchase, name), getattr(seen, name), authoritative) for name in _MERGED
     }
@@ -91,11 +93,46 @@ def merge(purchase: Purchase, seen: Observation, source: Source, now: dt.datetim
     if authoritative and seen.status in ("active", "canceled"):
         update["status"] = seen.status
     update["seen_emailreceipt" if source == "email" else "seen_onlinereceipt"] = True
+    if source == "email" and seen.receipt_verified is not None:
+        update["receipt_verified"] = bool(purchase.receipt_verified) or seen.receipt_verified
     update["datelastseen"] = now
     return Purchase.model_validate({**purchase.model_dump(), **update})
 
 
-_ATTEMPTS = 30
+# How often a write that lost to a concurrent writer is tried again (read, change, conditional
+# write); with the jittered waits below, racing writers settle long before this.
+ATTEMPTS = 30
+
+
+def retry_on_conflict(write: Callable[[], T | None], what: str) -> T:
+    """`write()` until it returns a result; None means a concurrent writer won (its conditional
+    write failed), so it reads again and retries after a short random wait."""
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, 0.005 * attempt))  # jitter, so racing writers spread out
+        result = write()
+        if result is not None:
+            return result
+    raise RuntimeError(f"{what} kept changing under us; retry")
+
+
+def update_purchase(
+    store: PurchaseWriter, tenant_id: str, rid: int, change: Callable[[Purchase], dict[str, object] | None]
+) -> Purchase:
+    """Apply `change` (the fields to set, or None for nothing) under the purchase's version lock."""
+
+    def write() -> Purchase | None:
+        purchase = store.get(tenant_id, rid, consistent=True)
+        if purchase is None:
+            # the same answer whether the rid does not exist or belongs to someone else
+            raise NotFound(f"no purchase with rid {rid} in your account")
+        fields = change(purchase)
+        if not fields:
+            return purchase
+        updated = purchase.model_copy(update={**fields, "version": purchase.version + 1})
+        return updated if store.replace(updated) else None
+
+    return retry_on_conflict(write, f"purchase {rid}")
 
 
 def record_observation(
@@ -106,9 +143,8 @@ def record_observation(
     Races (two receipts at once, a crawl during intake) are settled by conditional writes: the
     loser reads again and merges, so no observation is lost and no second purchase appears.
     """
-    for attempt in range(_ATTEMPTS):
-        if attempt:
-            time.sleep(random.uniform(0, 0.005 * attempt))  # jitter, so racing writers spread out
+
+    def write() -> tuple[Purchase, bool] | None:
         moment = now or dt.datetime.now(dt.UTC)
         existing = repos.purchases.find_by_confirmation(
             tenant_id, seen.confirmation_number, seen.confirmation_region
@@ -117,7 +153,7 @@ def record_observation(
             merged = merge(existing, seen, source, moment)
             if repos.purchases.replace(merged.model_copy(update={"version": existing.version + 1})):
                 return merged, False
-            continue
+            return None
         fresh = Purchase(
             tenant_id=tenant_id,
             rid=repos.sequences.next("rid"),
@@ -129,6 +165,6 @@ def record_observation(
             datelastseen=moment,
         )
         created = merge(fresh, seen, source, moment)
-        if repos.purchases.create_unique(created):
-            return created, True
-    raise RuntimeError(f"purchase {seen.confirmation_number} kept changing under us; retry")
+        return (created, True) if repos.purchases.create_unique(created) else None
+
+    return retry_on_conflict(write, f"purchase {seen.confirmation_number}")

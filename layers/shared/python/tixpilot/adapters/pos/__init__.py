@@ -1,4 +1,5 @@
-"""POS adapters: one interface (base.PosAdapter), one file per POS, a registry keyed by posid."""
+"""POS adapters: one interface (base.PosAdapter), one file per POS, a registry keyed by the POS
+table's names (tixpilot.models.pos)."""
 
 from tixpilot.adapters.pos.base import PoRequest, PoResult, PosAdapter, PosError
 from tixpilot.adapters.pos.registry import adapter_by_name, adapter_for, registered

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from tixpilot.models.accounts import PosName, PosSettings
+from tixpilot.models.accounts import PosSettings
+from tixpilot.models.pos import PosName
 from tixpilot.models.purchases import Purchase
 
 
@@ -36,7 +37,6 @@ class PosAdapter(Protocol):
     repeated or concurrent `create_po` for the same purchase return the same PO (for the builtin
     POS, a claim written in the PO's own transaction)."""
 
-    posid: ClassVar[int]
-    name: ClassVar[PosName]
+    name: ClassVar[PosName]  # its row in tixpilot.models.pos
 
     def create_po(self, request: PoRequest) -> PoResult: ...

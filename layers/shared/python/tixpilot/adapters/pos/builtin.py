@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Protocol
 
 from tixpilot.adapters.pos.base import PoRequest, PoResult, PosError
 from tixpilot.adapters.pos.registry import register
-from tixpilot.models.accounts import PosName
+from tixpilot.models.pos import PosName
 from tixpilot.repositories.ledger import MAX_SEATS_PER_PO, LedgerPo
 
 
@@ -31,7 +31,6 @@ def seat_numbers(request: PoRequest) -> list[str]:
 
 
 class BuiltinPos:
-    posid: ClassVar[int] = 100
     name: ClassVar[PosName] = "builtin"
 
     def __init__(self, ledger: Ledger | None = None, numbers: Numbers | None = None) -> None:
@@ -97,6 +96,6 @@ class BuiltinPos:
         return PoResult(poid=poid, created=created)
 
 
-@register(BuiltinPos.posid, BuiltinPos.name)
+@register(BuiltinPos.name)
 def _builtin() -> BuiltinPos:
     return BuiltinPos()

@@ -1,4 +1,5 @@
-"""POS adapters by posid. A new POS is a new module in this package that calls `register`."""
+"""POS adapters by name (and by posid, through the POS table). A new POS is a row in
+`tixpilot.models.pos` and a new module in this package that calls `register`."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from collections.abc import Callable
 from functools import cache
 
 from tixpilot.adapters.pos.base import PosAdapter
+from tixpilot.models.pos import BY_NAME, BY_POSID, PosName
 
-_FACTORIES: dict[int, Callable[[], PosAdapter]] = {}
-_NAMES: dict[str, int] = {}
+_FACTORIES: dict[PosName, Callable[[], PosAdapter]] = {}
 _SKIP = {"base", "registry"}
 
 
-def register(posid: int, name: str) -> Callable[[Callable[[], PosAdapter]], Callable[[], PosAdapter]]:
+def register(name: PosName) -> Callable[[Callable[[], PosAdapter]], Callable[[], PosAdapter]]:
+    if name not in BY_NAME:
+        raise ValueError(f"no POS named {name!r} in tixpilot.models.pos.POS_TABLE; add its row first")
+
     def add(factory: Callable[[], PosAdapter]) -> Callable[[], PosAdapter]:
-        _FACTORIES[posid] = factory
-        _NAMES[name] = posid
+        _FACTORIES[name] = factory
         return factory
 
     return add
@@ -32,20 +35,19 @@ def _load() -> None:
             importlib.import_module(f"{package.__name__}.{module.name}")
 
 
-def registered() -> dict[str, int]:
+def registered() -> dict[str, int | None]:
     """POS name -> posid of every adapter there is."""
     _load()
-    return dict(_NAMES)
+    return {name: BY_NAME[name].posid for name in _FACTORIES}
 
 
 @cache
-def adapter_for(posid: int) -> PosAdapter | None:
+def adapter_by_name(name: str) -> PosAdapter | None:
     _load()
-    factory = _FACTORIES.get(posid)
+    factory = _FACTORIES.get(name)
     return factory() if factory else None
 
 
-def adapter_by_name(name: str) -> PosAdapter | None:
-    _load()
-    posid = _NAMES.get(name)
-    return adapter_for(posid) if posid is not None else None
+def adapter_for(posid: int) -> PosAdapter | None:
+    pos = BY_POSID.get(posid)
+    return adapter_by_name(pos.name) if pos else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from tixpilot.services.purchases import Observation
+from tixpilot.models.purchases import Observation
 
 
 class PrimaryUnavailable(Exception):

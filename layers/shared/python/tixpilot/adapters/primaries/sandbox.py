@@ -11,8 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tixpilot.adapters.primaries.base import PrimaryUnavailable
-from tixpilot.models.purchases import EventInfo, Items, Money
-from tixpilot.services.purchases import Observation
+from tixpilot.models.purchases import EventInfo, Items, Money, Observation
 
 TIMEOUT_S = 10.0
 _STOCKS = {"eticket", "mobile", "transfer", "hard", "flash", "willcall", "paperless", "pdf"}

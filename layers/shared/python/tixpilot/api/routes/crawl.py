@@ -11,13 +11,14 @@ from pydantic import AfterValidator
 
 from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope, Result
-from tixpilot.repositories.crawl_requests import CrawlRequestRepository
 from tixpilot.services.crawl_requests import (
     check_buying_marketplace,
     normalize_confnum,
     record_crawl_request,
 )
-from tixpilot.wiring.pipeline import crawl_request_now
+from tixpilot.services.pipeline import crawl_request_now
+from tixpilot.wiring import components
+from tixpilot.wiring.pipeline import crawl_deps
 
 router = Router()
 
@@ -50,7 +51,7 @@ def crawl(
     order found (output is empty)."""
     tenant = tenant_id()
     request = record_crawl_request(
-        CrawlRequestRepository(),
+        components.crawl_requests(),
         tenant,
         source=source,
         confnum=confnum,
@@ -59,7 +60,7 @@ def crawl(
         marketplace_id=marketplaceid,
         now=dt.datetime.now(dt.UTC),
     )
-    crawl_request_now(tenant, request)  # each order found gets its purchase and its pipeline
+    crawl_request_now(crawl_deps(), tenant, request)  # each order found gets its purchase and its pipeline
     return Envelope(
         result=Result(
             message=f"crawl request {request.request_id} recorded; it is crawled in the order received"

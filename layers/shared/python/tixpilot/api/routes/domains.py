@@ -11,7 +11,7 @@ from pydantic import AfterValidator
 from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import DomainDefaultsOut, DomainOut, Envelope
 from tixpilot.models.domains import normalize_domain
-from tixpilot.repositories.domains import DomainRepository
+from tixpilot.wiring import components
 
 router = Router()
 
@@ -29,7 +29,7 @@ def list_domains(
     ] = None,
 ) -> Envelope[DomainOut]:
     owner = tenant_id()
-    rows = DomainRepository().list_for_tenant(owner, domain)
+    rows = components.domains().list_for_tenant(owner, domain)
     return Envelope(
         output=[
             DomainOut(

@@ -11,8 +11,8 @@ from pydantic import AfterValidator
 from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope
 from tixpilot.legacy import parse_date
-from tixpilot.repositories.ledger import LedgerRepository
 from tixpilot.services.inventory import TicketGroupOut, inventory
+from tixpilot.wiring import components
 
 router = Router()
 
@@ -36,7 +36,7 @@ def list_inventory(
     ] = None,
 ) -> Envelope[TicketGroupOut]:
     groups = inventory(
-        LedgerRepository(),
+        components.ledger(),
         tenant_id(),
         rid=rid,
         ticketgroupid=ticketgroupid,

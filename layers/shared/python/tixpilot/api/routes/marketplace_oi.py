@@ -16,24 +16,11 @@ from tixpilot.api.app import marketplace_credential
 from tixpilot.api.sales_schemas import check_identifier
 from tixpilot.api.schemas import Envelope
 from tixpilot.legacy import format_money
-from tixpilot.repositories.ledger import LedgerRepository
-from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
-from tixpilot.repositories.sales import SaleRepository
 from tixpilot.services import marketplace_orders as oi
+from tixpilot.wiring.marketplaces import order_repos
 
 router = Router()
 SECURITY: list[dict[str, list[str]]] = [{"marketplaceKey": []}]
-
-_repos: oi.OrderRepos | None = None
-
-
-def repos() -> oi.OrderRepos:
-    global _repos
-    if _repos is None:
-        _repos = oi.OrderRepos(
-            ledger=LedgerRepository(), orders=MarketplaceOrderRepository(), sales=SaleRepository()
-        )
-    return _repos
 
 
 def _market() -> oi.Marketplace:
@@ -90,7 +77,7 @@ def hold(body: HoldIn) -> Envelope[OrderOut]:
     """200 with the held seats, or 409 E_CONFLICT when they are not available. The same order_id
     again returns the same seats and changes nothing."""
     request = oi.HoldRequest(**body.model_dump())
-    return _out(oi.hold(repos(), _market(), request, _now()))
+    return _out(oi.hold(order_repos(), _market(), request, _now()))
 
 
 @router.post(
@@ -101,7 +88,7 @@ def hold(body: HoldIn) -> Envelope[OrderOut]:
 )
 def release(order_id: Annotated[str, AfterValidator(check_identifier), Path()]) -> Envelope[OrderOut]:
     """The seats are available again; repeating it changes nothing. 409 if already invoiced."""
-    return _out(oi.release(repos(), _market(), order_id, _now()))
+    return _out(oi.release(order_repos(), _market(), order_id, _now()))
 
 
 @router.post(
@@ -112,4 +99,4 @@ def release(order_id: Annotated[str, AfterValidator(check_identifier), Path()]) 
 )
 def invoice(order_id: Annotated[str, AfterValidator(check_identifier), Path()]) -> Envelope[OrderOut]:
     """The seats are sold in the builtin POS and the sale confirmed; repeating it changes nothing."""
-    return _out(oi.invoice(repos(), _market(), order_id, _now()))
+    return _out(oi.invoice(order_repos(), _market(), order_id, _now()))

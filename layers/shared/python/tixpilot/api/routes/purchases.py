@@ -15,6 +15,7 @@ from tixpilot.api.mapping import DEFAULT_TIMEZONE, purchase_to_legacy, ticket_to
 from tixpilot.api.schemas import Envelope
 from tixpilot.errors import InvalidParameter, NotFound
 from tixpilot.legacy import parse_date, split_list
+from tixpilot.models.pos import BY_RECORDPO
 from tixpilot.models.purchase_search import (
     NO_REGION,
     DateBound,
@@ -23,22 +24,11 @@ from tixpilot.models.purchase_search import (
     encode_cursor,
     normalize_name,
 )
-from tixpilot.repositories.purchases import PurchaseRepository
-from tixpilot.repositories.ticket_files import TicketFiles
-from tixpilot.services.purchase_actions import PosName, purchase_tickets, record_po
+from tixpilot.services.purchase_actions import purchase_tickets, record_po
 from tixpilot.services.purchase_search import CursorMismatch, search_purchases
+from tixpilot.wiring import components
 
 router = Router()
-
-_repository: PurchaseRepository | None = None
-
-
-def _purchases() -> PurchaseRepository:
-    global _repository  # one per container: it remembers which names it has indexed
-    if _repository is None:
-        _repository = PurchaseRepository()
-    return _repository
-
 
 # --- parameter forms (each raises ValueError naming the accepted form; build_app prefixes the
 # parameter's name) --------------------------------------------------------------------------
@@ -262,7 +252,7 @@ def _search(filters: PurchaseFilters, page_size: int, cursor: str | None) -> Pur
     a rid the tenant does not have a 404."""
     try:
         page = search_purchases(
-            _purchases(),
+            components.purchases(),
             tenant_id(),
             filters,
             page_size,
@@ -287,13 +277,14 @@ class SeatsOut(BaseModel):
 def get_pdf(
     rid: Annotated[int, Query(ge=1, description="TixPilot ID of the group")],
 ) -> Envelope[SeatsOut]:
-    seats = purchase_tickets(_purchases(), TicketFiles(), tenant_id(), rid)
+    seats = purchase_tickets(components.purchases(), components.ticket_files(), tenant_id(), rid)
     return Envelope(
         output=[SeatsOut(seats=[ticket_to_legacy(s.purchase, s.ticket, s.pdf_url) for s in seats])]
     )
 
 
-_POS_NAMES = ("utils", "ticketnetwork", "posnext", "skybox", "tradedesk", "builtin")
+_RECORDPO_NAMES = tuple(BY_RECORDPO)
+_RECORDPO_LIST = f"{', '.join(_RECORDPO_NAMES[:-1])} or {_RECORDPO_NAMES[-1]}"
 
 
 @router.post(
@@ -311,18 +302,17 @@ def record_purchase_order(
     ],
     posname: Annotated[
         str | None,
-        AfterValidator(_choice(*_POS_NAMES)),
-        Query(description="your POS: utils, ticketnetwork, posnext, skybox, tradedesk or builtin"),
+        AfterValidator(_choice(*_RECORDPO_NAMES)),
+        Query(description=f"your POS: {_RECORDPO_LIST}"),
     ] = None,
     pos: Annotated[
         str | None,
-        AfterValidator(_choice(*_POS_NAMES)),
+        AfterValidator(_choice(*_RECORDPO_NAMES)),
         Query(description="the same as posname (the legacy example's spelling)"),
     ] = None,
 ) -> Envelope[dict[str, Any]]:
     chosen = posname or pos
     if chosen is None:
-        raise InvalidParameter("posname", f"posname: required; one of {', '.join(_POS_NAMES)}")
-    name: PosName = chosen.strip().lower()  # type: ignore[assignment]
-    record_po(_purchases(), tenant_id(), rid, name, po)
+        raise InvalidParameter("posname", f"posname: required; one of {', '.join(_RECORDPO_NAMES)}")
+    record_po(components.purchases(), tenant_id(), rid, BY_RECORDPO[chosen.strip().lower()].name, po)
     return Envelope(output=[])

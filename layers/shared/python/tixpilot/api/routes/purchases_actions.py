@@ -12,7 +12,7 @@ from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope, Result
 from tixpilot.errors import Unprocessable
 from tixpilot.services.autopo import push_po
-from tixpilot.wiring.pipeline import pipeline_deps
+from tixpilot.wiring.pipeline import po_deps
 
 router = Router()
 
@@ -33,7 +33,7 @@ class QuickPoOut(BaseModel):
 def quickpo(
     rid: Annotated[int, Query(ge=1, description="TixPilot ID of the group")],
 ) -> Envelope[QuickPoOut]:
-    outcome = push_po(pipeline_deps().po, tenant_id(), rid, "quickpo")
+    outcome = push_po(po_deps(), tenant_id(), rid, "quickpo")
     purchase = outcome.purchase
     if not purchase.purchaseorders and outcome.errors:
         raise Unprocessable("QuickPO failed: " + "; ".join(outcome.errors))

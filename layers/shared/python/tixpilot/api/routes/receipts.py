@@ -11,15 +11,18 @@ from pydantic import AfterValidator, BaseModel, Field
 from tixpilot.api.app import tenant_id
 from tixpilot.api.mapping import receipt_to_legacy
 from tixpilot.api.schemas import Envelope
-from tixpilot.repositories.receipts import ReceiptRepository, decode_cursor, encode_cursor
+from tixpilot.repositories.receipts import decode_cursor, encode_cursor
+from tixpilot.wiring import components
 
 router = Router()
 
 
 class ReceiptsPage(BaseModel):
     receipts: list[dict[str, Any]] = Field(
-        description="Newest first: message_id, from, to, subject, received, status, and `rid` when "
-        "parsed or `reason` when not"
+        description="Newest first: message_id, from, to, subject, received, status, `verified` "
+        "(authenticated as the primary's or a trusted forwarder's), `verification` (how, or why "
+        "not), `verdicts` (the mail transport's spam, virus, spf, dkim, dmarc checks), and `rid` "
+        "when parsed or `reason` when not"
     )
     cursor: str | None = Field(
         default=None, description="pass as `cursor` to get the next page; null at the end"
@@ -47,7 +50,7 @@ def list_receipts(
         str | None, AfterValidator(_cursor), Query(description="the previous page's cursor")
     ] = None,
 ) -> Envelope[ReceiptsPage]:
-    receipts, next_key = ReceiptRepository().page(
+    receipts, next_key = components.receipts().page(
         tenant_id(), page_size, status, decode_cursor(cursor) if cursor else None
     )
     return Envelope(

@@ -16,9 +16,8 @@ from tixpilot.api.schemas import (
     ResaleMarketplaceOut,
     VerifyOut,
 )
-from tixpilot.repositories.reference import ReferenceRepository
-from tixpilot.repositories.tenants import TenantRepository
 from tixpilot.services import reference
+from tixpilot.wiring import components
 
 router = Router()
 
@@ -29,7 +28,7 @@ router = Router()
     tags=["account"],
 )
 def verify() -> Envelope[VerifyOut]:
-    tenant = reference.verify_tenant(TenantRepository(), tenant_id())
+    tenant = reference.verify_tenant(components.tenants(), tenant_id())
     return Envelope(output=[VerifyOut(company_name=tenant.name, userid=tenant.tenant_id)])
 
 
@@ -44,7 +43,7 @@ def marketplaces(
         Query(alias="type", description="buying (default): accounts and crawl; resale: sales and fulfill"),
     ] = "buying",
 ) -> Envelope[BuyingMarketplaceOut] | Envelope[ResaleMarketplaceOut]:
-    repo = ReferenceRepository()
+    repo = components.reference()
     if marketplace_type == "resale":
         return Envelope[ResaleMarketplaceOut](
             output=[
@@ -72,5 +71,5 @@ def marketplaces(
     tags=["reference"],
 )
 def disclosures() -> Envelope[DisclosureListOut]:
-    items = [DisclosureOut(**d.model_dump()) for d in reference.disclosures(ReferenceRepository())]
+    items = [DisclosureOut(**d.model_dump()) for d in reference.disclosures(components.reference())]
     return Envelope(output=[DisclosureListOut(disclosures=items)])

@@ -20,34 +20,17 @@ from tixpilot.api.sales_schemas import (
     check_identifier,
 )
 from tixpilot.api.schemas import Envelope, Result
-from tixpilot.repositories.sales import FulfillmentQueue, SaleRepository
-from tixpilot.repositories.tenants import CredentialRepository, TenantRepository
 from tixpilot.services.sales import (
     Completion,
-    SalesRepos,
     add_sale,
     complete_sales,
     request_fulfillment,
     resale_names,
     search_sales,
 )
+from tixpilot.wiring.sales import sales_repos
 
 router = Router()
-
-_repos: SalesRepos | None = None
-
-
-def repos() -> SalesRepos:
-    """The moto- or AWS-backed repositories, created on first use and kept per container."""
-    global _repos
-    if _repos is None:
-        _repos = SalesRepos(
-            sales=SaleRepository(),
-            credentials=CredentialRepository(),
-            tenants=TenantRepository(),
-            fulfillment=FulfillmentQueue(),
-        )
-    return _repos
 
 
 def _now() -> dt.datetime:
@@ -58,7 +41,7 @@ def _now() -> dt.datetime:
 def add(body: SaleAddIn) -> Envelope[SaleOut]:
     """Records a sale once: the same saleid and marketplaceid again returns the recorded sale
     (409 E_CONFLICT if the body differs)."""
-    sale = add_sale(repos(), tenant_id(), sale_from_legacy(body), _now())
+    sale = add_sale(sales_repos(), tenant_id(), sale_from_legacy(body), _now())
     return Envelope(output=[sale_to_legacy(sale, resale_names()[sale.marketplace_id])])
 
 
@@ -72,7 +55,7 @@ def query(
         ),
     ] = "",
 ) -> Envelope[SaleOut]:
-    answer = search_sales(repos(), tenant_id(), q, _now())
+    answer = search_sales(sales_repos(), tenant_id(), q, _now())
     names = resale_names()
     return Envelope(
         output=[sale_to_legacy(s, names.get(s.marketplace_id, ""), answer.timezone) for s in answer.sales]
@@ -85,7 +68,7 @@ def fulfill(
     marketplaceid: Annotated[ResaleMarketplaceId, Query()],
 ) -> Envelope[dict[str, Any]]:
     """Success means the request is recorded (fulfill: pending) and queued, not that it is filled."""
-    request_fulfillment(repos(), tenant_id(), marketplaceid, orderid, _now())
+    request_fulfillment(sales_repos(), tenant_id(), marketplaceid, orderid, _now())
     return Envelope()
 
 
@@ -100,7 +83,7 @@ def complete(
     """Each item succeeds or fails alone (see its `status`); `result.status` is `error` with
     messageid `E_PARTIAL` when any failed."""
     items = [Completion(i.user_id, i.order_id, i.marketplace_id) for i in body]
-    results = complete_sales(repos(), tenant_id(), items, _now())
+    results = complete_sales(sales_repos(), tenant_id(), items, _now())
     failed = sum(r.status == "error" for r in results)
     result = Result()
     if failed:

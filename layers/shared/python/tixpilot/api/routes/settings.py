@@ -11,8 +11,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope
 from tixpilot.models.tenants import MobilePoAs, SafeguardLevel, TenantSettings
-from tixpilot.repositories.tenants import TenantRepository
 from tixpilot.services import settings as service
+from tixpilot.wiring import components
 
 router = Router()
 
@@ -35,7 +35,7 @@ def _out(settings: TenantSettings) -> Envelope[SettingsOut]:
 
 @router.get("/v2/settings", summary="Your account's settings (TixPilot extension)", tags=["settings"])
 def get_settings() -> Envelope[SettingsOut]:
-    return _out(service.get_settings(TenantRepository(), tenant_id()))
+    return _out(service.get_settings(components.tenants(), tenant_id()))
 
 
 @router.post(
@@ -59,7 +59,7 @@ def update_settings(
     ] = None,
 ) -> Envelope[SettingsOut]:
     settings = service.update_settings(
-        TenantRepository(),
+        components.tenants(),
         tenant_id(),
         safeguard=safeguard,
         mobile_po_as=mobile_po_as,

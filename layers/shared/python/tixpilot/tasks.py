@@ -22,14 +22,13 @@ Step = Literal["crawl", "evaluate", "autopo", "record"]
 
 def _step(step: Step) -> Callable[[Event], Event]:
     from tixpilot.services import pipeline as tasks
-    from tixpilot.wiring.pipeline import pipeline_deps
+    from tixpilot.wiring.pipeline import backoff, pipeline_deps
 
     deps = pipeline_deps()
     if step == "crawl":
         return lambda event: tasks.crawl_step(deps, event)
     if step == "evaluate":
-        backoff = tasks.Backoff.from_env()
-        return lambda event: tasks.evaluate_step(deps, event, backoff)
+        return lambda event: tasks.evaluate_step(deps, event, backoff())
     if step == "autopo":
         return lambda event: tasks.autopo_step(deps, event)
     # record: how an execution ended (parked awaiting QuickPO, or failed)
@@ -52,28 +51,16 @@ def _intake() -> Callable[[Event], Event]:
     from aws_lambda_powertools.utilities.data_classes import SESEvent
 
     from tixpilot.adapters.ses import RAW_PREFIX, inbound_mail
-    from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
-    from tixpilot.repositories.domains import DomainRepository
-    from tixpilot.repositories.purchases import PurchaseRepository
-    from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
-    from tixpilot.repositories.sequences import SequenceRepository
-    from tixpilot.services.intake import IntakeRepos, receive_mail
-    from tixpilot.services.purchases import PurchaseRepos
+    from tixpilot.services.intake import receive_mail
+    from tixpilot.wiring import components
+    from tixpilot.wiring.intake import intake_repos
 
-    # One set per container: repositories hold no connection (clients are cached in tixpilot.aws)
-    # and the purchase repository remembers which names it has indexed.
-    repos = IntakeRepos(
-        domains=DomainRepository(),
-        receipts=ReceiptRepository(),
-        purchases=PurchaseRepos(purchases=PurchaseRepository(), sequences=SequenceRepository()),
-        pipeline=StepFunctionsPipeline(),
-    )
-    raw_store = RawMailStore()
+    repos, raw_store = intake_repos(), components.raw_mail()
 
     def receive(raw_event: Event) -> Event:
         recorded = []
         for record in SESEvent(raw_event).records:
-            mail = inbound_mail(record.ses.mail)
+            mail = inbound_mail(record.ses.mail, record.ses.receipt)
             raw_key = RAW_PREFIX + mail.transport_id
             for receipt in receive_mail(repos, mail, raw_key, raw_store.get(raw_key)):
                 metrics.add_metric(name=f"Receipts_{receipt.status}", unit=MetricUnit.Count, value=1)
