@@ -126,7 +126,9 @@ def _ion_worker() -> Callable[[Event, LambdaContext], Event]:
                 "ion message failed", extra={"attempt": attempt, "retry_in_s": delay, "error": str(exc)}
             )
             raise
-        metrics.add_metric(name=f"Ion_{outcome.replace(' ', '_')}", unit=MetricUnit.Count, value=1)
+        # one metric per kind of outcome ("confirmed", "unavailable", "duplicate", ...), not per message
+        kind = outcome.split(":", 1)[0].strip().replace(" ", "_")
+        metrics.add_metric(name=f"Ion_{kind}", unit=MetricUnit.Count, value=1)
         return outcome
 
     def run(event: Event, context: LambdaContext) -> Event:
