@@ -156,6 +156,14 @@ MARKETPLACE_CREDENTIALS = TableDef(
     "key its webhooks carry and the index of tenants per marketplace the poller reads.",
 )
 
+MARKETPLACE_POLLS = TableDef(
+    id="marketplace_polls",
+    partition_key=Key("poll_key"),
+    ttl_attribute="expires_at",
+    purpose="What the marketplace pollers share: each tenant's feed's last request (the rate-limit "
+    "slot) and cursor, and markers of the notifications already sent (TTL).",
+)
+
 TABLES: dict[str, TableDef] = {
     t.id: t
     for t in (
@@ -173,6 +181,7 @@ TABLES: dict[str, TableDef] = {
         SEQUENCES,
         CLAIMS,
         MARKETPLACE_CREDENTIALS,
+        MARKETPLACE_POLLS,
     )
 }
 
@@ -190,4 +199,7 @@ BUCKETS: dict[str, str] = {
 
 QUEUES: dict[str, str] = {
     "fulfillment": "Sales to fulfill (GET /v2/fulfill): {tenant_id, marketplace_id, order_id} per message.",
+    # Declared here until the ION worker (its consumer) declares it with its function.
+    "ion-sales": "Sale notifications for the ION worker: {tenant_id, notification} per message "
+    "(tixpilot.models.ion_queue), from the marketplaces' webhooks and the poller.",
 }

@@ -114,8 +114,14 @@ class LocalStack:
         return requests.get(self.api_url + path, params=params, headers=headers, timeout=HTTP_TIMEOUT_S)
 
     def cli(self, *args: str) -> CliResult:
-        """`tixpilot ARGS` against this stack's emulator; its stdout must be one JSON object."""
-        env = {**shell_environment(), "AWS_ENDPOINT_URL": self.aws_url}
+        """`tixpilot ARGS` against this stack's emulator; its stdout must be one JSON object. The
+        ports are given as `make run` was (the CLI finds the API and the simulator by them)."""
+        env = {
+            **shell_environment(),
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "API_PORT": str(self.api_port),
+            "MARKETPLACE_PORT": str(self.marketplace_port),
+        }
         command = [str(Path(sys.executable).with_name("tixpilot")), *args]
         done = subprocess.run(
             command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=CLI_TIMEOUT_S
@@ -190,6 +196,7 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
         "MARKETPLACE_PORT": str(marketplace_port),
         **({"TIXPILOT_STATE_DIR": str(state_dir)} if state_dir else {}),
         "TIXPILOT_DEMO_TOKEN": token,
+        "TIXPILOT_POLL_S": "1",  # the marketplace poller's loop (each feed still within its limit)
         "PYTHONUNBUFFERED": "1",
     }
     with log_path.open("ab") as log:

@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from tixpilot.adapters.ion_queue import IonSalesQueue
     from tixpilot.adapters.kms import KmsCipher
     from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
     from tixpilot.repositories.accounts import AccountRepository
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
     from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
+    from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.repositories.reference import ReferenceRepository
@@ -149,6 +151,13 @@ def marketplace_credentials() -> MarketplaceCredentialRepository:
     return MarketplaceCredentialRepository(credentials_cipher())
 
 
+@cache
+def marketplace_polls() -> MarketplacePollRepository:
+    from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
+
+    return MarketplacePollRepository()
+
+
 # --- adapters -----------------------------------------------------------------------------------
 
 
@@ -164,6 +173,14 @@ def credentials_cipher() -> KmsCipher:
     from tixpilot.adapters.kms import MARKETPLACE_CREDENTIALS_KEY, KmsCipher
 
     return KmsCipher(MARKETPLACE_CREDENTIALS_KEY)
+
+
+@cache
+def ion_queue() -> IonSalesQueue:
+    """Stateful: it looks the queue's URL up once. `send(tenant_id, notifications)`."""
+    from tixpilot.adapters.ion_queue import IonSalesQueue
+
+    return IonSalesQueue()
 
 
 @cache
