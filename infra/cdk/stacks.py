@@ -26,6 +26,7 @@ from infra.cdk.pipeline import PurchasePipeline
 from infra.cdk.queues import Queues
 from infra.cdk.storage import Storage
 from infra.cdk.tables import Tables
+from infra.cdk.workers import QueueWorkers
 from infra.definitions.functions import FUNCTIONS
 from infra.definitions.tables import QUEUES
 
@@ -69,11 +70,12 @@ class IntakeStack(_TixPilotStack):
             scope,
             "Intake",
             config=config,
-            description="SES inbound email, intake, purchase pipeline, marketplace poller",
+            description="SES inbound email, intake, purchase pipeline, marketplace sales (poller, workers)",
         )
         layers = SharedLayers(self, "Layers")
         self.intake = EmailIntake(self, "EmailIntake", config=config, layers=layers)
         self.pipeline = PurchasePipeline(self, "PurchasePipeline", config=config, layers=layers)
+        self.workers = QueueWorkers(self, "QueueWorkers", config=config, layers=layers)
         self.poller = MarketplacePoller(self, "MarketplacePoller", config=config, layers=layers)
 
 

@@ -114,8 +114,8 @@ class LocalStack:
         return requests.get(self.api_url + path, params=params, headers=headers, timeout=HTTP_TIMEOUT_S)
 
     def cli(self, *args: str) -> CliResult:
-        """`tixpilot ARGS` against this stack's emulator; its stdout must be one JSON object. The
-        ports are given as `make run` was (the CLI finds the API and the simulator by them)."""
+        """`tixpilot ARGS` against this stack's emulator; its stdout must be one JSON object."""
+        # the ports tell the CLI where this stack's API (webhook URLs) and marketplace simulator are
         env = {
             **shell_environment(),
             "AWS_ENDPOINT_URL": self.aws_url,
@@ -182,10 +182,13 @@ class LocalStack:
         self.process.wait()
 
 
-def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN) -> LocalStack:
+def start_stack(
+    state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN, env: dict[str, str] | None = None
+) -> LocalStack:
     """`python -m infra.local` in its own process group, returned once it is ready.
 
-    Without a state dir the stack keeps nothing when it stops (and stops sooner)."""
+    Without a state dir the stack keeps nothing when it stops (and stops sooner). `env`: more
+    variables for it (the shortened timings a test needs)."""
     aws_port, api_port, smtp_port, primary_port, marketplace_port = free_ports(5)
     env = {
         **shell_environment(),
@@ -198,6 +201,7 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
         "TIXPILOT_DEMO_TOKEN": token,
         "TIXPILOT_POLL_S": "1",  # the marketplace poller's loop (each feed still within its limit)
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     with log_path.open("ab") as log:
         process = subprocess.Popen(

@@ -19,6 +19,7 @@ from tixpilot.adapters.marketplaces.stubhub import StubHubAdapter
 from tixpilot.adapters.marketplaces.tevo import TevoAdapter, sign
 from tixpilot.adapters.marketplaces.vivid import VividAdapter
 from tixpilot.errors import InvalidParameter, NotFound, Unauthorized, Unavailable
+from tixpilot.models.ion import SaleMessage
 from tixpilot.models.marketplace_polls import FeedSlot
 from tixpilot.models.marketplaces import Credentials, PollPage, SaleNotification, WebhookRequest
 from tixpilot.services.sales_inbound import (
@@ -41,10 +42,10 @@ class FakeSink:
         self.sent: list[tuple[str, SaleNotification]] = []
         self.failing = False
 
-    def send(self, tenant_id: str, notifications: Sequence[SaleNotification]) -> None:
+    def put_all(self, messages: Sequence[SaleMessage]) -> None:
         if self.failing:
             raise Unavailable("the queue is down")
-        self.sent += [(tenant_id, n) for n in notifications]
+        self.sent += [(m.tenant_id, m.notification) for m in messages]
 
 
 # -- webhooks ------------------------------------------------------------------------------------

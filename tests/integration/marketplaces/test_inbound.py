@@ -27,7 +27,7 @@ from tixpilot import aws
 from tixpilot.adapters.marketplaces import registry
 from tixpilot.adapters.marketplaces.base import MarketplaceAdapter, account_key_of
 from tixpilot.adapters.marketplaces.tevo import sign
-from tixpilot.models.ion_queue import IonSaleMessage
+from tixpilot.models.ion import SaleMessage
 from tixpilot.models.marketplace_polls import FeedSlot
 from tixpilot.models.marketplaces import Credentials, PollPage
 from tixpilot.services.marketplace_credentials import set_credentials
@@ -154,7 +154,8 @@ def test_a_stubhub_sale_reaches_the_ion_queue_for_its_tenant(
     sale = order_id()
     market.sell("stubhub", token, sale, ticketgroupid="TG-9", quantity=2, price_per_seat="61.25")
     [message] = ion_queue.wait_for(tenant.id)
-    assert set(message) == {"tenant_id", "notification"}
+    assert set(message) == {"tenant_id", "notification", "credential_id"}
+    assert message["credential_id"] == ""  # no marketplace key: the account's own credentials
     notification = message["notification"]
     echoed = registration["body"]["authorization_header"]
     assert {k: notification[k] for k in ("marketplace_id", "order_id", "event", "seller", "quantity")} == {
@@ -166,7 +167,7 @@ def test_a_stubhub_sale_reaches_the_ion_queue_for_its_tenant(
     }
     assert notification["price_per_seat"] == "61.25"  # Decimal, as JSON text
     assert notification["ticketgroupid"] is None  # StubHub's webhook does not name it: get_sale does
-    assert IonSaleMessage.model_validate(message).notification.dedupe_key == f"1#{sale}#created"
+    assert SaleMessage.model_validate(message).notification.dedupe_key == f"1#{sale}#created"
     assert ion_queue.of(other.id) == []
 
     [push] = market.control("GET", "notifications", marketplace="stubhub", order_id=sale)

@@ -28,6 +28,7 @@ from typing import Protocol
 
 from tixpilot.adapters.marketplaces.base import MarketplaceAdapter, MarketplaceError, WebhookRejected
 from tixpilot.errors import InvalidParameter, NotFound, Unauthorized, Unavailable
+from tixpilot.models.ion import SaleMessage
 from tixpilot.models.marketplace_credentials import SellerAccount
 from tixpilot.models.marketplace_polls import FeedSlot
 from tixpilot.models.marketplaces import SaleNotification, WebhookRequest
@@ -43,9 +44,13 @@ POLL_WORKERS = 8  # tenants polled side by side (each poll is one HTTP request)
 
 
 class NotificationSink(Protocol):
-    def send(self, tenant_id: str, notifications: Sequence[SaleNotification]) -> None:
-        """Queue each notification for the tenant; raises Unavailable when they are not taken."""
+    def put_all(self, messages: Sequence[SaleMessage]) -> None:
+        """Queue the messages for the ION worker; raises Unavailable when they are not taken."""
         ...
+
+
+def _queue(sink: NotificationSink, tenant_id: str, notifications: Sequence[SaleNotification]) -> None:
+    sink.put_all([SaleMessage(tenant_id=tenant_id, notification=n) for n in notifications])
 
 
 class SellerAccounts(Protocol):
@@ -95,7 +100,7 @@ def receive_webhook(deps: WebhookDeps, marketplace: str, request: WebhookRequest
             f"the delivery is not from a {adapter.name} account connected to TixPilot"
         ) from None
     if notifications:
-        deps.sink.send(account.tenant_id, notifications)
+        _queue(deps.sink, account.tenant_id, notifications)
     return Received(account.tenant_id, notifications)
 
 
@@ -220,7 +225,7 @@ def poll_tenant(deps: PollDeps, adapter: MarketplaceAdapter, tenant_id: str) -> 
         fresh = _not_sent_yet(deps, tenant_id, page.notifications)
         if fresh:
             try:
-                deps.sink.send(tenant_id, fresh)
+                _queue(deps.sink, tenant_id, fresh)
             except Unavailable as error:  # unmarked: the same page is asked for and sent next time
                 deps.state.finish(tenant_id, adapter.marketplace_id, feed, slot.cursor, error.message)
                 report.errors.append(f"{adapter.name} {feed} of tenant {tenant_id}: {error.message}")

@@ -13,15 +13,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tixpilot.adapters.ion_queue import IonSalesQueue
     from tixpilot.adapters.kms import KmsCipher
     from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
     from tixpilot.repositories.accounts import AccountRepository
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
     from tixpilot.repositories.domains import DomainRepository
+    from tixpilot.repositories.ion import IonOrderRepository, IonSales, IonTasks
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
-    from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
     from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
@@ -135,13 +134,6 @@ def fulfillment_queue() -> FulfillmentQueue:
 
 
 @cache
-def marketplace_orders() -> MarketplaceOrderRepository:
-    from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
-
-    return MarketplaceOrderRepository()
-
-
-@cache
 def marketplace_credentials() -> MarketplaceCredentialRepository:
     """A tenant's credentials for a marketplace's own API, decrypted on read:
     `get(tenant_id, marketplace_id)`, `find_by_account(marketplace_id, account_key)`,
@@ -156,6 +148,29 @@ def marketplace_polls() -> MarketplacePollRepository:
     from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
 
     return MarketplacePollRepository()
+
+
+@cache
+def ion_orders() -> IonOrderRepository:
+    from tixpilot.repositories.ion import IonOrderRepository
+
+    return IonOrderRepository()
+
+
+@cache
+def ion_sales() -> IonSales:
+    """Stateful: it looks its queue's URL up once."""
+    from tixpilot.repositories.ion import IonSales
+
+    return IonSales()
+
+
+@cache
+def ion_tasks() -> IonTasks:
+    """Stateful: it looks its queue's URL up once."""
+    from tixpilot.repositories.ion import IonTasks
+
+    return IonTasks()
 
 
 # --- adapters -----------------------------------------------------------------------------------
@@ -173,14 +188,6 @@ def credentials_cipher() -> KmsCipher:
     from tixpilot.adapters.kms import MARKETPLACE_CREDENTIALS_KEY, KmsCipher
 
     return KmsCipher(MARKETPLACE_CREDENTIALS_KEY)
-
-
-@cache
-def ion_queue() -> IonSalesQueue:
-    """Stateful: it looks the queue's URL up once. `send(tenant_id, notifications)`."""
-    from tixpilot.adapters.ion_queue import IonSalesQueue
-
-    return IonSalesQueue()
 
 
 @cache
