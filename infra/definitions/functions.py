@@ -16,6 +16,9 @@ Access = Literal["read", "write"]
 class Route:
     method: Literal["GET", "POST", "PUT", "DELETE"]
     path: str  # without trailing slash; API Gateway and the local gateway also accept it with one
+    # No x-api-token: the caller proves itself another way (a marketplace's webhook signature),
+    # checked by the handler; the gateway throttles these routes on their own, tighter.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,28 @@ ION_WORKER = FunctionDef(
     timeout_s=60,
 )
 
+MARKETPLACE_WEBHOOKS = FunctionDef(
+    id="marketplace_webhooks",
+    description="Sales the marketplaces push (StubHub, TEvo): verified, queued for the ION worker.",
+    routes=(Route("POST", "/webhooks/{marketplace}", public=True),),
+    # The account a delivery claims -> its tenant and credentials (to verify it); no tokens table:
+    # a marketplace proves itself its own way.
+    tables={"marketplace_credentials": "read"},
+    keys={"marketplace-credentials": "read"},
+    queues={"ion-sales": "write"},
+)
+
+# The poller runs on a schedule (infra/cdk/marketplaces.py; locally every TIXPILOT_POLL_S).
+MARKETPLACE_POLLER = FunctionDef(
+    id="marketplace_poller",
+    description="Polls the marketplaces that do not push sales (Vivid Seats) within their rate limits.",
+    tables={"marketplace_credentials": "read", "marketplace_polls": "write"},
+    keys={"marketplace-credentials": "read"},
+    queues={"ion-sales": "write"},
+    timeout_s=60,
+)
+POLL_SCHEDULE_MINUTES = 1  # EventBridge's finest rate; each feed's own limit is kept in marketplace_polls
+
 # The purchase pipeline's Lambda tasks (infra/definitions/purchase_pipeline.asl.json).
 _PIPELINE_TABLES: dict[str, Access] = {
     "purchases": "write",
@@ -275,6 +300,8 @@ FUNCTIONS: dict[str, FunctionDef] = {
         MARKETPLACE_OI,
         MARKETPLACE_ION,
         ION_WORKER,
+        MARKETPLACE_WEBHOOKS,
+        MARKETPLACE_POLLER,
         PIPELINE_CRAWL,
         PIPELINE_EVALUATE,
         PIPELINE_AUTOPO,

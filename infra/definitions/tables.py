@@ -158,6 +158,14 @@ MARKETPLACE_CREDENTIALS = TableDef(
     "key its webhooks carry and the index of tenants per marketplace the poller reads.",
 )
 
+MARKETPLACE_POLLS = TableDef(
+    id="marketplace_polls",
+    partition_key=Key("poll_key"),
+    ttl_attribute="expires_at",
+    purpose="What the marketplace pollers share: each tenant's feed's last request (the rate-limit "
+    "slot) and cursor, and markers of the notifications already sent (TTL).",
+)
+
 TABLES: dict[str, TableDef] = {
     t.id: t
     for t in (
@@ -175,6 +183,7 @@ TABLES: dict[str, TableDef] = {
         SEQUENCES,
         CLAIMS,
         MARKETPLACE_CREDENTIALS,
+        MARKETPLACE_POLLS,
     )
 }
 

@@ -3,7 +3,8 @@
 Ports and options come from the environment (docs/local-stack.md): AWS_PORT (4566), API_PORT
 (3000), SMTP_PORT (2525), PRIMARY_PORT (3100), MARKETPLACE_PORT (3200), TIXPILOT_STATE_DIR,
 TIXPILOT_DEMO_TOKEN; for the marketplace simulator MARKETPLACE_TIME_SCALE (1.0) and
-MARKETPLACE_TEVO_WEBHOOK_URL (the API's /webhooks/tevo).
+MARKETPLACE_TEVO_WEBHOOK_URL (the API's /webhooks/tevo); TIXPILOT_POLL_S (60), how often the
+marketplace poller runs.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def main() -> int:
     state_dir = Path(os.environ["TIXPILOT_STATE_DIR"]) if os.environ.get("TIXPILOT_STATE_DIR") else None
     configure_environment(aws_port, primary_port, marketplace_port, api_port)
 
+    from infra.definitions.functions import MARKETPLACE_POLLER
     from infra.local import state
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
@@ -62,6 +64,7 @@ def main() -> int:
     from infra.local.queues import LocalQueueWorkers
     from infra.local.resources import ensure_resources
     from infra.local.sandbox import Sandbox, make_sandbox_server
+    from infra.local.schedule import start_schedule
     from infra.local.seed import ensure_demo_tenant, seed_reference
     from infra.local.smtp import start_smtp
     from tixpilot import aws
@@ -101,6 +104,8 @@ def main() -> int:
         threading.Thread(target=server.serve_forever, daemon=True).start()
 
     stop = threading.Event()
+    # EventBridge's schedule in AWS; here every TIXPILOT_POLL_S (each feed within its own limit)
+    poller = start_schedule(lambdas, MARKETPLACE_POLLER.id, settings.poll_s, stop)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print(
@@ -113,6 +118,8 @@ def main() -> int:
                 f"  SMTP (SES)     {HOST}:{smtp_port}           (mail to anyone@{demo.domain})",
                 f"  Primary        http://{HOST}:{primary_port}   (POST /sandbox/orders)",
                 f"  Marketplaces   http://{HOST}:{marketplace_port}   (/stubhub /tevo /vivid; /sandbox/sell)",
+                f"                 webhooks to {settings.webhook_base_url}/webhooks/<name>; "
+                f"polled every {settings.poll_s}s",
                 f"  Demo tenant    {demo.tenant.name} (id {demo.tenant.tenant_id})",
                 f"  API token      {demo.api_token}",
                 f"Try: curl -H 'x-api-token: {demo.api_token}' http://{HOST}:{api_port}/v2/verify",
@@ -124,6 +131,7 @@ def main() -> int:
     )
     stop.wait()
     print("stopping...", flush=True)
+    poller.join(timeout=10)  # a run in progress ends before the emulator goes
     smtp.stop()
     workers.stop()
     marketplaces.stop()

@@ -199,6 +199,7 @@ def start_stack(
         "MARKETPLACE_PORT": str(marketplace_port),
         **({"TIXPILOT_STATE_DIR": str(state_dir)} if state_dir else {}),
         "TIXPILOT_DEMO_TOKEN": token,
+        "TIXPILOT_POLL_S": "1",  # the marketplace poller's loop (each feed still within its limit)
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }

@@ -159,3 +159,53 @@ def ion_worker_function() -> Handler:
         return run()(event, context)
 
     return lambda_handler
+
+
+# A poll run stops starting tenants when less than this is left of the function's time.
+POLL_RESERVE_MS = 15_000
+
+
+def _poller() -> Callable[[Event, LambdaContext], Event]:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from tixpilot.services.sales_inbound import poll_marketplaces
+    from tixpilot.wiring.marketplaces import poll_deps
+
+    deps = poll_deps()
+
+    def run(event: Event, context: LambdaContext) -> Event:
+        report = poll_marketplaces(
+            deps, out_of_time=lambda: context.get_remaining_time_in_millis() < POLL_RESERVE_MS
+        )
+        metrics.add_metric(name="PollRequests", unit=MetricUnit.Count, value=report.polled)
+        metrics.add_metric(name="PollNotifications", unit=MetricUnit.Count, value=report.sent)
+        metrics.add_metric(name="PollErrors", unit=MetricUnit.Count, value=len(report.errors))
+        summary = {
+            "polled": report.polled,
+            "not_due": report.not_due,
+            "sent": report.sent,
+            "already_sent": report.already_sent,
+            "errors": report.errors,
+            "tenants_left": report.tenants_left,
+        }
+        if report.errors:
+            logger.warning("some feeds could not be polled", extra=summary)
+        for crash in report.crashes:
+            logger.error("a tenant's poll failed", exc_info=crash)
+        if report.crashes:  # the function's error alarm; the other tenants were polled
+            raise RuntimeError(f"{len(report.crashes)} tenants' polls failed: {report.crashes[0]!r}")
+        return summary
+
+    return run
+
+
+def marketplace_poller_function() -> Handler:
+    """The handler of the marketplace poller (EventBridge schedule; a loop in the local stack)."""
+    run = deferred(_poller)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: Event, context: LambdaContext) -> Event:
+        return run()(event, context)
+
+    return lambda_handler

@@ -10,14 +10,17 @@ order. A worker that dies holding it blocks the order only until `lease_until`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from tixpilot import aws
+from tixpilot.errors import Unavailable
 from tixpilot.models.ion import IonOrder, IonTask, SaleMessage
 from tixpilot.repositories.dynamo import Table, from_item
 from tixpilot.settings import get_settings
 
 MAX_DELAY_S = 900  # SQS's longest delay
+SEND_BATCH = 10  # SendMessageBatch's limit
 
 
 def record_key(marketplace_id: int, order_id: str) -> str:
@@ -168,6 +171,25 @@ class IonSales(SqsQueue):
 
     def put(self, message: SaleMessage) -> None:
         self.send(message.model_dump_json())
+
+    def put_all(self, messages: Sequence[SaleMessage]) -> None:
+        """Many messages, ten a call (the webhooks and the poller); Unavailable when SQS does not
+        take them all, so a webhook answers 503 (the marketplace retries) and the poller leaves
+        the orders unmarked (the next poll sends them again)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        for start in range(0, len(messages), SEND_BATCH):
+            entries = [
+                {"Id": str(n), "MessageBody": message.model_dump_json()}
+                for n, message in enumerate(messages[start : start + SEND_BATCH])
+            ]
+            try:
+                failed = self.client.send_message_batch(QueueUrl=self.url, Entries=entries).get("Failed")
+            except (BotoCoreError, ClientError) as exc:
+                raise Unavailable(f"the ION queue did not take the notifications ({exc}); try again") from exc
+            if failed:
+                codes = ", ".join(sorted({str(f.get("Code")) for f in failed}))
+                raise Unavailable(f"the ION queue refused {len(failed)} notifications ({codes}); try again")
 
 
 class IonTasks(SqsQueue):

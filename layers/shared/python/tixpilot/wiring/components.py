@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tixpilot.repositories.ion import IonOrderRepository, IonSales, IonTasks
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
+    from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.repositories.reference import ReferenceRepository
@@ -148,6 +149,13 @@ def marketplace_credentials() -> MarketplaceCredentialRepository:
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
 
     return MarketplaceCredentialRepository(credentials_cipher())
+
+
+@cache
+def marketplace_polls() -> MarketplacePollRepository:
+    from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
+
+    return MarketplacePollRepository()
 
 
 @cache
