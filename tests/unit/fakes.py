@@ -227,9 +227,18 @@ class FakeOrderLocks:
         self._row(tenant_id, marketplace_id, order_id).setdefault("received_at", at)
 
     def lock(
-        self, tenant_id: str, marketplace_id: int, order_id: str, owner: str, now_s: int, lease_s: int
+        self,
+        tenant_id: str,
+        marketplace_id: int,
+        order_id: str,
+        owner: str,
+        now_s: int,
+        lease_s: int,
+        received_at: dt.datetime | None = None,
     ) -> IonOrder | None:
         row = self._row(tenant_id, marketplace_id, order_id)
+        if received_at is not None:
+            row.setdefault("received_at", received_at)
         if row.get("owner") not in (None, owner) and row.get("until", 0) >= now_s:
             return None
         row.update(owner=owner, until=now_s + lease_s)

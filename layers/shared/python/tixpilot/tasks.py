@@ -113,7 +113,10 @@ def _ion_worker() -> Callable[[Event, LambdaContext], Event]:
         owner = record.message_id
         try:
             if "notification" in body:
-                outcome = ion.handle_notification(deps, SaleMessage.model_validate(body), owner, now)
+                message = SaleMessage.model_validate(body)
+                sent = int(record.attributes.sent_timestamp or 0) / 1000 or now.timestamp()
+                queued = dt.datetime.fromtimestamp(sent, dt.UTC)
+                outcome = ion.handle_notification(deps, message, owner, now, received_at=queued)
             else:
                 outcome = ion.handle_task(deps, IonTask.model_validate(body), owner, now)
         except Exception as exc:

@@ -63,16 +63,29 @@ class IonOrderRepository:
         )
 
     def lock(
-        self, tenant_id: str, marketplace_id: int, order_id: str, owner: str, now_s: int, lease_s: int
+        self,
+        tenant_id: str,
+        marketplace_id: int,
+        order_id: str,
+        owner: str,
+        now_s: int,
+        lease_s: int,
+        received_at: dt.datetime | None = None,
     ) -> IonOrder | None:
-        """Take the order's lease (creating its record) and answer the record; None while another
+        """Take the order's lease (creating its record; `received_at`: when the notification being
+        handled arrived, kept if an earlier one did) and answer the record; None while another
         worker holds an unexpired lease."""
         client = self.table.client
+        values: dict[str, Any] = {}
+        expression = "SET lease_owner = :o, lease_until = :u"
+        if received_at is not None:
+            expression += ", received_at = if_not_exists(received_at, :r)"
+            values[":r"] = {"S": received_at.isoformat()}
         try:
             response = client.update_item(
                 TableName=self.table.name,
                 Key=self._key(tenant_id, marketplace_id, order_id),
-                UpdateExpression="SET lease_owner = :o, lease_until = :u",
+                UpdateExpression=expression,
                 ConditionExpression=(
                     "attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :o"
                 ),
@@ -80,6 +93,7 @@ class IonOrderRepository:
                     ":o": {"S": owner},
                     ":u": {"N": str(now_s + lease_s)},
                     ":now": {"N": str(now_s)},
+                    **values,
                 },
                 ReturnValues="ALL_NEW",
             )
