@@ -272,7 +272,7 @@ def _sold(work: _Work, n: SaleNotification, credential_id: str) -> str:
                 raise Retry(f"the POS did not answer: {exc.message}") from exc
             return f"not held: {exc.message}"  # nothing to reject: a sale may still follow
         return "held"
-    if sale is not None and sale.invoice_id and sale.processing.get("invoice", None) is not None:
+    if sale is not None and sale.invoice_id:
         # invoiced already (a repeat after a crash, or a hold's sale): carry on from the decision
         return _confirm_invoiced(work, sale, n)
     order = _pos_order(work, n, credential_id)
