@@ -1,7 +1,10 @@
 """The REST API: one resource per route path, a Lambda proxy method per route.
 
 Authentication is the legacy `x-api-token` header, checked by the handlers against hashed
-tokens in DynamoDB, so every method is `AuthorizationType.NONE` at the gateway.
+tokens in DynamoDB, so every method is `AuthorizationType.NONE` at the gateway. Public routes
+(the marketplaces' webhooks, `Route.public`) are checked by their handlers the marketplace's own
+way, and throttled on their own at a quarter of the stage's rates, so a flood of forged
+deliveries cannot use up what the API's clients are allowed.
 
 Trailing slashes: a resource's path part cannot be empty, so `/v2/verify/` cannot be declared.
 REST APIs are reported to route it to the `/v2/verify` resource with the slash kept in the
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -24,6 +27,10 @@ from infra.cdk.config import EnvConfig
 from infra.cdk.functions import SharedLayers, TixPilotFunction
 from infra.cdk.nag import acknowledge
 from infra.definitions.functions import api_functions
+from tixpilot.settings import WEBHOOK_BASE_URL
+
+# Public routes get this share of the stage's throttle (rate and burst).
+PUBLIC_THROTTLE_SHARE = 0.25
 
 # What each access log line records; never headers (the token travels in one).
 _ACCESS_LOG_FIELDS = {
@@ -88,6 +95,17 @@ class Api(Construct):
                 stage_name=self.stage_name,
                 throttling_rate_limit=config.api_throttle_rate,
                 throttling_burst_limit=config.api_throttle_burst,
+                method_options={
+                    f"{route.path}/{route.method}": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=max(1.0, config.api_throttle_rate * PUBLIC_THROTTLE_SHARE),
+                        throttling_burst_limit=max(1, int(config.api_throttle_burst * PUBLIC_THROTTLE_SHARE)),
+                        logging_level=apigw.MethodLoggingLevel.ERROR,
+                        data_trace_enabled=False,
+                    )
+                    for definition in api_functions()
+                    for route in definition.routes
+                    if route.public
+                },
                 tracing_enabled=True,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,  # would log request bodies and the token header
@@ -98,7 +116,15 @@ class Api(Construct):
             ),
         )
 
+        # What the marketplaces are given as the webhook URLs' base (and sign over): built from the
+        # API's id, not `rest_api.url`, which would make the function depend on the stage that
+        # depends on the function's own methods.
+        self.base_url = (
+            f"https://{self.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.stage_name}"
+        )
         for function in self.functions.values():
+            if any(route.public for route in function.definition.routes):
+                function.function.add_environment(WEBHOOK_BASE_URL, self.base_url)
             integration = apigw.LambdaIntegration(function.function, proxy=True, allow_test_invoke=False)
             for route in function.definition.routes:
                 resource = self.rest_api.root.resource_for_path(route.path)

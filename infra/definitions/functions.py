@@ -16,6 +16,9 @@ Access = Literal["read", "write"]
 class Route:
     method: Literal["GET", "POST", "PUT", "DELETE"]
     path: str  # without trailing slash; API Gateway and the local gateway also accept it with one
+    # No x-api-token: the caller proves itself another way (a marketplace's webhook signature),
+    # checked by the handler; the gateway throttles these routes on their own, tighter.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class FunctionDef:
     buckets: dict[str, Access] = field(default_factory=dict)
     keys: dict[str, Access] = field(default_factory=dict)  # KMS: "write" = encrypt, "read" = decrypt
     queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
+    # Queues whose messages invoke the function (batches of up to 10, partial batch failures).
+    consumes: tuple[str, ...] = ()
     # Step Functions state machines (infra/definitions/pipeline.py): "write" = start executions
     state_machines: dict[str, Access] = field(default_factory=dict)
     timeout_s: int = 10
@@ -79,16 +84,19 @@ API_RECEIPTS = FunctionDef(
 
 API_SALES = FunctionDef(
     id="api_sales",
-    description="Sales: add, query, fulfill and complete-sale.",
+    description="Sales: add, query, fulfill, complete-sale, and confirm or reject an ION sale.",
     routes=(
         Route("POST", "/v2/sales/add"),
         Route("GET", "/v2/sales"),
         Route("GET", "/v2/fulfill"),
         Route("POST", "/sales/v1/complete-sale"),
+        Route("POST", "/v2/sales/confirm"),
+        Route("POST", "/v2/sales/reject"),
     ),
-    # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add.
+    # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add;
+    # ion-tasks: a person's confirm/reject of an ION sale, carried out by the sales worker.
     tables={**_AUTH, "sales": "write", "tenants": "read"},
-    queues={"fulfillment": "write"},
+    queues={"fulfillment": "write", "ion-tasks": "write"},
 )
 
 API_CRAWL = FunctionDef(
@@ -182,10 +190,64 @@ MARKETPLACE_OI = FunctionDef(
         Route("POST", "/oi/v1/orders/{order_id}/release"),
         Route("POST", "/oi/v1/orders/{order_id}/invoice"),
     ),
-    # tokens: the marketplace key (and the sale's credential check); ledger: the order and its
-    # seats; sales: the order's sale, written in the same transactions.
-    tables={**_AUTH, "ledger": "write", "sales": "write"},
+    # tokens: the marketplace key (and the sale's credential check); tenants: which POS sells
+    # (inventory_pos); ledger: the order and its seats (builtin POS); sales: the order's sale;
+    # ion-tasks: the hold's expiry, for the sales worker.
+    tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    queues={"ion-tasks": "write"},
 )
+
+MARKETPLACE_ION = FunctionDef(
+    id="marketplace_ion",
+    description="Instant Notification for marketplaces (x-marketplace-key): sales, their state, holds.",
+    routes=(
+        Route("POST", "/ion/v1/sales"),
+        Route("GET", "/ion/v1/sales/{order_id}"),
+        Route("POST", "/ion/v1/sales/{order_id}/cancel"),
+        Route("POST", "/ion/v1/holds"),
+        Route("POST", "/ion/v1/holds/{hold_id}/release"),
+    ),
+    # sales: the order's record (received, its lease while a hold is made) and sale; ledger and
+    # tenants: holds in the inventory POS; the queues: sales for the worker, hold expiries.
+    tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    queues={"ion-sales": "write", "ion-tasks": "write"},
+)
+
+ION_WORKER = FunctionDef(
+    id="ion_worker",
+    description="Instant Notification sales worker: invoice in the POS, confirm or reject with the "
+    "marketplace; automatic rejections and hold expiries.",
+    consumes=("ion-sales", "ion-tasks"),
+    # tenants/ledger: the inventory POS; sales: sales and the per-order records; credentials:
+    # the tenant's marketplace API credentials (decrypted with their key); ion-tasks: the
+    # automatic rejection and hold expiry it schedules (and re-delays until due).
+    tables={"tenants": "read", "ledger": "write", "sales": "write", "marketplace_credentials": "read"},
+    keys={"marketplace-credentials": "read"},
+    queues={"ion-tasks": "write"},
+    timeout_s=60,
+)
+
+MARKETPLACE_WEBHOOKS = FunctionDef(
+    id="marketplace_webhooks",
+    description="Sales the marketplaces push (StubHub, TEvo): verified, queued for the ION worker.",
+    routes=(Route("POST", "/webhooks/{marketplace}", public=True),),
+    # The account a delivery claims -> its tenant and credentials (to verify it); no tokens table:
+    # a marketplace proves itself its own way.
+    tables={"marketplace_credentials": "read"},
+    keys={"marketplace-credentials": "read"},
+    queues={"ion-sales": "write"},
+)
+
+# The poller runs on a schedule (infra/cdk/marketplaces.py; locally every TIXPILOT_POLL_S).
+MARKETPLACE_POLLER = FunctionDef(
+    id="marketplace_poller",
+    description="Polls the marketplaces that do not push sales (Vivid Seats) within their rate limits.",
+    tables={"marketplace_credentials": "read", "marketplace_polls": "write"},
+    keys={"marketplace-credentials": "read"},
+    queues={"ion-sales": "write"},
+    timeout_s=60,
+)
+POLL_SCHEDULE_MINUTES = 1  # EventBridge's finest rate; each feed's own limit is kept in marketplace_polls
 
 # The purchase pipeline's Lambda tasks (infra/definitions/purchase_pipeline.asl.json).
 _PIPELINE_TABLES: dict[str, Access] = {
@@ -236,6 +298,10 @@ FUNCTIONS: dict[str, FunctionDef] = {
         INTAKE,
         API_INVENTORY,
         MARKETPLACE_OI,
+        MARKETPLACE_ION,
+        ION_WORKER,
+        MARKETPLACE_WEBHOOKS,
+        MARKETPLACE_POLLER,
         PIPELINE_CRAWL,
         PIPELINE_EVALUATE,
         PIPELINE_AUTOPO,

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tixpilot.tables import PURCHASE_INDEXES, Index, Key
+from tixpilot.tables import (
+    MARKETPLACE_ACCOUNT_INDEX,
+    MARKETPLACE_TENANTS_INDEX,
+    PURCHASE_INDEXES,
+    Index,
+    Key,
+)
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,24 @@ CLAIMS = TableDef(
     "per order (tenant, confirmation number, region), one PO per purchase per POS.",
 )
 
+MARKETPLACE_CREDENTIALS = TableDef(
+    id="marketplace_credentials",
+    partition_key=Key("tenant_id"),
+    sort_key=Key("marketplace_id", "N"),
+    # Declared in the layer: the repository queries them by the same declaration.
+    indexes=(MARKETPLACE_ACCOUNT_INDEX, MARKETPLACE_TENANTS_INDEX),
+    purpose="A tenant's credentials for a marketplace's own API (KMS ciphertext), with the account "
+    "key its webhooks carry and the index of tenants per marketplace the poller reads.",
+)
+
+MARKETPLACE_POLLS = TableDef(
+    id="marketplace_polls",
+    partition_key=Key("poll_key"),
+    ttl_attribute="expires_at",
+    purpose="What the marketplace pollers share: each tenant's feed's last request (the rate-limit "
+    "slot) and cursor, and markers of the notifications already sent (TTL).",
+)
+
 TABLES: dict[str, TableDef] = {
     t.id: t
     for t in (
@@ -158,12 +182,16 @@ TABLES: dict[str, TableDef] = {
         RECEIPTS,
         SEQUENCES,
         CLAIMS,
+        MARKETPLACE_CREDENTIALS,
+        MARKETPLACE_POLLS,
     )
 }
 
 # KMS keys, found by alias `alias/tixpilot-<env>-<id>` (Settings.key_alias).
 KEYS: dict[str, str] = {
     "account-passwords": "Marketplace account passwords: the API encrypts, only the crawl decrypts.",
+    "marketplace-credentials": "Tenants' credentials for the marketplaces' own APIs: the admin CLI "
+    "encrypts, the webhook routes, the poller and the sales worker decrypt.",
 }
 
 BUCKETS: dict[str, str] = {
@@ -171,6 +199,35 @@ BUCKETS: dict[str, str] = {
     "ticket-pdfs": "Ticket PDFs per purchase and seat, handed out as presigned URLs by /v2/getpdf.",
 }
 
-QUEUES: dict[str, str] = {
-    "fulfillment": "Sales to fulfill (GET /v2/fulfill): {tenant_id, marketplace_id, order_id} per message.",
+
+@dataclass(frozen=True)
+class QueueDef:
+    """An SQS queue with its dead-letter queue: a message received `max_receive_count` times
+    without being handled is parked there (and alarmed). `visibility_timeout_s`: at least six
+    times the timeout of the function consuming it, as Lambda's SQS integration advises."""
+
+    purpose: str
+    max_receive_count: int = 5
+    visibility_timeout_s: int = 120
+
+
+QUEUES: dict[str, QueueDef] = {
+    "fulfillment": QueueDef(
+        "Sales to fulfill (GET /v2/fulfill): {tenant_id, marketplace_id, order_id} per message."
+    ),
+    # The sales worker hands a message that failed for a passing reason back with a growing delay
+    # (TIXPILOT_ION_RETRY_S doubling, at most 15 minutes): 20 receives cover a marketplace down
+    # for about four hours before the message is parked.
+    "ion-sales": QueueDef(
+        "Instant Notification sales: {tenant_id, notification, credential_id} per message, from "
+        "POST /ion/v1/sales, the StubHub and Ticket Evolution webhooks and the Vivid Seats poller.",
+        max_receive_count=20,
+        visibility_timeout_s=360,
+    ),
+    "ion-tasks": QueueDef(
+        "Instant Notification tasks due now or later (automatic rejections, hold expiries, a "
+        "person's confirm or reject): delayed up to 15 minutes a hop, sent again until due.",
+        max_receive_count=20,
+        visibility_timeout_s=360,
+    ),
 }

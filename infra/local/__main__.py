@@ -3,7 +3,8 @@
 Ports and options come from the environment (docs/local-stack.md): AWS_PORT (4566), API_PORT
 (3000), SMTP_PORT (2525), PRIMARY_PORT (3100), MARKETPLACE_PORT (3200), TIXPILOT_STATE_DIR,
 TIXPILOT_DEMO_TOKEN; for the marketplace simulator MARKETPLACE_TIME_SCALE (1.0) and
-MARKETPLACE_TEVO_WEBHOOK_URL (the API's /webhooks/tevo).
+MARKETPLACE_TEVO_WEBHOOK_URL (the API's /webhooks/tevo); TIXPILOT_POLL_S (60), how often the
+marketplace poller runs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ def _port(name: str, default: int) -> int:
     return int(value)
 
 
-def configure_environment(aws_port: int, primary_port: int, marketplace_port: int | None = None) -> None:
+def configure_environment(
+    aws_port: int, primary_port: int, marketplace_port: int | None = None, api_port: int | None = None
+) -> None:
     """Point every boto3 client of this process at the emulator, before any is created."""
     os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{aws_port}"
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -37,6 +40,8 @@ def configure_environment(aws_port: int, primary_port: int, marketplace_port: in
     if marketplace_port is not None:  # the marketplace adapters talk to the simulator
         for name, prefix in (("STUBHUB", "stubhub"), ("TEVO", "tevo"), ("VIVID", "vivid")):
             os.environ.setdefault(f"TIXPILOT_{name}_URL", f"http://{HOST}:{marketplace_port}/{prefix}")
+    if api_port is not None:  # the marketplaces' webhooks reach the local API
+        os.environ.setdefault("TIXPILOT_WEBHOOK_BASE_URL", f"http://{HOST}:{api_port}")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TixPilot")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -47,16 +52,19 @@ def main() -> int:
     smtp_port, primary_port = _port("SMTP_PORT", 2525), _port("PRIMARY_PORT", 3100)
     marketplace_port = _port("MARKETPLACE_PORT", 3200)
     state_dir = Path(os.environ["TIXPILOT_STATE_DIR"]) if os.environ.get("TIXPILOT_STATE_DIR") else None
-    configure_environment(aws_port, primary_port, marketplace_port)
+    configure_environment(aws_port, primary_port, marketplace_port, api_port)
 
+    from infra.definitions.functions import MARKETPLACE_POLLER
     from infra.local import state
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
     from infra.local.marketplace_sim import MarketplaceSimulator, make_marketplace_server
     from infra.local.moto_serial import start_emulator
     from infra.local.pipeline import resume_unfinished, start_local_pipeline
+    from infra.local.queues import LocalQueueWorkers
     from infra.local.resources import ensure_resources
     from infra.local.sandbox import Sandbox, make_sandbox_server
+    from infra.local.schedule import start_schedule
     from infra.local.seed import ensure_demo_tenant, seed_reference
     from infra.local.smtp import start_smtp
     from tixpilot import aws
@@ -78,6 +86,8 @@ def main() -> int:
     start_local_pipeline(settings, aws.client("stepfunctions"), lambdas)
     if restored:
         resume_unfinished(settings, dynamodb)  # moto's executions are not in the snapshot
+    # the queue workers (the sales worker): moto's queues polled, the handlers run in this process
+    workers = LocalQueueWorkers(settings, lambdas, aws.client("sqs")).start()
     # SMTP first: the stack counts as ready when the API answers, so everything else must be up.
     smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)
     marketplaces = MarketplaceSimulator(
@@ -94,6 +104,8 @@ def main() -> int:
         threading.Thread(target=server.serve_forever, daemon=True).start()
 
     stop = threading.Event()
+    # EventBridge's schedule in AWS; here every TIXPILOT_POLL_S (each feed within its own limit)
+    poller = start_schedule(lambdas, MARKETPLACE_POLLER.id, settings.poll_s, stop)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print(
@@ -106,6 +118,8 @@ def main() -> int:
                 f"  SMTP (SES)     {HOST}:{smtp_port}           (mail to anyone@{demo.domain})",
                 f"  Primary        http://{HOST}:{primary_port}   (POST /sandbox/orders)",
                 f"  Marketplaces   http://{HOST}:{marketplace_port}   (/stubhub /tevo /vivid; /sandbox/sell)",
+                f"                 webhooks to {settings.webhook_base_url}/webhooks/<name>; "
+                f"polled every {settings.poll_s}s",
                 f"  Demo tenant    {demo.tenant.name} (id {demo.tenant.tenant_id})",
                 f"  API token      {demo.api_token}",
                 f"Try: curl -H 'x-api-token: {demo.api_token}' http://{HOST}:{api_port}/v2/verify",
@@ -117,7 +131,9 @@ def main() -> int:
     )
     stop.wait()
     print("stopping...", flush=True)
+    poller.join(timeout=10)  # a run in progress ends before the emulator goes
     smtp.stop()
+    workers.stop()
     marketplaces.stop()
     for server in servers:
         server.shutdown()

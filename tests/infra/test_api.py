@@ -77,11 +77,23 @@ def test_stage_is_throttled_logged_and_traced(synthesized):
 
     assert api.referenced_id(props["RestApiId"]) == rest_api_id
     assert props["TracingEnabled"] is True
-    [settings] = props["MethodSettings"]
-    assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
+    by_method = {(m["HttpMethod"], m["ResourcePath"]): m for m in props["MethodSettings"]}
+    settings = by_method.pop(("*", "/*"))
     assert settings["ThrottlingRateLimit"] == config.api_throttle_rate
     assert settings["ThrottlingBurstLimit"] == config.api_throttle_burst
     assert settings["DataTraceEnabled"] is False  # would log the x-api-token header
+    # public routes (marketplace webhooks) throttled on their own, tighter, and never traced
+    public = {
+        (route.method, route.path.replace("/", "~1"))
+        for definition in api_functions()
+        for route in definition.routes
+        if route.public
+    }
+    assert public and set(by_method) == {(method, f"/{path}") for method, path in public}
+    for method_settings in by_method.values():
+        assert method_settings["ThrottlingRateLimit"] < config.api_throttle_rate
+        assert method_settings["ThrottlingBurstLimit"] < config.api_throttle_burst
+        assert method_settings["DataTraceEnabled"] is False
 
     access_log = props["AccessLogSetting"]
     destination = api.render(access_log["DestinationArn"])
@@ -111,3 +123,17 @@ def test_unknown_routes_answer_in_the_api_envelope(synthesized):
     body = json.loads(response["Properties"]["ResponseTemplates"]["application/json"])
     assert body["result"]["status"] == "error"
     assert body["result"]["messageid"] == "E_NOT_FOUND"
+
+
+def test_webhook_functions_know_the_url_the_marketplaces_are_given(synthesized):
+    api, rest_api_id = _rest_api(synthesized)
+    for definition in api_functions():
+        _, _, function = synthesized.function(definition.id)
+        variables = function["Properties"]["Environment"]["Variables"]
+        if not any(route.public for route in definition.routes):
+            assert "TIXPILOT_WEBHOOK_BASE_URL" not in variables
+            continue
+        url = api.render(variables["TIXPILOT_WEBHOOK_BASE_URL"])
+        assert url == (
+            f"https://{{Ref:{rest_api_id}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{synthesized.env}"
+        )

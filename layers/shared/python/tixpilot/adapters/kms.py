@@ -1,4 +1,5 @@
-"""KMS envelope for secrets TixPilot must keep but never show (marketplace account passwords)."""
+"""KMS envelope for secrets TixPilot must keep but never show: primary account passwords, and
+tenants' credentials for the resale marketplaces' own APIs (each under its own key)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from tixpilot import aws
 from tixpilot.settings import get_settings
 
 ACCOUNT_PASSWORDS_KEY = "account-passwords"
+MARKETPLACE_CREDENTIALS_KEY = "marketplace-credentials"
 
 
 class KmsCipher:

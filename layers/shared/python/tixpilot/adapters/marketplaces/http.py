@@ -29,6 +29,7 @@ USER_AGENT = "TixPilot/0.1 (+https://github.com/tixpilot)"
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 BACKOFF_CAP_S = 8.0  # no single wait longer than this, Retry-After included
 CONNECT_TIMEOUT_S = 5.0
+POOL_SIZE = 8  # connections kept per host
 
 
 class _JitteredRetry(Retry):
@@ -109,7 +110,9 @@ class MarketplaceHttp:
             redirect=False,
         )
         self._timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT_S, read=timeout_s)
-        self._pool = pool or urllib3.PoolManager(headers={"User-Agent": USER_AGENT})
+        # Several connections per host: the poller calls one marketplace from several threads,
+        # and urllib3's default of one would open (and discard) a connection per extra request.
+        self._pool = pool or urllib3.PoolManager(headers={"User-Agent": USER_AGENT}, maxsize=POOL_SIZE)
 
     def request(
         self,
