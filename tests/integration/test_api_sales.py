@@ -455,9 +455,27 @@ def crawl_requests(tenant_id: str) -> list[dict]:
     )
 
 
+def add_account(tenant_id: str, username: str, marketplace_id: int = 1) -> int:
+    from tixpilot.models.accounts import Account
+    from tixpilot.repositories.accounts import AccountRepository
+    from tixpilot.repositories.sequences import SequenceRepository
+
+    account_id = SequenceRepository().next("account")
+    account = Account(
+        tenant_id=tenant_id,
+        account_id=account_id,
+        username=username,
+        marketplace_id=marketplace_id,
+        created=dt.datetime.now(dt.UTC),
+    )
+    assert AccountRepository().create_unique(account, None) is None
+    return account_id
+
+
 @pytest.mark.parametrize("path", ["/v2/crawl", "/v2/crawl/"])
 def test_crawl_records_the_request(broker, dynamodb_calls, path):
     a = broker()
+    account_id = add_account(a.id, "buyer@demo.test")
     dynamodb_calls.calls.clear()
     response = a.get(
         path, "api_crawl", username="Buyer@Demo.test", confnum="12-34567/ny", source="joebroker_app"
@@ -465,27 +483,46 @@ def test_crawl_records_the_request(broker, dynamodb_calls, path):
     body = body_of(response)
     assert response["statusCode"] == 200 and body["output"] == []
     assert body["result"]["status"] == "success" and "recorded" in body["result"]["message"]
-    assert [name for name, _ in dynamodb_calls.calls] == ["GetItem", "PutItem"]
+    # the token, the account by username, the request
+    assert [name for name, _ in dynamodb_calls.calls] == ["GetItem", "Query", "PutItem"]
     (row,) = crawl_requests(a.id)
-    assert (row["confnum"], row["username"], row["marketplace_id"], row["source"]) == (
-        "12-34567/NY",
-        "buyer@demo.test",
-        1,
-        "joebroker_app",
-    )
+    assert (row["confnum"], row["account_id"], row["source"]) == ("12-34567/NY", account_id, "joebroker_app")
     assert row["expires_at"] > time.time()
 
 
 def test_crawl_by_account_id_ignores_username_and_defaults_to_all(broker):
     a = broker()
-    output(a.get("/v2/crawl", "api_crawl", id="12", username="x", marketplaceid="55", source="app"))
+    account_id = add_account(a.id, "mine@demo.test")
+    output(
+        a.get("/v2/crawl", "api_crawl", id=str(account_id), username="x", marketplaceid="55", source="app")
+    )
     (row,) = crawl_requests(a.id)
     assert (row["account_id"], row.get("username"), row.get("marketplace_id"), row["confnum"]) == (
-        12,
+        account_id,
         None,
         None,
         "all",
     )
+
+
+def test_crawl_of_an_account_you_do_not_have_is_a_404(broker):
+    """Another broker's buyer address (or account id) crawls nothing into your account."""
+    a, b = broker(), broker("Other Tickets LLC")
+    theirs = add_account(b.id, "their-buyer@other.test")
+    for query in (
+        {"username": "their-buyer@other.test"},
+        {"id": str(theirs)},
+        {"username": "nobody@demo.test"},
+    ):
+        message = error(a.get("/v2/crawl", "api_crawl", source="app", **query), 404, "E_NOT_FOUND")
+        assert message.startswith(("username: no account", "id: no account")), message
+    mine = add_account(a.id, "their-buyer@other.test", marketplace_id=3)
+    message = error(
+        a.get("/v2/crawl", "api_crawl", source="app", username="their-buyer@other.test"), 404, "E_NOT_FOUND"
+    )
+    assert "on marketplace 1" in message  # the tenant's account of that name is on marketplace 3
+    output(a.get("/v2/crawl", "api_crawl", source="app", id=str(mine)))
+    assert [row["account_id"] for row in crawl_requests(a.id)] == [mine]
 
 
 @pytest.mark.parametrize(

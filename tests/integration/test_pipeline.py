@@ -437,3 +437,20 @@ def test_a_restarted_local_stack_resumes_waiting_purchases(pipeline: dict[str, A
     done = wait_for(lambda: finished(pipeline["arn"], tenant.id, purchase.rid), "the execution")
     assert done["status"] == "SUCCEEDED"
     assert purchase_of(tenant.id, purchase.rid).purchaseorders.get("builtin")
+
+
+def test_a_crawl_never_brings_another_brokers_orders(
+    pipeline: dict[str, Any], new_tenant: Any, invoke: Any
+) -> None:
+    """The primary shows orders of tenant B's buyer; tenant A naming that buyer gets a 404 and
+    nothing: no purchase, no crawl request, the primary not asked."""
+    victim, attacker = new_tenant(), new_tenant()
+    setup_tenant(victim, 1, "victim-buyer@b.test")
+    confnum = new_confnum()
+    post_order(pipeline["primary"], sandbox_order("victim-buyer@b.test", confnum))
+    status, body = api(
+        invoke, "api_crawl", attacker.token, "GET", "/v2/crawl", source="x", username="victim-buyer@b.test"
+    )
+    assert status == 404 and body["result"]["messageid"] == "E_NOT_FOUND", body
+    assert PurchaseRepository().find_by_confirmation(attacker.id, confnum, "NY") is None
+    assert PurchaseRepository().find_by_confirmation(victim.id, confnum, "NY") is None  # nor crawled for B

@@ -15,6 +15,7 @@ from tixpilot.adapters.pos.base import PoRequest, PoResult, PosAdapter, PosError
 from tixpilot.adapters.pos.builtin import BuiltinPos
 from tixpilot.adapters.pos.registry import adapter_by_name, adapter_for, registered
 from tixpilot.adapters.primaries.base import PrimaryUnavailable
+from tixpilot.errors import NotFound
 from tixpilot.models.accounts import Account, PosSettings
 from tixpilot.models.crawl_requests import CrawlRequest
 from tixpilot.models.pipeline import execution_input
@@ -407,6 +408,18 @@ class AccountsById:
     def get(self, tenant_id: str, account_id: int) -> Account | None:
         return self.rows.get((tenant_id, account_id))
 
+    def find_by_username(self, tenant_id: str, username: str, marketplace_id: int = 1) -> Account | None:
+        return next(
+            (
+                a
+                for (tenant, _), a in self.rows.items()
+                if tenant == tenant_id
+                and a.username == username.strip().lower()
+                and a.marketplace_id == marketplace_id
+            ),
+            None,
+        )
+
 
 def crawl_request(**fields: Any) -> CrawlRequest:
     fixed = {"tenant_id": "t1", "request_id": "r1", "source": "app", "confnum": "all"}
@@ -419,12 +432,45 @@ def test_a_crawl_request_crawls_its_account_by_id_or_username() -> None:
     pipeline = PipelineDeps(deps.repos, deps.po, lambda m: Connector([seen]))
     starts = Starts()
     crawl = CrawlDeps(pipeline=pipeline, accounts=AccountsById(AUTOPO_BUILTIN), starter=starts)
-    assert crawl_request_now(crawl, "t1", crawl_request(account_id=2)) == CrawlResult(0, 0)  # no such account
-    assert crawl_request_now(crawl, "t1", crawl_request()) == CrawlResult(0, 0)  # neither id nor username
     assert crawl_request_now(crawl, "t1", crawl_request(account_id=1)) == CrawlResult(1, 1)
-    assert crawl_request_now(crawl, "t1", crawl_request(username="buyer@x.com")) == CrawlResult(1, 0)
+    assert crawl_request_now(crawl, "t1", crawl_request(username="Buyer@X.com")) == CrawlResult(1, 0)
     assert starts.started == [(1, True), (1, False)]
     assert store.rows[("t1", 1)].account_username == "buyer@x.com"
+
+
+@pytest.mark.parametrize(
+    "request_fields",
+    [
+        {"account_id": 2},  # no such account
+        {"account_id": 1, "tenant_id": "t2"},  # another tenant's account id
+        {"username": "someone@else.com"},  # a username the tenant has no account for
+        {"username": "buyer@x.com", "marketplace_id": 3},  # the tenant's username, another marketplace
+        {},  # neither id nor username
+    ],
+)
+def test_a_crawl_of_an_account_the_tenant_does_not_have_is_not_found(request_fields) -> None:
+    """The primary is never asked: another broker's buyer address gives nothing, not their orders."""
+    asked: list[str] = []
+
+    class Spy:
+        def order(self, username: str, confirmation_number: str) -> Observation | None:
+            asked.append(username)
+            return None
+
+        def orders(self, username: str) -> list[Observation]:
+            asked.append(username)
+            return []
+
+    deps, _, _ = world()
+    crawl = CrawlDeps(
+        pipeline=PipelineDeps(deps.repos, deps.po, lambda m: Spy()),
+        accounts=AccountsById(AUTOPO_BUILTIN),
+        starter=Starts(),
+    )
+    tenant = request_fields.pop("tenant_id", "t1")
+    with pytest.raises(NotFound):
+        crawl_request_now(crawl, tenant, crawl_request(**request_fields))
+    assert asked == []
 
 
 def test_a_crawl_request_the_primary_cannot_answer_finds_nothing() -> None:
@@ -438,7 +484,7 @@ def test_a_crawl_request_the_primary_cannot_answer_finds_nothing() -> None:
     deps, _, _ = world()
     crawl = CrawlDeps(
         pipeline=PipelineDeps(deps.repos, deps.po, lambda m: Down()),
-        accounts=AccountsById(),
+        accounts=AccountsById(AUTOPO_BUILTIN),
         starter=Starts(),
     )
     assert crawl_request_now(crawl, "t1", crawl_request(username="buyer@x.com")) == CrawlResult(0, 0)

@@ -216,9 +216,9 @@ def crawl_account(
         )
     created = 0
     for observation in seen:
-        purchase, new = record_observation(
-            deps.repos, tenant_id, observation.model_copy(update={"marketplace_id": marketplace_id}), "crawl"
-        )
+        # the orders are the account's: recorded under its own name, whatever the primary wrote
+        mine = observation.model_copy(update={"marketplace_id": marketplace_id, "account_username": username})
+        purchase, new = record_observation(deps.repos, tenant_id, mine, "crawl")
         created += int(new)
         starter.start(purchase, new)
     return CrawlResult(len(seen), created)
@@ -226,6 +226,8 @@ def crawl_account(
 
 class AccountLookup(Protocol):
     def get(self, tenant_id: str, account_id: int) -> Account | None: ...
+
+    def find_by_username(self, tenant_id: str, username: str, marketplace_id: int = 1) -> Account | None: ...
 
 
 @dataclass(frozen=True)
@@ -235,21 +237,50 @@ class CrawlDeps:
     starter: Starter
 
 
-def crawl_request_now(deps: CrawlDeps, tenant_id: str, request: CrawlRequest) -> CrawlResult:
-    """Act on a recorded GET /v2/crawl request: crawl the account (one order or all) and start
-    the pipeline for every order found."""
-    username = request.username
-    marketplace_id = request.marketplace_id or 1
-    if request.account_id is not None:
-        account = deps.accounts.get(tenant_id, request.account_id)
-        if account is None:  # the request stays recorded, as the legacy API does; nothing to crawl
-            return CrawlResult(0, 0)
-        username, marketplace_id = account.username, account.marketplace_id
-    if not username:
-        return CrawlResult(0, 0)
+def account_to_crawl(
+    accounts: AccountLookup,
+    tenant_id: str,
+    *,
+    account_id: int | None,
+    username: str | None,
+    marketplace_id: int | None,
+) -> Account:
+    """The tenant's own account a crawl names: by `account_id`, else by `username` on the buying
+    marketplace (default 1). Any other is NotFound — a crawl never reads an account the tenant
+    does not have, so never another broker's orders."""
+    if account_id is not None:
+        account = accounts.get(tenant_id, account_id)
+        if account is None:
+            raise NotFound(f"id: no account {account_id} in your account; see /v2/accounts/list")
+        return account
+    marketplace = marketplace_id or 1
+    name = (username or "").strip()
+    account = accounts.find_by_username(tenant_id, name, marketplace) if name else None
+    if account is None:
+        raise NotFound(
+            f"username: no account '{(username or '')[:200]}' on marketplace {marketplace} in your "
+            "account; add it with POST /v2/accounts/add, or see /v2/accounts/list"
+        )
+    return account
+
+
+def crawl_request_now(
+    deps: CrawlDeps, tenant_id: str, request: CrawlRequest, account: Account | None = None
+) -> CrawlResult:
+    """Act on a recorded GET /v2/crawl request: crawl its account (one order or all) and start
+    the pipeline for every order found. `account` is the request's, when the caller has it;
+    NotFound when the request names no account of the tenant."""
+    if account is None:
+        account = account_to_crawl(
+            deps.accounts,
+            tenant_id,
+            account_id=request.account_id,
+            username=request.username,
+            marketplace_id=request.marketplace_id,
+        )
     try:
         return crawl_account(
-            deps.pipeline, deps.starter, tenant_id, username, marketplace_id, request.confnum
+            deps.pipeline, deps.starter, tenant_id, account.username, account.marketplace_id, request.confnum
         )
     except PrimaryUnavailable:
         logger.warning("primary unavailable for a crawl request", extra={"request_id": request.request_id})
