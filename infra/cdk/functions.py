@@ -161,6 +161,14 @@ class TixPilotFunction(Construct):
             self.role.add_to_policy(self._queue_statement(stack, config, queue_id, access))
         for machine_id, access in sorted(definition.state_machines.items()):
             self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, access))
+            if access == "write":  # whoever starts a run asks whether the last one still runs
+                self.role.add_to_policy(
+                    iam.PolicyStatement(
+                        sid=f"DescribeExecutions{_pascal(machine_id)}",
+                        actions=["states:DescribeExecution"],
+                        resources=[execution_arns(stack, config, machine_id)],
+                    )
+                )
 
         code_dir = constants.FUNCTIONS_DIR / definition.id
         if not (code_dir / "handler.py").is_file():
@@ -355,6 +363,16 @@ def state_machine_arn(stack: Stack, config: EnvConfig, machine_id: str) -> str:
         service="states",
         resource="stateMachine",
         resource_name=state_machine_name(config.name, machine_id),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def execution_arns(stack: Stack, config: EnvConfig, machine_id: str) -> str:
+    """Every execution of the state machine (`execution:<machine name>:*`)."""
+    return stack.format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{state_machine_name(config.name, machine_id)}:*",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
 

@@ -182,6 +182,10 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
             assert access, f"{definition.id} may not use key {alias}"
             assert actions == ({"kms:Encrypt"} if access == "write" else {"kms:Decrypt"}), actions
             keys.add(key_id)
+        elif service == "states" and actions == {"states:DescribeExecution"}:  # is the last run running?
+            [executions] = rendered
+            machine_id = executions.rsplit(f":execution:tixpilot-{synthesized.env}-", 1)[1].removesuffix(":*")
+            assert definition.state_machines.get(machine_id) == "write", (definition.id, executions)
         elif service == "states":  # starting the purchase pipeline, by its derived name
             [machine] = rendered
             machine_id = machine.rsplit(f":stateMachine:tixpilot-{synthesized.env}-", 1)[1]

@@ -36,6 +36,7 @@ from tixpilot.services.pipeline import (
     fail_step,
     failure_reason,
     park_step,
+    start_run,
 )
 from tixpilot.services.purchases import PurchaseRepos
 from tixpilot.settings import read_settings
@@ -238,7 +239,7 @@ def test_backoff_reads_the_settings() -> None:
 def test_evaluate_waits_with_backoff_then_parks_after_the_window() -> None:
     deps, store, _ = world(level=2)
     purchase = email(store)
-    payload = execution_input("t1", purchase.rid)
+    payload = execution_input("t1", purchase.rid, 1)
     backoff = Backoff(initial_s=1, max_s=2, window_s=5)
     decisions = []
     for _ in range(6):
@@ -256,7 +257,7 @@ def test_evaluate_waits_with_backoff_then_parks_after_the_window() -> None:
 def test_an_email_alone_is_enough_only_at_level_1(level: int, decision: str) -> None:
     deps, store, _ = world(level=level)
     purchase = email(store)
-    assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == decision
+    assert evaluate_step(deps, execution_input("t1", purchase.rid, 1), Backoff())["decision"] == decision
 
 
 def test_the_crawl_fills_what_level_2_needs_but_not_level_3() -> None:
@@ -265,16 +266,16 @@ def test_the_crawl_fills_what_level_2_needs_but_not_level_3() -> None:
         deps, store, _ = world(level=level)
         purchase = email(store)
         deps = PipelineDeps(deps.repos, deps.po, lambda m, p=purchase: Connector([crawl_of(p)]))
-        assert crawl_step(deps, execution_input("t1", purchase.rid))["crawled"] is True
+        assert crawl_step(deps, execution_input("t1", purchase.rid, 1))["crawled"] is True
         purchase_seen = store.rows[("t1", purchase.rid)]
-        assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == decision
+        assert evaluate_step(deps, execution_input("t1", purchase.rid, 1), Backoff())["decision"] == decision
     assert purchase_seen is not None and purchase_seen.seen_onlinereceipt and purchase_seen.disclosures == []
 
 
 def test_a_purchase_with_a_po_is_done() -> None:
     deps, store, _ = world(level=3)
     purchase = email(store, purchaseorders={"builtin": "5"}, pipeline_state="po_created")
-    assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == "done"
+    assert evaluate_step(deps, execution_input("t1", purchase.rid, 1), Backoff())["decision"] == "done"
 
 
 def test_a_failure_reason_never_carries_a_stack_trace() -> None:
@@ -286,7 +287,8 @@ def test_a_failure_reason_never_carries_a_stack_trace() -> None:
 def test_a_failure_is_recorded_on_the_purchase() -> None:
     deps, store, _ = world()
     purchase = email(store)
-    fail_step(deps, {**execution_input("t1", purchase.rid), "error": {"Error": "KeyError", "Cause": "boom"}})
+    error = {"Error": "KeyError", "Cause": "boom"}
+    fail_step(deps, {**execution_input("t1", purchase.rid, 1), "error": error})
     after = store.rows[("t1", purchase.rid)]
     assert after.pipeline_state == "failed" and after.errors == ["pipeline: KeyError: boom"]
 
@@ -531,3 +533,70 @@ def test_the_asl_names_exactly_the_pipeline_functions() -> None:
         assert function_id in FUNCTIONS and (root / "functions" / function_id / "handler.py").is_file()
     with pytest.raises(KeyError, match="CrawlFunctionArn"):
         render({})
+
+
+class FakeExecutions:
+    """Step Functions as start_run sees it: names taken, and which runs are running."""
+
+    def __init__(self, configured: bool = True, fails: bool = False) -> None:
+        self.configured, self.fails = configured, fails
+        self.started: list[int] = []
+        self.running_generations: set[int] = set()
+
+    def start_execution(self, tenant_id: str, rid: int, generation: int) -> bool:
+        if self.fails:
+            raise RuntimeError("throttled")
+        if not self.configured or generation in self.started:
+            return False
+        self.started.append(generation)
+        self.running_generations.add(generation)
+        return True
+
+    def running(self, tenant_id: str, rid: int, generation: int) -> bool:
+        return generation in self.running_generations
+
+
+def test_a_run_is_started_only_while_none_is_going_and_released_by_its_end() -> None:
+    deps, store, _ = world()
+    purchase = email(store)
+    executions = FakeExecutions()
+    assert start_run(store, executions, "t1", purchase.rid) == 1
+    assert start_run(store, executions, "t1", purchase.rid) is None  # run 1 is going
+    park_step(deps, execution_input("t1", purchase.rid, 1))
+    executions.running_generations.clear()
+    parked = store.rows[("t1", purchase.rid)]
+    assert parked.pipeline_state == "awaiting_quickpo" and not parked.run_active
+    assert start_run(store, executions, "t1", purchase.rid) == 2  # news: it runs again
+    park_step(deps, execution_input("t1", purchase.rid, 1))  # a late step of run 1 releases nothing
+    assert store.rows[("t1", purchase.rid)].run_active
+    assert executions.started == [1, 2]
+
+
+def test_a_run_whose_execution_is_gone_is_taken_over() -> None:
+    _, store, _ = world()
+    purchase = email(store)
+    executions = FakeExecutions()
+    assert start_run(store, executions, "t1", purchase.rid) == 1
+    executions.running_generations.clear()  # aborted, timed out, or lost on a restart
+    assert start_run(store, executions, "t1", purchase.rid) == 2
+
+
+@pytest.mark.parametrize("executions", [FakeExecutions(configured=False), FakeExecutions(fails=True)])
+def test_a_run_that_could_not_start_is_released(executions) -> None:
+    _, store, _ = world()
+    purchase = email(store)
+    if executions.fails:
+        with pytest.raises(RuntimeError):
+            start_run(store, executions, "t1", purchase.rid)
+    else:
+        assert start_run(store, executions, "t1", purchase.rid) == 1
+    after = store.rows[("t1", purchase.rid)]
+    assert after.run_generation == 1 and not after.run_active  # the next news can start run 2
+
+
+def test_no_run_for_a_purchase_that_has_its_po() -> None:
+    _, store, _ = world()
+    purchase = email(store)
+    store.rows[("t1", purchase.rid)] = purchase.model_copy(update={"purchaseorders": {"builtin": "7"}})
+    executions = FakeExecutions()
+    assert start_run(store, executions, "t1", purchase.rid) is None and executions.started == []

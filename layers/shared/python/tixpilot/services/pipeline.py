@@ -49,6 +49,14 @@ class Starter(Protocol):
     def start(self, purchase: Purchase, created: bool) -> None: ...
 
 
+class Executions(Protocol):
+    """The state machine's executions, one per run (adapters.stepfunctions)."""
+
+    def start_execution(self, tenant_id: str, rid: int, generation: int) -> bool: ...
+
+    def running(self, tenant_id: str, rid: int, generation: int) -> bool: ...
+
+
 @dataclass(frozen=True)
 class PipelineDeps:
     repos: PurchaseRepos  # record_observation's (purchases + sequences)
@@ -58,9 +66,25 @@ class PipelineDeps:
 
 def _state(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: payload[k] for k in STATE_KEYS if k in payload} | {
+        "generation": int(payload.get("generation", 0)),
         "attempt": int(payload.get("attempt", 0)),
         "waited_s": int(payload.get("waited_s", 0)),
     }
+
+
+def _release(purchase: Purchase, state: dict[str, Any]) -> dict[str, object]:
+    """The fields that end this execution's run on the purchase; nothing if the purchase's run
+    is another one (a later generation owns it)."""
+    if purchase.run_active and purchase.run_generation == state["generation"]:
+        return {"run_active": False}
+    return {}
+
+
+def _end_run(deps: PipelineDeps, state: dict[str, Any]) -> None:
+    with contextlib.suppress(NotFound):
+        update_purchase(
+            deps.po.purchases, state["tenant_id"], int(state["rid"]), lambda p: _release(p, state) or None
+        )
 
 
 def _purchase(deps: PipelineDeps, payload: dict[str, Any]) -> Purchase:
@@ -106,6 +130,7 @@ def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff)
     state = _state(payload)
     purchase = _purchase(deps, state)
     if _finished(purchase):
+        _end_run(deps, state)
         return state | {"decision": "done"}
     tenant = deps.po.tenants.get(purchase.tenant_id)
     level = tenant.settings.safeguard if tenant else 2
@@ -134,6 +159,7 @@ def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff)
 def autopo_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
     state = _state(payload)
     outcome = push_po(deps.po, state["tenant_id"], int(state["rid"]), "autopo")
+    _end_run(deps, state)
     return state | {
         "pipeline_state": outcome.purchase.pipeline_state,
         "purchaseorders": outcome.purchase.purchaseorders,
@@ -143,12 +169,14 @@ def autopo_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
 def park_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
     """The Safeguard window passed without the data it needs: the broker decides (QuickPO)."""
     state = _state(payload)
-    update_purchase(
-        deps.po.purchases,
-        state["tenant_id"],
-        int(state["rid"]),
-        lambda p: None if _finished(p) else {"pipeline_state": "awaiting_quickpo"},
-    )
+
+    def change(p: Purchase) -> dict[str, object] | None:
+        fields = _release(p, state)
+        if not _finished(p):
+            fields["pipeline_state"] = "awaiting_quickpo"
+        return fields or None
+
+    update_purchase(deps.po.purchases, state["tenant_id"], int(state["rid"]), change)
     return state | {"pipeline_state": "awaiting_quickpo"}
 
 
@@ -171,13 +199,78 @@ def fail_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
     reason = failure_reason(payload.get("error") or {})
 
     def change(p: Purchase) -> dict[str, object] | None:
-        if _finished(p):
-            return None
-        return {"pipeline_state": "failed", "errors": p.errors + ([reason] if reason not in p.errors else [])}
+        fields = _release(p, state)
+        if not _finished(p):
+            errors = p.errors + ([reason] if reason not in p.errors else [])
+            fields |= {"pipeline_state": "failed", "errors": errors}
+        return fields or None
 
     with contextlib.suppress(NotFound):  # a purchase that does not exist has nothing to record on
         update_purchase(deps.po.purchases, state["tenant_id"], int(state["rid"]), change)
     return state | {"pipeline_state": "failed", "reason": reason}
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+class RunStore(Protocol):
+    def get(self, tenant_id: str, rid: int, consistent: bool = False) -> Purchase | None: ...
+
+    def replace(self, purchase: Purchase) -> bool: ...
+
+
+def start_run(purchases: RunStore, executions: Executions, tenant_id: str, rid: int) -> int | None:
+    """Start a new run of the purchase's pipeline, unless it needs none (it has its PO, or is
+    canceled) or a run is going: the generation started, or None.
+
+    The run is claimed on the purchase by a conditional write (generation + 1, active) that
+    succeeds only while no run is active, so of any number of concurrent starts one wins; the
+    step that ends the run releases it (`_release`). A run marked active whose execution is no
+    longer running (aborted, timed out, or lost with the local stack's emulator) is taken over.
+    Its execution is named after the generation: every run has a name of its own."""
+    current = purchases.get(tenant_id, rid, consistent=True)
+    if current is None or _finished(current):
+        return None
+    stale: int | None = None
+    if current.run_active:
+        if executions.running(tenant_id, rid, current.run_generation):
+            return None
+        stale = current.run_generation
+    claimed: dict[str, int | None] = {"generation": None}
+
+    def claim(p: Purchase) -> dict[str, object] | None:
+        claimed["generation"] = None
+        if _finished(p) or (p.run_active and p.run_generation != stale):
+            return None  # nothing to run, or another start claimed the run meanwhile
+        claimed["generation"] = p.run_generation + 1
+        return {"run_generation": p.run_generation + 1, "run_active": True}
+
+    update_purchase(purchases, tenant_id, rid, claim)
+    generation = claimed["generation"]
+    if generation is None:
+        return None
+    started = False
+    try:
+        started = executions.start_execution(tenant_id, rid, generation)
+    finally:
+        if not started:  # no execution will release it (no pipeline configured, or it failed)
+            _end_run_of(purchases, tenant_id, rid, generation)
+    return generation
+
+
+def _end_run_of(purchases: RunStore, tenant_id: str, rid: int, generation: int) -> None:
+    update_purchase(purchases, tenant_id, rid, lambda p: _release(p, {"generation": generation}) or None)
+
+
+@dataclass(frozen=True)
+class PipelineRuns:
+    """The Starter that intake, crawls and the local stack's resume use: a run per news."""
+
+    purchases: RunStore
+    executions: Executions
+
+    def start(self, purchase: Purchase, created: bool) -> None:
+        start_run(self.purchases, self.executions, purchase.tenant_id, purchase.rid)
 
 
 # --- crawl requests (GET /v2/crawl) --------------------------------------------------------------
