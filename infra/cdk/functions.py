@@ -24,7 +24,7 @@ from infra.cdk.dependency_layer import build_dependency_layer, direct_dependenci
 from infra.cdk.nag import acknowledge
 from infra.definitions.functions import Access, FunctionDef
 from infra.definitions.pipeline import STATE_MACHINE_ID
-from infra.definitions.tables import BUCKETS, KEYS, QUEUES, TABLES
+from infra.definitions.tables import BUCKETS, KEYS, QUEUES, SECRETS, TABLES
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # pinned: the dependency layer is built for python3.12
 ARCHITECTURE = lambda_.Architecture.ARM_64  # and for ARM64 (dependency_layer.PLATFORM)
@@ -69,6 +69,7 @@ IMPLEMENTED_FIELDS = frozenset(
         "buckets",
         "keys",
         "queues",
+        "secrets",
         "state_machines",
         "timeout_s",
         "memory_mb",
@@ -159,9 +160,20 @@ class TixPilotFunction(Construct):
             self.role.add_to_policy(self._key_statement(stack, config, key_id, access))
         for queue_id, access in sorted(definition.queues.items()):
             self.role.add_to_policy(self._queue_statement(stack, config, queue_id, access))
+        for secret_id, access in sorted(definition.secrets.items()):
+            self.role.add_to_policy(self._secret_statement(stack, config, secret_id, access))
         for machine_id, access in sorted(definition.state_machines.items()):
             self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, access))
             if access == "write":  # whoever starts a run asks whether the last one still runs
+                name = state_machine_name(config.name, machine_id)
+                acknowledge(
+                    self.role,
+                    "IAM5",
+                    f"Execution names are made per run (p-<tenant>-<rid>-<generation>); the statement "
+                    f"allows DescribeExecution only, on the executions of {name} only.",
+                    f"Resource::arn:{_nag_token(stack.partition, 'AWS::Partition')}:states:{stack.region}:"
+                    f"{_nag_token(stack.account, 'AWS::AccountId')}:execution:{name}:*",
+                )
                 self.role.add_to_policy(
                     iam.PolicyStatement(
                         sid=f"DescribeExecutions{_pascal(machine_id)}",
@@ -314,6 +326,37 @@ class TixPilotFunction(Construct):
             conditions={
                 "ForAnyValue:StringEquals": {"kms:ResourceAliases": constants.key_alias(config.name, key_id)}
             },
+        )
+
+    def _secret_statement(
+        self, stack: Stack, config: EnvConfig, secret_id: str, access: Access
+    ) -> iam.PolicyStatement:
+        if secret_id not in SECRETS or access != "read":
+            raise KeyError(
+                f"FunctionDef {self.definition.id!r}: secret {secret_id!r} ({access}); "
+                f"known (read only): {sorted(SECRETS)}"
+            )
+        # Secrets Manager appends 6 random characters to a secret's name in its ARN.
+        name = constants.secret_name(config.name, secret_id)
+        acknowledge(
+            self.role,
+            "IAM5",
+            f"Secrets Manager appends six random characters to the ARN of {name}; the statement "
+            "allows GetSecretValue on that one secret only.",
+            f"Resource::arn:{_nag_token(stack.partition, 'AWS::Partition')}:secretsmanager:{stack.region}:"
+            f"{_nag_token(stack.account, 'AWS::AccountId')}:secret:{name}-??????",
+        )
+        return iam.PolicyStatement(
+            sid=f"ReadSecret{_pascal(secret_id)}",
+            actions=["secretsmanager:GetSecretValue"],
+            resources=[
+                stack.format_arn(
+                    service="secretsmanager",
+                    resource="secret",
+                    resource_name=f"{name}-??????",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
         )
 
     def _queue_statement(

@@ -27,6 +27,7 @@ class FunctionDef:
     buckets: dict[str, Access] = field(default_factory=dict)
     keys: dict[str, Access] = field(default_factory=dict)  # KMS: "write" = encrypt, "read" = decrypt
     queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
+    secrets: dict[str, Access] = field(default_factory=dict)  # Secrets Manager: "read" only
     # Step Functions state machines (infra/definitions/pipeline.py): "write" = start executions
     state_machines: dict[str, Access] = field(default_factory=dict)
     timeout_s: int = 10
@@ -68,6 +69,7 @@ API_PURCHASES = FunctionDef(
     # recordpo rewrites the purchase together with its index items (PO copies)
     tables={**_AUTH, "purchases": "write", "purchase_index": "write"},
     buckets={"ticket-pdfs": "read"},
+    secrets={"cursor-key": "read"},  # signs and checks the page cursors
 )
 
 API_RECEIPTS = FunctionDef(
@@ -75,6 +77,7 @@ API_RECEIPTS = FunctionDef(
     description="Every email received: parsed, unparsed (with the reason) or duplicate.",
     routes=(Route("GET", "/v2/receipts"),),
     tables={**_AUTH, "receipts": "read"},
+    secrets={"cursor-key": "read"},
 )
 
 API_SALES = FunctionDef(
@@ -89,6 +92,7 @@ API_SALES = FunctionDef(
     # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add.
     tables={**_AUTH, "sales": "write", "tenants": "read"},
     queues={"fulfillment": "write"},
+    secrets={"cursor-key": "read"},
 )
 
 API_CRAWL = FunctionDef(

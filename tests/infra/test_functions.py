@@ -129,6 +129,7 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
     buckets: dict[str, bool] = {}
     queues: set[str] = set()
     keys: set[str] = set()
+    secrets: set[str] = set()
     for statement in _statements(template, role_id):
         assert statement["Effect"] == "Allow"
         actions = set(_as_list(statement["Action"]))
@@ -155,6 +156,12 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
                 buckets[match.group("bucket")] = buckets.get(match.group("bucket"), False) or bool(
                     actions & S3_WRITES
                 )
+        elif service == "secretsmanager":
+            assert actions == {"secretsmanager:GetSecretValue"}, actions
+            [arn] = rendered
+            secret_id = arn.rsplit(f":secret:tixpilot-{synthesized.env}-", 1)[1].removesuffix("-??????")
+            assert definition.secrets.get(secret_id) == "read", (definition.id, arn)
+            secrets.add(secret_id)
         elif service == "logs":
             assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}, actions
             assert rendered == [own_log_group], f"logs only to its own log group: {rendered}"
@@ -204,6 +211,7 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
     assert buckets == expected_buckets
     assert queues == set(definition.queues)
     assert keys == set(definition.keys)
+    assert secrets == set(definition.secrets)
 
 
 def test_every_functiondef_field_is_implemented():
