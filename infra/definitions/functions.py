@@ -124,9 +124,20 @@ API_ACCOUNTS = FunctionDef(
         Route("POST", "/v2/accounts/update/v2"),
     ),
     # Buying marketplaces come from the layer's reference data (no read); tenants: the time zone
-    # (error times, AutoPO's default date); claims: one account per username and marketplace.
-    tables={**_AUTH, "accounts": "write", "claims": "write", "sequences": "write", "tenants": "read"},
+    # (error times, AutoPO's default date); claims: one account per username and marketplace;
+    # purchases/purchase_index: an updated account's parked or failed purchases run again (their
+    # run claimed on the purchase, services.pipeline.rerun_after_account_fix).
+    tables={
+        **_AUTH,
+        "accounts": "write",
+        "claims": "write",
+        "sequences": "write",
+        "tenants": "read",
+        "purchases": "write",
+        "purchase_index": "write",
+    },
     keys={"account-passwords": "write"},
+    state_machines={"purchase-pipeline": "write"},
 )
 
 API_SETTINGS = FunctionDef(

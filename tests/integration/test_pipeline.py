@@ -560,3 +560,46 @@ def test_a_crawl_never_brings_another_brokers_orders(
     assert status == 404 and body["result"]["messageid"] == "E_NOT_FOUND", body
     assert PurchaseRepository().find_by_confirmation(attacker.id, confnum, "NY") is None
     assert PurchaseRepository().find_by_confirmation(victim.id, confnum, "NY") is None  # nor crawled for B
+
+
+def test_an_account_fix_runs_its_parked_purchases_again(
+    pipeline: dict[str, Any], new_tenant: Any, invoke: Any
+) -> None:
+    """AutoPO was off, so the run parked the purchase; turning it on is news: a run of its own
+    POs it. The account's other purchases (done, or another's) are left alone."""
+    tenant = new_tenant()
+    TenantRepository().update_settings(tenant.id, {"safeguard": 1})
+    account_id = SequenceRepository().next("account")
+    account = Account(
+        tenant_id=tenant.id,
+        account_id=account_id,
+        username="fixme@acme.test",
+        created=dt.datetime.now(dt.UTC),
+    )
+    assert AccountRepository().create_unique(account, None) is None
+    purchase = email_purchase(tenant.id, "fixme@acme.test", new_confnum())
+    pipeline_runs().start(purchase, True)
+    wait_for(lambda: runs_ended(pipeline["arn"], tenant.id, purchase.rid), "the first run")
+    parked = purchase_of(tenant.id, purchase.rid)
+    assert parked.pipeline_state == "awaiting_quickpo" and not parked.purchaseorders
+
+    status, body = api(
+        invoke,
+        "api_accounts",
+        tenant.token,
+        "POST",
+        "/v2/accounts/update/v2",
+        id=str(account_id),
+        posid="100",
+        autopo="true",
+        autopodateafter="1/1/2020",
+    )
+    assert status == 200, body
+    wait_for(lambda: purchase_of(tenant.id, purchase.rid).run_generation == 2, "the second run")
+    wait_for(lambda: runs_ended(pipeline["arn"], tenant.id, purchase.rid), "the second run to end")
+    after = purchase_of(tenant.id, purchase.rid)
+    assert after.pipeline_state == "po_created" and set(after.purchaseorders) == {"builtin"}
+    assert_one_run_at_a_time(pipeline["arn"], tenant.id, purchase.rid)
+    # fixing it again is no news for a purchase that has its PO
+    api(invoke, "api_accounts", tenant.token, "POST", "/v2/accounts/update", id=str(account_id), note="x")
+    assert purchase_of(tenant.id, purchase.rid).run_generation == 2

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +23,7 @@ from tixpilot.errors import NotFound
 from tixpilot.models.accounts import Account
 from tixpilot.models.crawl_requests import CrawlRequest
 from tixpilot.models.pipeline import STATE_KEYS
+from tixpilot.models.purchase_search import IndexQuery, QueryPage, Read
 from tixpilot.models.purchases import Observation, Purchase
 from tixpilot.observability import logger
 from tixpilot.services.autopo import PoDeps, push_po
@@ -271,6 +273,39 @@ class PipelineRuns:
 
     def start(self, purchase: Purchase, created: bool) -> None:
         start_run(self.purchases, self.executions, purchase.tenant_id, purchase.rid)
+
+
+class PurchasesOfAccount(Protocol):
+    def query_many(self, tenant_id: str, reads: Sequence[Read]) -> list[QueryPage]: ...
+
+
+# How many of an account's newest purchases an account fix looks at for parked or failed ones.
+RERUN_LOOKBACK = 100
+
+
+def rerun_after_account_fix(
+    runs: PipelineRuns, purchases: PurchasesOfAccount, account: Account, workers: int = 8
+) -> int:
+    """An account was fixed (password, POS settings, AutoPO): its parked or failed purchases
+    (among its newest RERUN_LOOKBACK) run again. Returns how many runs were started."""
+    (page,) = purchases.query_many(
+        account.tenant_id, [Read(IndexQuery("username", account.username.strip().lower()), RERUN_LOOKBACK)]
+    )
+    waiting = [
+        p
+        for p in page.purchases
+        if p.marketplace_id == account.marketplace_id
+        and p.pipeline_state in ("awaiting_quickpo", "failed")
+        and not p.run_active
+        and not _finished(p)
+    ]
+    if not waiting:
+        return 0
+    with ThreadPoolExecutor(max_workers=min(len(waiting), workers)) as pool:
+        started = pool.map(
+            lambda p: start_run(runs.purchases, runs.executions, p.tenant_id, p.rid) is not None, waiting
+        )
+        return sum(started)
 
 
 # --- crawl requests (GET /v2/crawl) --------------------------------------------------------------
