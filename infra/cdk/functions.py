@@ -336,16 +336,9 @@ class TixPilotFunction(Construct):
                 f"FunctionDef {self.definition.id!r}: secret {secret_id!r} ({access}); "
                 f"known (read only): {sorted(SECRETS)}"
             )
-        # Secrets Manager appends 6 random characters to a secret's name in its ARN.
+        # Secrets Manager appends 6 random characters to a secret's name in its ARN: `??????`
+        # matches exactly those (no `*`, so this one secret only).
         name = constants.secret_name(config.name, secret_id)
-        acknowledge(
-            self.role,
-            "IAM5",
-            f"Secrets Manager appends six random characters to the ARN of {name}; the statement "
-            "allows GetSecretValue on that one secret only.",
-            f"Resource::arn:{_nag_token(stack.partition, 'AWS::Partition')}:secretsmanager:{stack.region}:"
-            f"{_nag_token(stack.account, 'AWS::AccountId')}:secret:{name}-??????",
-        )
         return iam.PolicyStatement(
             sid=f"ReadSecret{_pascal(secret_id)}",
             actions=["secretsmanager:GetSecretValue"],
