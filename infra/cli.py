@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     create = tenant.add_parser("create", help="create a tenant and print its API token (shown once)")
     create.add_argument("--name", required=True)
 
+    token = commands.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    rotate = token.add_parser("rotate", help="a new API token (shown once); every older one stops working")
+    rotate.add_argument("--tenant-id", required=True)
+
     domain = commands.add_parser("domain", help="email domains").add_subparsers(dest="action", required=True)
     add = domain.add_parser("add", help="route mail for a domain to a tenant")
     add.add_argument("--tenant-id", required=True)
@@ -53,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     key_create = key.add_parser("create", help="issue a key a resale marketplace calls us with")
     key_create.add_argument("--tenant-id", required=True)
     key_create.add_argument("--marketplace-id", required=True, type=int)
+    key_revoke = key.add_parser("revoke", help="revoke a marketplace key: calls with it are refused")
+    key_revoke.add_argument("--tenant-id", required=True)
+    key_revoke.add_argument("--credid", required=True)
 
     credentials = commands.add_parser(
         "marketplace-credentials", help="a tenant's credentials for a marketplace's own API"
@@ -149,6 +156,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "owned_by": row.tenant_id,
             "used_by": row.tenant_id,
             "defaults": {"password": "", **row.defaults.model_dump(exclude={"password"})},
+        }
+    if args.group == "token":
+        issued, revoked = tenants.rotate_api_token(repos, args.tenant_id)
+        return {"tenant_id": args.tenant_id, "api_token": issued.secret, "revoked": revoked}
+    if args.action == "revoke":
+        credential = tenants.revoke_marketplace_key(repos, args.tenant_id, args.credid)
+        return {
+            "credid": credential.credential_id,
+            "tenant_id": credential.tenant_id,
+            "marketplace_id": credential.marketplace_id,
+            "revoked": True,
         }
     resale_ids = {m.id for m in reference.resale_marketplaces(ReferenceRepository())}
     issued = tenants.create_marketplace_key(repos, args.tenant_id, args.marketplace_id, resale_ids)

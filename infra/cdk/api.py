@@ -26,6 +26,7 @@ from infra.cdk import constants
 from infra.cdk.config import EnvConfig
 from infra.cdk.functions import SharedLayers, TixPilotFunction
 from infra.cdk.nag import acknowledge
+from infra.definitions import gateway as answers
 from infra.definitions.functions import api_functions
 from tixpilot.settings import WEBHOOK_BASE_URL
 
@@ -49,13 +50,6 @@ _ACCESS_LOG_FIELDS = {
     "errorType": apigw.AccessLogField.context_error_response_type(),
     "xrayTraceId": apigw.AccessLogField.context_xray_trace_id(),
 }
-
-
-def _envelope(message: str, messageid: str) -> str:
-    """The API's error envelope, for answers API Gateway gives without calling a handler."""
-    return json.dumps(
-        {"result": {"status": "error", "message": message, "messageid": messageid}, "output": []}
-    )
 
 
 class Api(Construct):
@@ -131,22 +125,57 @@ class Api(Construct):
                 resource.add_method(
                     route.method, integration, authorization_type=apigw.AuthorizationType.NONE
                 )
+        for path, methods in answers.allowed_methods().items():
+            self._method_not_allowed(self.rest_api.root.resource_for_path(path), path, methods)
 
         self._gateway_responses()
         self._acknowledge()
+
+    def _method_not_allowed(self, resource: apigw.Resource, path: str, methods: tuple[str, ...]) -> None:
+        """`ANY` on a route's resource answers every method the route does not take: a 405 in
+        the envelope with `Allow`, from a mock integration (the declared methods win over ANY,
+        and no function runs). The local gateway answers the same (infra/definitions/gateway.py)."""
+        allow = ", ".join(methods)
+        headers = {
+            "method.response.header.Allow": f"'{allow}'",
+            "method.response.header.Content-Type": "'application/json'",
+        }
+        body = answers.envelope(
+            answers.NOT_ALLOWED_ID, answers.method_not_allowed(path, methods, "$context.httpMethod")
+        )
+        resource.add_method(
+            "ANY",
+            apigw.MockIntegration(
+                # whatever the request's content type, the mock answers and the one response applies
+                passthrough_behavior=apigw.PassthroughBehavior.WHEN_NO_TEMPLATES,
+                request_templates={"application/json": '{"statusCode": 405}'},
+                integration_responses=[
+                    apigw.IntegrationResponse(
+                        status_code="405",
+                        response_parameters=headers,
+                        response_templates={"application/json": body},
+                    )
+                ],
+            ),
+            authorization_type=apigw.AuthorizationType.NONE,
+            method_responses=[
+                apigw.MethodResponse(status_code="405", response_parameters=dict.fromkeys(headers, True))
+            ],
+        )
 
     def _gateway_responses(self) -> None:
         """Answers the gateway gives on its own, in the API's envelope instead of AWS's."""
         json_type = {"gatewayresponse.header.Content-Type": "'application/json'"}
         self.rest_api.add_gateway_response(
             "NoSuchRoute",
-            # What API Gateway answers for a path or method it has no resource for.
+            # What API Gateway answers for a path it has no resource for (a method a resource does
+            # not take reaches its ANY mock: a 405).
             type=apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
             status_code="404",
             response_headers=json_type,
             templates={
-                "application/json": _envelope(
-                    "No such endpoint: check the method and path against /openapi.json.", "E_NOT_FOUND"
+                "application/json": answers.envelope(
+                    answers.NOT_FOUND_ID, answers.no_endpoint("$context.path")
                 )
             },
         )
@@ -156,8 +185,8 @@ class Api(Construct):
             status_code="429",
             response_headers={**json_type, "gatewayresponse.header.Retry-After": "'1'"},
             templates={
-                "application/json": _envelope(
-                    "Too many requests: slow down and retry after a second.", "E_THROTTLED"
+                "application/json": answers.envelope(
+                    "E_THROTTLED", "Too many requests: slow down and retry after a second."
                 )
             },
         )
@@ -165,7 +194,7 @@ class Api(Construct):
             "Default5xx",
             type=apigw.ResponseType.DEFAULT_5_XX,
             response_headers=json_type,
-            templates={"application/json": _envelope("Internal error; retry later.", "E_INTERNAL")},
+            templates={"application/json": answers.envelope("E_INTERNAL", "Internal error; retry later.")},
         )
 
     def _acknowledge(self) -> None:

@@ -24,6 +24,7 @@ from infra.cdk.marketplaces import MarketplacePoller
 from infra.cdk.monitoring import Monitoring
 from infra.cdk.pipeline import PurchasePipeline
 from infra.cdk.queues import Queues
+from infra.cdk.secrets import Secrets
 from infra.cdk.storage import Storage
 from infra.cdk.tables import Tables
 from infra.cdk.workers import QueueWorkers
@@ -52,6 +53,7 @@ class DataStack(_TixPilotStack):
         self.storage = Storage(self, "Storage", config=config)
         self.queues = Queues(self, "Queues", config=config)
         self.keys = Keys(self, "Keys", config=config)
+        self.secrets = Secrets(self, "Secrets", config=config)
         raw_email = self.storage.buckets[constants.RAW_EMAIL_BUCKET]
         raw_email.add_to_resource_policy(ses_delivery_statement(raw_email.bucket_arn, self, config))
 

@@ -32,6 +32,7 @@ class FunctionDef:
     queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
     # Queues whose messages invoke the function (batches of up to 10, partial batch failures).
     consumes: tuple[str, ...] = ()
+    secrets: dict[str, Access] = field(default_factory=dict)  # Secrets Manager: "read" only
     # Step Functions state machines (infra/definitions/pipeline.py): "write" = start executions
     state_machines: dict[str, Access] = field(default_factory=dict)
     timeout_s: int = 10
@@ -73,6 +74,7 @@ API_PURCHASES = FunctionDef(
     # recordpo rewrites the purchase together with its index items (PO copies)
     tables={**_AUTH, "purchases": "write", "purchase_index": "write"},
     buckets={"ticket-pdfs": "read"},
+    secrets={"cursor-key": "read"},  # signs and checks the page cursors
 )
 
 API_RECEIPTS = FunctionDef(
@@ -80,6 +82,7 @@ API_RECEIPTS = FunctionDef(
     description="Every email received: parsed, unparsed (with the reason) or duplicate.",
     routes=(Route("GET", "/v2/receipts"),),
     tables={**_AUTH, "receipts": "read"},
+    secrets={"cursor-key": "read"},
 )
 
 API_SALES = FunctionDef(
@@ -97,6 +100,7 @@ API_SALES = FunctionDef(
     # ion-tasks: a person's confirm/reject of an ION sale, carried out by the sales worker.
     tables={**_AUTH, "sales": "write", "tenants": "read"},
     queues={"fulfillment": "write", "ion-tasks": "write"},
+    secrets={"cursor-key": "read"},
 )
 
 API_CRAWL = FunctionDef(
@@ -128,9 +132,20 @@ API_ACCOUNTS = FunctionDef(
         Route("POST", "/v2/accounts/update/v2"),
     ),
     # Buying marketplaces come from the layer's reference data (no read); tenants: the time zone
-    # (error times, AutoPO's default date); claims: one account per username and marketplace.
-    tables={**_AUTH, "accounts": "write", "claims": "write", "sequences": "write", "tenants": "read"},
+    # (error times, AutoPO's default date); claims: one account per username and marketplace;
+    # purchases/purchase_index: an updated account's parked or failed purchases run again (their
+    # run claimed on the purchase, services.pipeline.rerun_after_account_fix).
+    tables={
+        **_AUTH,
+        "accounts": "write",
+        "claims": "write",
+        "sequences": "write",
+        "tenants": "read",
+        "purchases": "write",
+        "purchase_index": "write",
+    },
     keys={"account-passwords": "write"},
+    state_machines={"purchase-pipeline": "write"},
 )
 
 API_SETTINGS = FunctionDef(

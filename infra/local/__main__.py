@@ -73,9 +73,9 @@ def main() -> int:
 
     moto = start_emulator(HOST, aws_port)
     settings = get_settings()
-    dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
-    ensure_resources(settings, dynamodb, s3)
-    restored = state.restore(settings, dynamodb, s3, state_dir) if state_dir else None
+    dynamodb, s3, secrets = aws.client("dynamodb"), aws.client("s3"), aws.client("secretsmanager")
+    ensure_resources(settings, dynamodb, s3, secretsmanager=secrets)
+    restored = state.restore(settings, dynamodb, s3, state_dir, secrets) if state_dir else None
     seed_reference()
     meta = state.read_meta(state_dir)
     demo = ensure_demo_tenant(meta.get("demo_tenant_id"), os.environ.get("TIXPILOT_DEMO_TOKEN"))
@@ -139,7 +139,7 @@ def main() -> int:
         server.shutdown()
         server.server_close()
     if state_dir:
-        counts = state.snapshot(settings, dynamodb, s3, state_dir)
+        counts = state.snapshot(settings, dynamodb, s3, state_dir, secrets)
         print(f"saved {counts} to {state_dir}", flush=True)
     moto.stop()
     return 0

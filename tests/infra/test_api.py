@@ -7,7 +7,9 @@ import json
 
 import pytest
 
+from infra.definitions import gateway as answers
 from infra.definitions.functions import api_functions
+from infra.local.gateway import Gateway
 
 pytestmark = pytest.mark.infra
 
@@ -60,6 +62,8 @@ def test_every_route_is_a_proxy_method_to_its_function(synthesized):
         )
         assert props["AuthorizationType"] == "NONE"  # x-api-token is checked by the handlers
         integration = props["Integration"]
+        if props["HttpMethod"] == "ANY":
+            continue  # the 405 mock (test_a_method_a_route_does_not_take_is_a_405_as_locally)
         assert integration["Type"] == "AWS_PROXY"
         assert integration["IntegrationHttpMethod"] == "POST"
         uri = api.render(integration["Uri"])
@@ -137,3 +141,32 @@ def test_webhook_functions_know_the_url_the_marketplaces_are_given(synthesized):
         assert url == (
             f"https://{{Ref:{rest_api_id}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{synthesized.env}"
         )
+
+
+def test_a_method_a_route_does_not_take_is_a_405_as_locally(synthesized):
+    """Each route's resource has an ANY mock: no function runs, and the status, Allow header and
+    envelope are what the local gateway answers (the method comes from $context.httpMethod)."""
+    api, rest_api_id = _rest_api(synthesized)
+    paths = _paths(api, rest_api_id)
+    mocks = {}
+    for method in api.of_type("AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        if props["HttpMethod"] != "ANY":
+            continue
+        integration = props["Integration"]
+        assert integration["Type"] == "MOCK" and props["AuthorizationType"] == "NONE"
+        [response] = integration["IntegrationResponses"]
+        assert response["StatusCode"] == "405" and "SelectionPattern" not in response
+        assert [r["StatusCode"] for r in props["MethodResponses"]] == ["405"]
+        mocks[paths[api.referenced_id(props["ResourceId"])]] = response
+    assert set(mocks) == set(answers.allowed_methods())
+
+    local = Gateway(lambdas=None)  # type: ignore[arg-type]  # a 405 never reaches a function
+    for path, response in mocks.items():
+        concrete = path.replace("{order_id}", "A-1")
+        answered = local.handle("PATCH", concrete, {}, b"")
+        assert answered["statusCode"] == 405
+        allow = response["ResponseParameters"]["method.response.header.Allow"]
+        assert allow == f"'{answered['headers']['Allow']}'"
+        template = response["ResponseTemplates"]["application/json"]
+        assert template.replace("$context.httpMethod", "PATCH") == answered["body"]

@@ -42,6 +42,12 @@ class FakeCredentials:
         assert token_hash not in self.rows
         self.rows[token_hash] = credential
 
+    def of_tenant(self, tenant_id: str) -> list[tuple[str, Credential]]:
+        return [(h, c) for h, c in self.rows.items() if c.tenant_id == tenant_id]
+
+    def delete(self, token_hash: str) -> None:
+        self.rows.pop(token_hash, None)
+
 
 class FakeTenants:
     def __init__(self) -> None:

@@ -92,6 +92,10 @@ class Settings:
     def queue_name(self, purpose: str) -> str:
         return f"tixpilot-{self.env}-{purpose}"
 
+    def secret_name(self, purpose: str) -> str:
+        """A Secrets Manager secret's name (`tixpilot-<env>-<purpose>`), as the CDK app names it."""
+        return f"tixpilot-{self.env}-{purpose}"
+
     def key_alias(self, purpose: str) -> str:
         """A KMS key's alias (`alias/tixpilot-<env>-<purpose>`), as the CDK app and local stack name it."""
         return f"alias/tixpilot-{self.env}-{purpose}"

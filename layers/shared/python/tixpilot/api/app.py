@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import threading
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -169,6 +172,57 @@ def _header(event: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
+# How deep a JSON body may nest. The deepest body the API takes (an account in the list shape)
+# nests 3 levels; the JSON parser and the validators recurse per level, and a body nested some
+# thousand levels deep would otherwise end in a RecursionError (a 500) instead of a 400.
+MAX_BODY_DEPTH = 32
+
+
+class BadBody(TixPilotError):
+    status_code = HTTPStatus.BAD_REQUEST
+    messageid = "E_PARAM"
+
+
+def _depth_exceeds(value: object, limit: int) -> bool:
+    """Whether a parsed JSON value nests deeper than `limit` (iterative: no recursion to blow)."""
+    level: list[object] = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return any(isinstance(item, dict | list) for item in level)
+
+
+def check_body(event: dict[str, Any]) -> dict[str, Any]:
+    """Refuse, as a 400, a body no route could read: bytes that are not UTF-8 text (API Gateway
+    hands those over base64-encoded) and JSON nested deeper than MAX_BODY_DEPTH. A base64 body
+    that is UTF-8 text becomes a plain text body, as the routes read it."""
+    body = event.get("body")
+    if not body:
+        return event
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise BadBody("body: not UTF-8 text; send JSON encoded as UTF-8") from None
+        event = {**event, "body": body, "isBase64Encoded": False}
+    if body.lstrip().startswith(("{", "[")):
+        try:
+            too_deep = _depth_exceeds(json.loads(body), MAX_BODY_DEPTH)
+        except RecursionError:
+            too_deep = True
+        except ValueError:
+            return event  # not JSON after all: the route's validation says what is wrong
+        if too_deep:
+            raise BadBody(f"body: nested deeper than {MAX_BODY_DEPTH} levels; no endpoint takes that")
+    return event
+
+
 def accept_json_body(event: dict[str, Any]) -> dict[str, Any]:
     """The reference posts its JSON with `curl -d` (a form content type) or requests' `data=`
     (none): a body that is a JSON object or list is read as JSON whatever Content-Type says."""
@@ -195,11 +249,11 @@ def resolve(
 ) -> dict[str, Any]:
     """Authenticate by `x-api-token` (a marketplace's routes: `x-marketplace-key`), then route.
     A failed check never reaches a route."""
-    event = accept_json_body(event)
     secret = _header(event, _SECRET_HEADER[kind])
     try:
         credential = authenticate(components.credentials(), secret, kind=kind)
-    except Unauthorized as exc:
+        event = accept_json_body(check_body(event))
+    except (Unauthorized, BadBody) as exc:
         return _proxy_error(exc)
     tenant = _tenant.set(credential.tenant_id)
     marketplace = (credential, hash_secret((secret or "").strip())) if kind == "marketplace" else None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tixpilot.adapters.kms import KmsCipher
+    from tixpilot.adapters.secrets import SecretValue
     from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
     from tixpilot.repositories.accounts import AccountRepository
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
@@ -196,6 +197,13 @@ def credentials_cipher() -> KmsCipher:
     from tixpilot.adapters.kms import MARKETPLACE_CREDENTIALS_KEY, KmsCipher
 
     return KmsCipher(MARKETPLACE_CREDENTIALS_KEY)
+
+
+def cursor_key() -> SecretValue:
+    """The key that signs page cursors (tixpilot.api.cursors)."""
+    from tixpilot.adapters.secrets import SecretValue
+
+    return SecretValue("cursor-key")
 
 
 @cache

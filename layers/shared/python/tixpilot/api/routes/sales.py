@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import AfterValidator
 
+from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
 from tixpilot.api.mapping import sale_from_legacy, sale_to_legacy
 from tixpilot.api.sales_schemas import (
@@ -19,11 +20,13 @@ from tixpilot.api.sales_schemas import (
     SaleOut,
     check_identifier,
 )
-from tixpilot.api.schemas import Envelope, Result
+from tixpilot.api.schemas import Envelope, PagedEnvelope, Result
 from tixpilot.models.sales import Decision
 from tixpilot.services import ion
 from tixpilot.services.sales import (
+    MAX_ORDER_IDS,
     Completion,
+    SalesPosition,
     add_sale,
     complete_sales,
     request_fulfillment,
@@ -48,20 +51,38 @@ def add(body: SaleAddIn) -> Envelope[SaleOut]:
     return Envelope(output=[sale_to_legacy(sale, resale_names()[sale.marketplace_id])])
 
 
+def _cursor(value: str | None) -> str | None:
+    """The position inside the signed cursor; a forged, edited or borrowed cursor is a 400."""
+    if not value:
+        return None
+    token = cursors.verify("sales", value)
+    SalesPosition.decode(token)
+    return token
+
+
 @router.get("/v2/sales", summary="Query sales (the query language is in the README)", tags=["sales"])
 def query(
     q: Annotated[
         str,
         Query(
             max_length=500,
-            description='words in any order, e.g. `unfulfilled vivid next 3 days`, `"taylor swift" 7/4/2026`',
+            description="words in any order, e.g. `unfulfilled vivid next 3 days`, "
+            f'`"taylor swift" 7/4/2026`; at most {MAX_ORDER_IDS} order ids',
         ),
     ] = "",
-) -> Envelope[SaleOut]:
-    answer = search_sales(sales_repos(), tenant_id(), q, _now())
+    page_size: Annotated[int, Query(ge=1, le=500, description="TixPilot extension: sales per page")] = 100,
+    cursor: Annotated[
+        str | None,
+        AfterValidator(_cursor),
+        Query(description="TixPilot extension: the previous page's cursor (same q)"),
+    ] = None,
+) -> PagedEnvelope[SaleOut]:
+    after = SalesPosition.decode(cursor) if cursor else None
+    answer = search_sales(sales_repos(), tenant_id(), q, _now(), page_size, after)
     names = resale_names()
-    return Envelope(
-        output=[sale_to_legacy(s, names.get(s.marketplace_id, ""), answer.timezone) for s in answer.sales]
+    return PagedEnvelope(
+        output=[sale_to_legacy(s, names.get(s.marketplace_id, ""), answer.timezone) for s in answer.sales],
+        cursor=cursors.sign("sales", answer.next.encode() if answer.next else None),
     )
 
 
