@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from tixpilot.models.pos import WITH_CREDENTIALS
+
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 
 
@@ -56,6 +58,20 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument("path", help="an mbox file, or a folder of .eml files")
     backfill.add_argument("--to", help="the recipient address (default: Delivered-To, To, Cc headers)")
 
+    pos_group = commands.add_parser("pos-credentials", help="POS API credentials").add_subparsers(
+        dest="action", required=True
+    )
+    pos_set = pos_group.add_parser(
+        "set", help="store a tenant's POS API credentials, encrypted (never shown again)"
+    )
+    pos_set.add_argument("--tenant-id", required=True)
+    pos_set.add_argument("--pos", required=True, choices=sorted(WITH_CREDENTIALS))
+    for name in sorted({name for p in WITH_CREDENTIALS.values() for name in p.credentials}):
+        users = ", ".join(p.title for p in WITH_CREDENTIALS.values() if name in p.credentials)
+        pos_set.add_argument(
+            "--" + name.replace("_", "-"), dest=name, help=f"{users}: {name.replace('_', ' ')}"
+        )
+
     demo = commands.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     seed = demo.add_parser("seed", help="generate purchases (a new tenant unless --tenant-id)")
     seed.add_argument("--purchases", required=True, type=int)
@@ -86,6 +102,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from infra.receipts_cli import run_receipts
 
         return run_receipts(args)
+    if args.group == "pos-credentials":
+        return _set_pos_credentials(args)
     repos = admin_repos()
     if args.group == "demo":
         return _seed_demo(args, repos)
@@ -110,6 +128,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "tenant_id": issued.credential.tenant_id,
         "marketplace_id": issued.credential.marketplace_id,
     }
+
+
+def _set_pos_credentials(args: argparse.Namespace) -> dict[str, Any]:
+    from tixpilot.adapters.pos.credentials import PosCredentialVault
+    from tixpilot.services.pos_credentials import set_pos_credentials
+
+    values = {key: value for key in WITH_CREDENTIALS[args.pos].credentials if (value := getattr(args, key))}
+    set_pos_credentials(PosCredentialVault(), args.tenant_id, args.pos, values)
+    return {"tenant_id": args.tenant_id, "pos": args.pos, "set": True}
 
 
 def _seed_demo(args: argparse.Namespace, repos: Any) -> dict[str, Any]:

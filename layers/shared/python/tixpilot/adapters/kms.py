@@ -1,4 +1,5 @@
-"""KMS envelope for secrets TixPilot must keep but never show (marketplace account passwords)."""
+"""KMS envelope for secrets TixPilot must keep but never show (marketplace account passwords, POS
+API credentials)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from tixpilot import aws
 from tixpilot.settings import get_settings
 
 ACCOUNT_PASSWORDS_KEY = "account-passwords"
+POS_CREDENTIALS_KEY = "pos-credentials"
 
 
 class KmsCipher:
