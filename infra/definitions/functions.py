@@ -172,6 +172,7 @@ API_INVENTORY = FunctionDef(
         "tenants": "read",
         "accounts": "read",
     },
+    keys={"pos-credentials": "read"},  # QuickPO into SkyBox: the tenant's SkyBox credentials
 )
 
 MARKETPLACE_OI = FunctionDef(
@@ -211,6 +212,7 @@ PIPELINE_AUTOPO = FunctionDef(
     id="pipeline_autopo",
     description="Purchase pipeline: AutoPO in each POS where the account has it on.",
     tables={**_PIPELINE_TABLES, "ledger": "write"},
+    keys={"pos-credentials": "read"},  # the tenant's SkyBox credentials
     timeout_s=60,
     reserved_concurrency=10,  # POS APIs (SkyBox and others) rate-limit per broker account
 )

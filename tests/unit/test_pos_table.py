@@ -88,8 +88,6 @@ def test_only_skybox_takes_api_credentials_and_the_cli_has_an_option_per_key():
     assert {name: p.credentials for name, p in WITH_CREDENTIALS.items()} == {
         "skybox": ("account", "api_token", "application_token")
     }
-    args = _parser().parse_args(
-        ["pos-credentials", "set", "--tenant-id", "1", "--pos", "skybox", "--account", "7"]
-        + ["--api-token", "t", "--application-token", "p"]
-    )
+    command = ["pos-credentials", "set", "--tenant-id", "1", "--pos", "skybox"]
+    args = _parser().parse_args([*command, "--account", "7", "--api-token", "t", "--application-token", "p"])
     assert (args.pos, args.account, args.api_token, args.application_token) == ("skybox", "7", "t", "p")

@@ -22,6 +22,7 @@ FULFILLMENT_QUEUE_URL = "TIXPILOT_FULFILLMENT_QUEUE_URL"
 RECRAWL_INITIAL_S = "TIXPILOT_RECRAWL_INITIAL_S"
 RECRAWL_MAX_S = "TIXPILOT_RECRAWL_MAX_S"
 SAFEGUARD_WINDOW_S = "TIXPILOT_SAFEGUARD_WINDOW_S"
+SKYBOX_URL = "TIXPILOT_SKYBOX_URL"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class Settings:
     stubhub_url: str = "https://api.stubhub.net/v2"
     tevo_url: str = "https://api.ticketevolution.com"
     vivid_url: str = "https://brokers.vividseats.com/webservices"
+    # SkyBox's API (TIXPILOT_SKYBOX_URL): the real one unless pointed elsewhere (the local stack's
+    # fake SkyBox, or another fake).
+    skybox_url: str = "https://skybox.vividseats.com/services"
 
     def __post_init__(self) -> None:
         if not _ENV_NAME.fullmatch(self.env):
@@ -114,6 +118,7 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         stubhub_url=environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
         tevo_url=environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
         vivid_url=environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,
+        skybox_url=environ.get(SKYBOX_URL) or Settings.skybox_url,
     )
 
 

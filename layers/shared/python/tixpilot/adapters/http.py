@@ -24,7 +24,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import urllib3
 from urllib3.util.retry import Retry
@@ -192,5 +192,6 @@ class RetryingHttp:
 
 
 def _path(url: str) -> str:
-    """The URL without its query (which may carry a token, as Vivid's does)."""
-    return url.split("?", 1)[0]
+    """The URL's path: no query (it may carry a token, as Vivid's does), no scheme and host (the
+    message names the service already)."""
+    return urlsplit(url).path or "/"

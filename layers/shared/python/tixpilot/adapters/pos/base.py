@@ -12,11 +12,23 @@ from tixpilot.models.purchases import Purchase
 
 class PosError(Exception):
     """The POS refused or failed the request; `message` is the POS's own words, shown to the
-    broker on the purchase (Purchase.errors)."""
+    broker on the purchase (Purchase.errors). `transient`: the same request may succeed later
+    (the POS was unreachable, rate-limited or failing); otherwise something must change first
+    (credentials, the account's vendor, the purchase). `status`: the POS's HTTP status, if any."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, transient: bool = False, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.transient = transient
+        self.status = status
+
+
+class PoInProgress(PosError):
+    """Another run (AutoPO, QuickPO) is making this purchase's PO in the POS right now; its
+    number is recorded when it is done. Not a failure of the purchase."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=True)
 
 
 @dataclass(frozen=True)
