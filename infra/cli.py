@@ -16,6 +16,7 @@ from typing import Any
 from tixpilot.models.pos import WITH_CREDENTIALS
 
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+LOCAL_HOST = "127.0.0.1"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +46,24 @@ def _parser() -> argparse.ArgumentParser:
     key_create = key.add_parser("create", help="issue a key a resale marketplace calls us with")
     key_create.add_argument("--tenant-id", required=True)
     key_create.add_argument("--marketplace-id", required=True, type=int)
+
+    credentials = commands.add_parser(
+        "marketplace-credentials", help="a tenant's credentials for a marketplace's own API"
+    ).add_subparsers(dest="action", required=True)
+    credentials_set = credentials.add_parser(
+        "set",
+        help="store them encrypted (never printed back); for StubHub also register the webhook",
+        description='Credentials per marketplace: StubHub (1) {"access_token"}; Vivid Seats (4) '
+        '{"api_token"}; Ticket Evolution (1001) {"token", "secret", "reviewer_id"}.',
+    )
+    credentials_set.add_argument("--tenant-id", required=True)
+    credentials_set.add_argument("--marketplace-id", required=True, type=int)
+    credentials_set.add_argument("--json", required=True, dest="credentials", help="a JSON object")
+    credentials_set.add_argument(
+        "--register-webhook",
+        action="store_true",
+        help="register the webhook again even if one is registered for this URL (another account)",
+    )
 
     receipts = commands.add_parser("receipts", help="inbound email").add_subparsers(
         dest="action", required=True
@@ -91,6 +110,12 @@ def _configure(args: argparse.Namespace) -> None:
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
         os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        # `make run`'s API and marketplace simulator, on the ports it reads from the same variables
+        api_port = os.environ.get("API_PORT") or "3000"
+        os.environ.setdefault("TIXPILOT_WEBHOOK_BASE_URL", f"http://{LOCAL_HOST}:{api_port}")
+        marketplace_port = os.environ.get("MARKETPLACE_PORT") or "3200"
+        for name, prefix in (("STUBHUB", "stubhub"), ("TEVO", "tevo"), ("VIVID", "vivid")):
+            os.environ.setdefault(f"TIXPILOT_{name}_URL", f"http://{LOCAL_HOST}:{marketplace_port}/{prefix}")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -104,6 +129,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return run_receipts(args)
     if args.group == "pos-credentials":
         return _set_pos_credentials(args)
+    if args.group == "marketplace-credentials":
+        return _set_marketplace_credentials(args)
     repos = admin_repos()
     if args.group == "demo":
         return _seed_demo(args, repos)
@@ -137,6 +164,45 @@ def _set_pos_credentials(args: argparse.Namespace) -> dict[str, Any]:
     values = {key: value for key in WITH_CREDENTIALS[args.pos].credentials if (value := getattr(args, key))}
     set_pos_credentials(PosCredentialVault(), args.tenant_id, args.pos, values)
     return {"tenant_id": args.tenant_id, "pos": args.pos, "set": True}
+
+
+def _set_marketplace_credentials(args: argparse.Namespace) -> dict[str, Any]:
+    from tixpilot.errors import InvalidParameter
+    from tixpilot.services.marketplace_credentials import set_credentials
+    from tixpilot.settings import get_settings
+    from tixpilot.wiring.marketplaces import seller_deps
+
+    try:
+        given = json.loads(args.credentials)
+    except json.JSONDecodeError as exc:
+        raise InvalidParameter("json", f"--json is not a JSON object ({exc})") from None
+    result = set_credentials(
+        seller_deps(),
+        args.tenant_id,
+        args.marketplace_id,
+        given,
+        webhook_base_url=get_settings().webhook_base_url or _deployed_api_url(args.env),
+        register_webhook=args.register_webhook,
+    )
+    return {"tenant_id": result.tenant_id, "marketplace_id": result.marketplace_id, "set": True}
+
+
+def _deployed_api_url(env: str) -> str:
+    """A deployed environment's API URL (its Api stack's `ApiUrl` output), for webhook
+    registrations when TIXPILOT_WEBHOOK_BASE_URL does not give it; "" when unknown."""
+    if env == "local":
+        return ""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from infra.cdk.constants import stack_name
+    from tixpilot import aws
+
+    try:
+        stacks = aws.client("cloudformation").describe_stacks(StackName=stack_name(env, "Api"))["Stacks"]
+    except (BotoCoreError, ClientError):  # no such stack, no permission: the service says what to set
+        return ""
+    outputs = {o["OutputKey"]: o["OutputValue"] for s in stacks for o in s.get("Outputs", [])}
+    return str(outputs.get("ApiUrl", "")).rstrip("/")
 
 
 def _seed_demo(args: argparse.Namespace, repos: Any) -> dict[str, Any]:

@@ -183,9 +183,9 @@ MARKETPLACE_OI = FunctionDef(
         Route("POST", "/oi/v1/orders/{order_id}/release"),
         Route("POST", "/oi/v1/orders/{order_id}/invoice"),
     ),
-    # tokens: the marketplace key (and the sale's credential check); ledger: the order and its
-    # seats; sales: the order's sale, written in the same transactions.
-    tables={**_AUTH, "ledger": "write", "sales": "write"},
+    # tokens: the marketplace key (and the sale's credential check); tenants: which POS sells
+    # (inventory_pos); ledger: the order and its seats (builtin POS); sales: the order's sale.
+    tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
 )
 
 # The purchase pipeline's Lambda tasks (infra/definitions/purchase_pipeline.asl.json).

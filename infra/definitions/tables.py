@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tixpilot.tables import PURCHASE_INDEXES, Index, Key
+from tixpilot.tables import (
+    MARKETPLACE_ACCOUNT_INDEX,
+    MARKETPLACE_TENANTS_INDEX,
+    PURCHASE_INDEXES,
+    Index,
+    Key,
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,16 @@ CLAIMS = TableDef(
     "per order (tenant, confirmation number, region), one PO per purchase per POS.",
 )
 
+MARKETPLACE_CREDENTIALS = TableDef(
+    id="marketplace_credentials",
+    partition_key=Key("tenant_id"),
+    sort_key=Key("marketplace_id", "N"),
+    # Declared in the layer: the repository queries them by the same declaration.
+    indexes=(MARKETPLACE_ACCOUNT_INDEX, MARKETPLACE_TENANTS_INDEX),
+    purpose="A tenant's credentials for a marketplace's own API (KMS ciphertext), with the account "
+    "key its webhooks carry and the index of tenants per marketplace the poller reads.",
+)
+
 TABLES: dict[str, TableDef] = {
     t.id: t
     for t in (
@@ -156,6 +172,7 @@ TABLES: dict[str, TableDef] = {
         RECEIPTS,
         SEQUENCES,
         CLAIMS,
+        MARKETPLACE_CREDENTIALS,
     )
 }
 
@@ -163,6 +180,8 @@ TABLES: dict[str, TableDef] = {
 KEYS: dict[str, str] = {
     "account-passwords": "Marketplace account passwords: the API encrypts, only the crawl decrypts.",
     "pos-credentials": "POS API credentials (SkyBox): the CLI encrypts, functions calling the POS decrypt.",
+    "marketplace-credentials": "Tenants' credentials for the marketplaces' own APIs: the admin CLI "
+    "encrypts, the webhook routes, the poller and the sales worker decrypt.",
 }
 
 BUCKETS: dict[str, str] = {

@@ -27,7 +27,11 @@ def _port(name: str, default: int) -> int:
 
 
 def configure_environment(
-    aws_port: int, primary_port: int, marketplace_port: int | None = None, skybox_port: int | None = None
+    aws_port: int,
+    primary_port: int,
+    marketplace_port: int | None = None,
+    api_port: int | None = None,
+    skybox_port: int | None = None,
 ) -> None:
     """Point every boto3 client of this process at the emulator, before any is created."""
     os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{aws_port}"
@@ -42,6 +46,8 @@ def configure_environment(
             os.environ.setdefault(f"TIXPILOT_{name}_URL", f"http://{HOST}:{marketplace_port}/{prefix}")
     if skybox_port is not None:  # the SkyBox adapter talks to the fake (unless told otherwise)
         os.environ.setdefault("TIXPILOT_SKYBOX_URL", f"http://{HOST}:{skybox_port}")
+    if api_port is not None:  # the marketplaces' webhooks reach the local API
+        os.environ.setdefault("TIXPILOT_WEBHOOK_BASE_URL", f"http://{HOST}:{api_port}")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TixPilot")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -54,7 +60,7 @@ def main() -> int:
     # An outside SkyBox (another fake, or the real one) replaces the local fake.
     skybox_port = None if os.environ.get("TIXPILOT_SKYBOX_URL") else _port("SKYBOX_PORT", 3300)
     state_dir = Path(os.environ["TIXPILOT_STATE_DIR"]) if os.environ.get("TIXPILOT_STATE_DIR") else None
-    configure_environment(aws_port, primary_port, marketplace_port, skybox_port)
+    configure_environment(aws_port, primary_port, marketplace_port, api_port, skybox_port)
 
     from infra.local import state
     from infra.local.gateway import Gateway, make_server

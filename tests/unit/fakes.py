@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Mapping
 
 from tixpilot.errors import Conflict
 from tixpilot.models.domains import Domain
+from tixpilot.models.marketplace_credentials import SellerAccount
 from tixpilot.models.receipts import Receipt
 from tixpilot.models.tenants import Credential, Tenant
 
@@ -73,3 +75,32 @@ class FakeReceipts:
 
     def save(self, receipt: Receipt) -> None:
         self.first[(receipt.tenant_id, receipt.message_id)] = receipt
+
+
+class FakeSellerAccounts:
+    """Marketplace credentials by (tenant, marketplace), with the account-key lookup and the
+    one-tenant-per-account rule of the real repository (no encryption: nothing is persisted)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, int], tuple[dict[str, str], str]] = {}
+
+    def get(self, tenant_id: str, marketplace_id: int) -> dict[str, str] | None:
+        row = self.rows.get((tenant_id, marketplace_id))
+        return dict(row[0]) if row else None
+
+    def put(
+        self, tenant_id: str, marketplace_id: int, credentials: Mapping[str, str], account_key: str
+    ) -> None:
+        for (other, market), (_, key) in self.rows.items():
+            if market == marketplace_id and key == account_key and other != tenant_id:
+                raise Conflict(f"this marketplace {marketplace_id} account is already another tenant's")
+        self.rows[(tenant_id, marketplace_id)] = (dict(credentials), account_key)
+
+    def find_by_account(self, marketplace_id: int, account_key: str) -> SellerAccount | None:
+        for (tenant_id, market), (credentials, key) in self.rows.items():
+            if market == marketplace_id and key == account_key:
+                return SellerAccount(tenant_id, marketplace_id, dict(credentials))
+        return None
+
+    def tenants_of(self, marketplace_id: int) -> list[str]:
+        return sorted(tenant for tenant, market in self.rows if market == marketplace_id)

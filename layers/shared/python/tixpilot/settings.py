@@ -23,6 +23,9 @@ RECRAWL_INITIAL_S = "TIXPILOT_RECRAWL_INITIAL_S"
 RECRAWL_MAX_S = "TIXPILOT_RECRAWL_MAX_S"
 SAFEGUARD_WINDOW_S = "TIXPILOT_SAFEGUARD_WINDOW_S"
 SKYBOX_URL = "TIXPILOT_SKYBOX_URL"
+HOLD_TTL_S = "TIXPILOT_HOLD_TTL_S"
+WEBHOOK_BASE_URL = "TIXPILOT_WEBHOOK_BASE_URL"
+POLL_S = "TIXPILOT_POLL_S"
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class Settings:
     recrawl_initial_s: int = 30
     recrawl_max_s: int = 600
     safeguard_window_s: int = 21600
+    # How long a marketplace's hold keeps its seats when it is neither invoiced nor released.
+    hold_ttl_s: int = 1800
     # The resale marketplaces' APIs (TIXPILOT_STUBHUB_URL, ...): the real ones unless pointed
     # elsewhere (the local stack points them at its marketplace simulator).
     stubhub_url: str = "https://api.stubhub.net/v2"
@@ -60,6 +65,13 @@ class Settings:
     # SkyBox's API (TIXPILOT_SKYBOX_URL): the real one unless pointed elsewhere (the local stack's
     # fake SkyBox, or another fake).
     skybox_url: str = "https://skybox.vividseats.com/services"
+    # Where the marketplaces reach TixPilot's webhook routes (`<base>/webhooks/stubhub`): the
+    # API's URL (the CDK app sets it; the local stack to its API). "" = unknown: no webhook can be
+    # registered, and the routes take the URL from the request.
+    webhook_base_url: str = ""
+    # How often poll-only marketplaces are polled (each feed still within its rate limit); the
+    # deployed schedule runs every minute, the local stack's loop every `poll_s`.
+    poll_s: int = 60
 
     def __post_init__(self) -> None:
         if not _ENV_NAME.fullmatch(self.env):
@@ -115,10 +127,13 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         recrawl_initial_s=_seconds(environ, RECRAWL_INITIAL_S, 30, least=1),
         recrawl_max_s=_seconds(environ, RECRAWL_MAX_S, 600, least=1),
         safeguard_window_s=_seconds(environ, SAFEGUARD_WINDOW_S, 21600, least=0),
+        hold_ttl_s=_seconds(environ, HOLD_TTL_S, 1800, least=1),
         stubhub_url=environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
         tevo_url=environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
         vivid_url=environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,
         skybox_url=environ.get(SKYBOX_URL) or Settings.skybox_url,
+        webhook_base_url=environ.get(WEBHOOK_BASE_URL, "").rstrip("/"),
+        poll_s=_seconds(environ, POLL_S, 60, least=1),
     )
 
 

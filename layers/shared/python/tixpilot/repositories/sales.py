@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from tixpilot import aws
@@ -80,11 +81,23 @@ class SaleRepository:
             )
         ]
 
-    def create(self, sale: Sale, credential_hash: str) -> CreateOutcome:
+    def create(self, sale: Sale, credential_hash: str | None) -> CreateOutcome:
         """Create a sale if its order is new and its credential is this tenant's key for its
         marketplace, in one transaction: "created", "exists" (the order is already recorded) or
-        "credential" (the key is not a marketplace key of that marketplace)."""
+        "credential" (the key is not a marketplace key of that marketplace). `credential_hash`
+        None: the sale came through a channel authenticated otherwise (a native marketplace's
+        signed webhook or its polled API), so there is no key to check."""
         client = self.table.client
+        if credential_hash is None:
+            try:
+                client.put_item(
+                    TableName=self.table.name,
+                    Item=to_item(_row(sale)),
+                    ConditionExpression="attribute_not_exists(sale_key)",
+                )
+            except client.exceptions.ConditionalCheckFailedException:
+                return "exists"
+            return "created"
         try:
             client.transact_write_items(
                 TransactItems=[
@@ -128,24 +141,65 @@ class SaleRepository:
         fulfilled: bool | None = None,
     ) -> Sale | None:
         """Set processing steps (and the fulfilled flag) of an existing sale; None if there is none."""
-        now = max(step.at for step in steps.values())
-        names: dict[str, str] = {"#p": "processing"}
-        values: dict[str, Any] = {":now": to_value(now.isoformat())}
-        sets = ["updated = :now"]
-        for index, (name, step) in enumerate(steps.items()):
-            names[f"#s{index}"] = name
-            values[f":s{index}"] = to_value(step.model_dump(mode="json"))
-            sets.append(f"#p.#s{index} = :s{index}")
-        if fulfilled is not None:
-            values[":f"] = {"BOOL": fulfilled}
-            sets.append("fulfilled = :f")
+        return self.update(
+            tenant_id,
+            marketplace_id,
+            order_id,
+            steps=steps,
+            sets={} if fulfilled is None else {"fulfilled": fulfilled},
+        )
+
+    def update(
+        self,
+        tenant_id: str,
+        marketplace_id: int,
+        order_id: str,
+        *,
+        steps: Mapping[Step, StepResult] | None = None,
+        sets: Mapping[str, Any] | None = None,
+        require: Mapping[str, Any] | None = None,
+    ) -> Sale | None:
+        """Change an existing sale in one conditional UpdateItem and answer it as it is now:
+        `steps` set processing steps, `sets` other attributes (dotted paths, e.g. `hold.removed_at`),
+        `require` attribute values it must have (None: must be absent). None when there is no such
+        sale or a requirement does not hold."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+
+        def path(dotted: str) -> str:
+            parts = []
+            for part in dotted.split("."):
+                alias = f"#n{len(names)}"
+                names[alias] = part
+                parts.append(alias)
+            return ".".join(parts)
+
+        def value(data: Any) -> str:
+            alias = f":v{len(values)}"
+            values[alias] = to_value(data)
+            return alias
+
+        changes: dict[str, Any] = {
+            **{f"processing.{name}": step.model_dump(mode="json") for name, step in (steps or {}).items()},
+            **{k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in (sets or {}).items()},
+        }
+        stamps = [step.at for step in (steps or {}).values()]
+        if "updated" not in changes:
+            changes["updated"] = max(stamps).isoformat() if stamps else dt.datetime.now(dt.UTC).isoformat()
+        clauses = [f"{path(name)} = {value(data)}" for name, data in changes.items()]
+        conditions = ["attribute_exists(sale_key)"]
+        for name, expected in (require or {}).items():
+            if expected is None:
+                conditions.append(f"attribute_not_exists({path(name)})")
+            else:
+                conditions.append(f"{path(name)} = {value(expected)}")
         client = self.table.client
         try:
             response = client.update_item(
                 TableName=self.table.name,
                 Key=self._key(tenant_id, marketplace_id, order_id),
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="attribute_exists(sale_key)",
+                UpdateExpression="SET " + ", ".join(clauses),
+                ConditionExpression=" AND ".join(conditions),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",

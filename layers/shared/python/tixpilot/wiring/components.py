@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
     from tixpilot.repositories.domains import DomainRepository
     from tixpilot.repositories.ledger import LedgerRepository
-    from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
+    from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.repositories.reference import ReferenceRepository
@@ -132,10 +132,13 @@ def fulfillment_queue() -> FulfillmentQueue:
 
 
 @cache
-def marketplace_orders() -> MarketplaceOrderRepository:
-    from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
+def marketplace_credentials() -> MarketplaceCredentialRepository:
+    """A tenant's credentials for a marketplace's own API, decrypted on read:
+    `get(tenant_id, marketplace_id)`, `find_by_account(marketplace_id, account_key)`,
+    `tenants_of(marketplace_id)`."""
+    from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
 
-    return MarketplaceOrderRepository()
+    return MarketplaceCredentialRepository(credentials_cipher())
 
 
 # --- adapters -----------------------------------------------------------------------------------
@@ -146,6 +149,13 @@ def password_cipher() -> KmsCipher:
     from tixpilot.adapters.kms import KmsCipher
 
     return KmsCipher()
+
+
+@cache
+def credentials_cipher() -> KmsCipher:
+    from tixpilot.adapters.kms import MARKETPLACE_CREDENTIALS_KEY, KmsCipher
+
+    return KmsCipher(MARKETPLACE_CREDENTIALS_KEY)
 
 
 @cache

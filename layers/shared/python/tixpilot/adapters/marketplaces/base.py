@@ -47,6 +47,10 @@ from tixpilot.models.marketplaces import (
     WebhookRequest,
 )
 
+# The credential under which the Authorization value given to `register_webhook` is kept (the
+# marketplace echoes it in each delivery); TixPilot writes it when it registers the webhook.
+WEBHOOK_CREDENTIAL = "webhook_authorization"
+
 Integration = Literal["oi", "ion"]
 NotificationStyle = Literal["webhook", "poll"]
 
