@@ -158,11 +158,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _set_pos_credentials(args: argparse.Namespace) -> dict[str, Any]:
-    from tixpilot.adapters.pos.credentials import PosCredentialVault
     from tixpilot.services.pos_credentials import set_pos_credentials
+    from tixpilot.wiring import components
 
     values = {key: value for key in WITH_CREDENTIALS[args.pos].credentials if (value := getattr(args, key))}
-    set_pos_credentials(PosCredentialVault(), args.tenant_id, args.pos, values)
+    set_pos_credentials(components.pos_credentials(), args.tenant_id, args.pos, values)
     return {"tenant_id": args.tenant_id, "pos": args.pos, "set": True}
 
 

@@ -184,8 +184,10 @@ MARKETPLACE_OI = FunctionDef(
         Route("POST", "/oi/v1/orders/{order_id}/invoice"),
     ),
     # tokens: the marketplace key (and the sale's credential check); tenants: which POS sells
-    # (inventory_pos); ledger: the order and its seats (builtin POS); sales: the order's sale.
+    # (inventory_pos); ledger: the order and its seats (builtin POS), or TixPilot's record of the
+    # order (SkyBox); sales: the order's sale.
     tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    keys={"pos-credentials": "read"},  # a tenant selling from SkyBox: its SkyBox credentials
 )
 
 # The purchase pipeline's Lambda tasks (infra/definitions/purchase_pipeline.asl.json).

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,6 @@ import pytest
 from tests.integration.skybox.conftest import Fake, SkyBoxAccount
 from tixpilot.adapters.http import RetryingHttp
 from tixpilot.adapters.pos.base import PoRequest, PosError
-from tixpilot.adapters.pos.credentials import PosCredentialVault
 from tixpilot.adapters.pos.skybox import SkyBoxPos, skybox_error
 from tixpilot.models.accounts import PosSettings
 from tixpilot.models.purchases import EventInfo, Items, Money, Purchase, Ticket
@@ -36,11 +36,10 @@ def forget_claim(tenant_id: str, rid: int) -> None:
 
 
 @pytest.fixture
-def tenant_id(moto_server: str, account: SkyBoxAccount) -> str:
-    """A tenant in the emulator with the fake account's SkyBox credentials."""
+def tenant_id(moto_server: str) -> str:
+    """A tenant in the emulator (its claims are in the emulator's claims table)."""
     tenant = f"sb-{uuid.uuid4().hex[:10]}"
     TenantRepository().create(Tenant(tenant_id=tenant, name="SkyBox Broker", created=NOW))
-    assert PosCredentialVault().put(tenant, "skybox", account.credentials)
     return tenant
 
 
@@ -74,7 +73,7 @@ def request(
         customer_id=str(account.ids["vendor_id"]),
         creditcard_id=str(account.ids["credit_card_id"]) if card else "",
     )
-    return PoRequest(purchase=bought, stock=stock, settings=settings)
+    return PoRequest(purchase=bought, stock=stock, settings=settings, credentials=account.credentials)
 
 
 def skybox_purchases(account: SkyBoxAccount, ref: str) -> list[dict[str, Any]]:
@@ -204,17 +203,16 @@ def test_concurrent_runs_make_one_skybox_purchase(
 def test_refused_credentials_are_a_clear_error_and_a_fix_recovers(
     skybox: Fake, account: SkyBoxAccount, event: dict[str, Any], tenant_id: str
 ) -> None:
-    vault = PosCredentialVault()
-    vault.put(tenant_id, "skybox", {**account.credentials, "api_token": "wrong"})
     pos = adapter(skybox)
+    good = request(account, purchase(tenant_id, rid=7))
+    wrong = replace(good, credentials={**account.credentials, "api_token": "wrong"})
     with pytest.raises(PosError) as refused:
-        pos.create_po(request(account, purchase(tenant_id, rid=7)))
+        pos.create_po(wrong)
     assert refused.value.status == 401 and not refused.value.transient
     assert "SkyBox refused the credentials" in refused.value.message
     assert "tixpilot pos-credentials set" in refused.value.message
     assert PoClaimRepository().get(tenant_id, 7, "skybox") is None  # released: nothing waits for it
-    vault.put(tenant_id, "skybox", account.credentials)
-    assert pos.create_po(request(account, purchase(tenant_id, rid=7))).created
+    assert pos.create_po(good).created
 
 
 def test_an_outage_is_transient_and_the_next_try_makes_the_po(
@@ -243,7 +241,9 @@ def test_a_rate_limit_is_waited_out(
 def test_skybox_validation_words_reach_the_broker(
     skybox: Fake, account: SkyBoxAccount, event: dict[str, Any], tenant_id: str
 ) -> None:
-    wrong_vendor = PoRequest(purchase(tenant_id, rid=10), "eticket", PosSettings(customer_id="999"))
+    wrong_vendor = replace(
+        request(account, purchase(tenant_id, rid=10)), settings=PosSettings(customer_id="999")
+    )
     with pytest.raises(PosError) as refused:
         adapter(skybox).create_po(wrong_vendor)
     assert refused.value.status == 400 and not refused.value.transient
@@ -265,15 +265,16 @@ def test_the_accounts_vendor_and_card_must_be_skybox_ids(
     skybox: Fake, account: SkyBoxAccount, tenant_id: str, settings: PosSettings, message: str
 ) -> None:
     with pytest.raises(PosError, match=message):
-        adapter(skybox).create_po(PoRequest(purchase(tenant_id, rid=11), "eticket", settings))
+        adapter(skybox).create_po(replace(request(account, purchase(tenant_id, rid=11)), settings=settings))
     assert skybox.fake.calls == []
 
 
 def test_without_credentials_nothing_is_called(
     skybox: Fake, account: SkyBoxAccount, moto_server: str
 ) -> None:
+    without = replace(request(account, purchase("nobody", rid=12)), credentials={})
     with pytest.raises(PosError, match=r"no SkyBox credentials .* pos-credentials set --tenant-id nobody"):
-        adapter(skybox).create_po(request(account, purchase("nobody", rid=12)))
+        adapter(skybox).create_po(without)
     assert skybox.fake.calls == []
 
 

@@ -10,12 +10,16 @@ import pytest
 from infra import cli
 from tests.events import api_event
 from tixpilot import aws
-from tixpilot.adapters.pos.base import PosError
-from tixpilot.adapters.pos.credentials import PosCredentialVault
+from tixpilot.adapters.kms import POS_CREDENTIALS_KEY, KmsCipher
+from tixpilot.errors import Unprocessable
 from tixpilot.repositories.pos_credentials import PosCredentialRepository
 from tixpilot.settings import get_settings
 
 SECRETS = ["--account", "4711", "--api-token", "api-secret-1", "--application-token", "app-secret-1"]
+
+
+def vault() -> PosCredentialRepository:
+    return PosCredentialRepository(KmsCipher(POS_CREDENTIALS_KEY))
 
 
 def run(capsys, moto_server, *argv: str) -> tuple[int, dict, str]:
@@ -48,7 +52,7 @@ def test_set_stores_them_encrypted_and_never_prints_them(capsys, moto_server, in
     )["Item"]
     ciphertext = bytes(item["pos_credentials_skybox"]["B"])
     assert b"api-secret-1" not in ciphertext and b"4711" not in ciphertext
-    assert PosCredentialVault().get(tenant_id, "skybox") == {
+    assert vault().get(tenant_id, "skybox") == {
         "account": "4711",
         "api_token": "api-secret-1",
         "application_token": "app-secret-1",
@@ -66,7 +70,7 @@ def test_set_again_replaces_them_and_a_cached_reader_sees_the_new_ones(capsys, m
     tenant_id = tenant(capsys, moto_server)
     args = ["pos-credentials", "set", "--tenant-id", tenant_id, "--pos", "skybox"]
     run(capsys, moto_server, *args, *SECRETS)
-    reader = PosCredentialVault()
+    reader = vault()
     assert reader.get(tenant_id, "skybox")["api_token"] == "api-secret-1"  # type: ignore[index]
     changed = [*SECRETS[:3], "api-secret-2", *SECRETS[4:]]
     assert run(capsys, moto_server, *args, *changed)[0] == 0
@@ -88,7 +92,7 @@ def test_set_refuses_incomplete_credentials(capsys, moto_server, argv, missing):
     )
     assert code == 1 and answer["error"] == "E_PARAM"
     assert answer["message"] == f"SkyBox needs {missing}"
-    assert PosCredentialRepository().get(tenant_id, "skybox") is None
+    assert vault().get(tenant_id, "skybox") is None
 
 
 def test_set_for_an_unknown_tenant_is_not_found(capsys, moto_server):
@@ -110,8 +114,16 @@ def test_only_a_pos_that_takes_credentials_is_accepted(capsys, moto_server):
 def test_a_ciphertext_copied_to_another_tenant_does_not_decrypt(capsys, moto_server):
     owner, thief = tenant(capsys, moto_server), tenant(capsys, moto_server)
     run(capsys, moto_server, "pos-credentials", "set", "--tenant-id", owner, "--pos", "skybox", *SECRETS)
-    store = PosCredentialRepository()
-    stolen = store.get(owner, "skybox")
-    assert stolen is not None and store.put(thief, "skybox", stolen)
-    with pytest.raises(PosError, match=r"cannot be decrypted .*pos-credentials set"):
-        PosCredentialVault().get(thief, "skybox")
+    client, table = aws.client("dynamodb"), get_settings().table_name("tenants")
+    stolen = client.get_item(TableName=table, Key={"tenant_id": {"S": owner}})["Item"][
+        "pos_credentials_skybox"
+    ]
+    client.update_item(
+        TableName=table,
+        Key={"tenant_id": {"S": thief}},
+        UpdateExpression="SET pos_credentials_skybox = :c",
+        ExpressionAttributeValues={":c": stolen},
+    )
+    with pytest.raises(Unprocessable, match=r"cannot be decrypted .*pos-credentials set"):
+        vault().get(thief, "skybox")
+    assert vault().get(owner, "skybox") is not None

@@ -12,13 +12,13 @@ the outcome names that POS in `retry`, and the pipeline tries again (services/pi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Protocol
 
 from tixpilot.adapters.pos.base import PoInProgress, PoRequest, PosAdapter, PosError
-from tixpilot.errors import NotFound
+from tixpilot.errors import NotFound, TixPilotError
 from tixpilot.models.accounts import Account, PosSettings
 from tixpilot.models.pos import POS_NAMES, PosName
 from tixpilot.models.purchases import PipelineState, Purchase
@@ -36,6 +36,10 @@ class TenantStore(Protocol):
     def get(self, tenant_id: str) -> Tenant | None: ...
 
 
+class CredentialLookup(Protocol):
+    def __call__(self, tenant_id: str, pos: str) -> Mapping[str, str] | None: ...
+
+
 class AccountStore(Protocol):
     def find_by_username(self, tenant_id: str, username: str, marketplace_id: int = 1) -> Account | None: ...
 
@@ -46,6 +50,8 @@ class PoDeps:
     tenants: TenantStore
     accounts: AccountStore
     adapter: Callable[[str], PosAdapter | None]  # by POS name (adapters.pos.adapter_by_name)
+    # the tenant's credentials for a POS's API (wiring.marketplaces.pos_credentials)
+    credentials: CredentialLookup = lambda tenant_id, pos: None
 
 
 @dataclass(frozen=True)
@@ -126,8 +132,11 @@ def push_po(deps: PoDeps, tenant_id: str, rid: int, trigger: Trigger) -> PoOutco
             continue
         pos_settings = account.pos_settings(pos) if account else PosSettings()
         try:
+            credentials = deps.credentials(tenant_id, pos) or {}
             result = adapter.create_po(
-                PoRequest(purchase=purchase, stock=delivery.stock, settings=pos_settings)
+                PoRequest(
+                    purchase=purchase, stock=delivery.stock, settings=pos_settings, credentials=credentials
+                )
             )
         except PoInProgress:  # not a failure: the other run records the PO
             retry.append(pos)
@@ -136,6 +145,9 @@ def push_po(deps: PoDeps, tenant_id: str, rid: int, trigger: Trigger) -> PoOutco
             errors.append(f"{pos}: {exc.message}")
             if exc.transient:
                 retry.append(pos)
+            continue
+        except TixPilotError as exc:  # the stored credentials could not be read
+            errors.append(f"{pos}: {exc.message}")
             continue
         made[pos] = result.poid
 

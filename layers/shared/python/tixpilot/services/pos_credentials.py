@@ -10,11 +10,11 @@ from tixpilot.errors import InvalidParameter, NotFound
 from tixpilot.models.pos import WITH_CREDENTIALS
 
 
-class CredentialVault(Protocol):
-    def put(self, tenant_id: str, pos: str, values: Mapping[str, str]) -> bool: ...
+class CredentialStore(Protocol):
+    def put(self, tenant_id: str, pos: str, credentials: Mapping[str, str]) -> bool: ...
 
 
-def set_pos_credentials(vault: CredentialVault, tenant_id: str, pos: str, values: Mapping[str, str]) -> None:
+def set_pos_credentials(store: CredentialStore, tenant_id: str, pos: str, values: Mapping[str, str]) -> None:
     """Store the credentials TixPilot calls `pos` with for this tenant, replacing any before."""
     spec = WITH_CREDENTIALS.get(pos)
     if spec is None:
@@ -29,5 +29,5 @@ def set_pos_credentials(vault: CredentialVault, tenant_id: str, pos: str, values
     unknown = sorted(set(values) - set(spec.credentials))
     if unknown:
         raise InvalidParameter(unknown[0], f"{spec.title} takes only {', '.join(spec.credentials)}")
-    if not vault.put(tenant_id, pos, given):
+    if not store.put(tenant_id, pos, given):
         raise NotFound(f"no tenant {tenant_id}")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tixpilot.repositories.domains import DomainRepository
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
+    from tixpilot.repositories.pos_credentials import PosCredentialRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.repositories.reference import ReferenceRepository
@@ -139,6 +140,15 @@ def marketplace_credentials() -> MarketplaceCredentialRepository:
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
 
     return MarketplaceCredentialRepository(credentials_cipher())
+
+
+@cache
+def pos_credentials() -> PosCredentialRepository:
+    """A tenant's credentials for its POS's API (SkyBox), decrypted on read: `get(tenant_id, pos)`."""
+    from tixpilot.adapters.kms import POS_CREDENTIALS_KEY, KmsCipher
+    from tixpilot.repositories.pos_credentials import PosCredentialRepository
+
+    return PosCredentialRepository(KmsCipher(POS_CREDENTIALS_KEY))
 
 
 # --- adapters -----------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ marketplace order goes to, and the tenants' credentials for the marketplaces' ow
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cache
 
 from tixpilot.adapters.pos.registry import adapter_by_name
@@ -12,12 +11,7 @@ from tixpilot.services.marketplace_orders import OrderRepos
 from tixpilot.services.pos_orders import InventoryPorts
 from tixpilot.settings import get_settings
 from tixpilot.wiring import components
-
-
-def pos_credentials(tenant_id: str, pos: str) -> Mapping[str, str] | None:
-    """The tenant's stored credentials for a POS. The builtin POS needs none; a POS whose adapter
-    needs some (SkyBox) answers them from its credentials store here."""
-    return None
+from tixpilot.wiring.pos import pos_credentials
 
 
 @cache

@@ -74,6 +74,8 @@ class PoRequest:
     purchase: Purchase
     stock: str | None  # how the stock is recorded (mobile already turned into transfer/qr_screenshot)
     settings: PosSettings  # the account's vendor (customer_id) and card for this POS
+    # the tenant's credentials for this POS's API (SkyBox); none for the builtin POS
+    credentials: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from tixpilot.adapters.pos.base import PosAdapter
 from tixpilot.models.pos import BY_NAME, BY_POSID, PosName
 
 _FACTORIES: dict[PosName, Callable[[], PosAdapter]] = {}
-_SKIP = {"base", "registry", "credentials"}  # not adapters
+_SKIP = {"base", "registry"}
 
 
 def register(name: PosName) -> Callable[[Callable[[], PosAdapter]], Callable[[], PosAdapter]]:
