@@ -86,8 +86,10 @@ API_SALES = FunctionDef(
         Route("GET", "/v2/fulfill"),
         Route("POST", "/sales/v1/complete-sale"),
     ),
-    # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add.
-    tables={**_AUTH, "sales": "write", "tenants": "read"},
+    # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add; ledger:
+    # complete-sale completes an order TixPilot placed in the POS (builtin seats, SkyBox records).
+    tables={**_AUTH, "sales": "write", "tenants": "read", "ledger": "write"},
+    keys={"pos-credentials": "read"},  # complete-sale in SkyBox: the tenant's SkyBox credentials
     queues={"fulfillment": "write"},
 )
 
