@@ -89,6 +89,7 @@ class LocalStack:
     state_dir: Path | None
     log_path: Path
     marketplace_port: int = 0
+    skybox_port: int = 0
 
     @property
     def api_url(self) -> str:
@@ -105,6 +106,10 @@ class LocalStack:
     @property
     def marketplace_url(self) -> str:
         return f"http://{HOST}:{self.marketplace_port}"
+
+    @property
+    def skybox_url(self) -> str:
+        return f"http://{HOST}:{self.skybox_port}"
 
     def get(
         self, path: str, params: dict[str, str] | None = None, token: str | None = None, auth: bool = True
@@ -180,7 +185,7 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
     """`python -m infra.local` in its own process group, returned once it is ready.
 
     Without a state dir the stack keeps nothing when it stops (and stops sooner)."""
-    aws_port, api_port, smtp_port, primary_port, marketplace_port = free_ports(5)
+    aws_port, api_port, smtp_port, primary_port, marketplace_port, skybox_port = free_ports(6)
     env = {
         **shell_environment(),
         "AWS_PORT": str(aws_port),
@@ -188,6 +193,7 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
         "SMTP_PORT": str(smtp_port),
         "PRIMARY_PORT": str(primary_port),
         "MARKETPLACE_PORT": str(marketplace_port),
+        "SKYBOX_PORT": str(skybox_port),
         **({"TIXPILOT_STATE_DIR": str(state_dir)} if state_dir else {}),
         "TIXPILOT_DEMO_TOKEN": token,
         "PYTHONUNBUFFERED": "1",
@@ -203,7 +209,16 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
             process_group=0,
         )
     stack = LocalStack(
-        process, aws_port, api_port, smtp_port, primary_port, token, state_dir, log_path, marketplace_port
+        process,
+        aws_port,
+        api_port,
+        smtp_port,
+        primary_port,
+        token,
+        state_dir,
+        log_path,
+        marketplace_port,
+        skybox_port,
     )
     deadline = time.monotonic() + START_TIMEOUT_S
     while not stack.is_ready():
