@@ -26,6 +26,12 @@ def _port(name: str, default: int) -> int:
     return int(value)
 
 
+def fake_skybox_port() -> int | None:
+    """Where the fake SkyBox listens (SKYBOX_PORT, 3300), or None: TIXPILOT_SKYBOX_URL names an
+    outside SkyBox (another fake, or the real one), which the adapter then talks to."""
+    return None if os.environ.get("TIXPILOT_SKYBOX_URL") else _port("SKYBOX_PORT", 3300)
+
+
 def configure_environment(
     aws_port: int,
     primary_port: int,
@@ -57,8 +63,7 @@ def main() -> int:
     aws_port, api_port = _port("AWS_PORT", 4566), _port("API_PORT", 3000)
     smtp_port, primary_port = _port("SMTP_PORT", 2525), _port("PRIMARY_PORT", 3100)
     marketplace_port = _port("MARKETPLACE_PORT", 3200)
-    # An outside SkyBox (another fake, or the real one) replaces the local fake.
-    skybox_port = None if os.environ.get("TIXPILOT_SKYBOX_URL") else _port("SKYBOX_PORT", 3300)
+    skybox_port = fake_skybox_port()
     state_dir = Path(os.environ["TIXPILOT_STATE_DIR"]) if os.environ.get("TIXPILOT_STATE_DIR") else None
     configure_environment(aws_port, primary_port, marketplace_port, api_port, skybox_port)
 

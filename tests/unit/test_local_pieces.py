@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from infra.definitions.functions import FUNCTIONS, FunctionDef, Route
@@ -66,3 +68,21 @@ def test_the_sandbox_hides_orders_and_rotating_status_until_their_delays_pass():
     now[0] = 131
     assert sandbox.order("buyer@demo.test", "12-34567/NY")["rotating_barcodes"] is True
     assert sandbox.order("buyer@demo.test", "99-99999/NY") is None
+
+
+def test_the_fake_skybox_starts_unless_another_skybox_is_named(monkeypatch):
+    from infra.local.__main__ import configure_environment, fake_skybox_port
+
+    for name in ("TIXPILOT_SKYBOX_URL", "SKYBOX_PORT", "TIXPILOT_PRIMARY_URL", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TIXPILOT_ENV", "test")
+    assert fake_skybox_port() == 3300
+    monkeypatch.setenv("SKYBOX_PORT", "4300")
+    assert fake_skybox_port() == 4300
+    configure_environment(4566, 3100, skybox_port=4300)
+    assert os.environ["TIXPILOT_SKYBOX_URL"] == "http://127.0.0.1:4300"
+
+    monkeypatch.setenv("TIXPILOT_SKYBOX_URL", "https://skybox.example.test/services")
+    assert fake_skybox_port() is None
+    configure_environment(4566, 3100, skybox_port=None)
+    assert os.environ["TIXPILOT_SKYBOX_URL"] == "https://skybox.example.test/services"
