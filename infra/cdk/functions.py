@@ -69,6 +69,7 @@ IMPLEMENTED_FIELDS = frozenset(
         "buckets",
         "keys",
         "queues",
+        "consumes",
         "state_machines",
         "timeout_s",
         "memory_mb",
@@ -159,6 +160,8 @@ class TixPilotFunction(Construct):
             self.role.add_to_policy(self._key_statement(stack, config, key_id, access))
         for queue_id, access in sorted(definition.queues.items()):
             self.role.add_to_policy(self._queue_statement(stack, config, queue_id, access))
+        for queue_id in definition.consumes:
+            self.role.add_to_policy(self._queue_statement(stack, config, queue_id, "read"))
         for machine_id, access in sorted(definition.state_machines.items()):
             self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, access))
 
@@ -214,6 +217,23 @@ class TixPilotFunction(Construct):
         )
 
         self._depend_on_policy_only(stack)
+
+        # Each consumed queue invokes the function with batches; the failed messages of a batch
+        # (batchItemFailures) stay on the queue and the others are deleted.
+        for queue_id in definition.consumes:
+            mapping = lambda_.EventSourceMapping(
+                self,
+                f"From{_pascal(queue_id)}",
+                target=self.function,
+                event_source_arn=self._queue_arn(stack, config, queue_id),
+                batch_size=10,
+                report_batch_item_failures=True,
+            )
+            # The role's policy (with the consume statement) must exist before Lambda checks it.
+            cfn_mapping = mapping.node.default_child
+            policy = self.role.node.find_child("DefaultPolicy").node.default_child
+            assert isinstance(cfn_mapping, CfnResource) and isinstance(policy, CfnResource)
+            cfn_mapping.add_dependency(policy)
 
         acknowledge(
             self.function,
@@ -315,15 +335,19 @@ class TixPilotFunction(Construct):
             raise KeyError(
                 f"FunctionDef {self.definition.id!r}: unknown queue {queue_id!r}; known: {sorted(QUEUES)}"
             )
-        queue_arn = stack.format_arn(
-            service="sqs",
-            resource=constants.queue_name(config.name, queue_id),
-            arn_format=ArnFormat.NO_RESOURCE_NAME,
-        )
+        queue_arn = self._queue_arn(stack, config, queue_id)
         return iam.PolicyStatement(
             sid=f"{'Send' if access == 'write' else 'Consume'}Queue{_pascal(queue_id)}",
             actions=list(QUEUE_ACTIONS[access]),
             resources=[queue_arn],
+        )
+
+    @staticmethod
+    def _queue_arn(stack: Stack, config: EnvConfig, queue_id: str) -> str:
+        return stack.format_arn(
+            service="sqs",
+            resource=constants.queue_name(config.name, queue_id),
+            arn_format=ArnFormat.NO_RESOURCE_NAME,
         )
 
     def _state_machine_statement(

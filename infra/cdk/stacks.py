@@ -24,6 +24,7 @@ from infra.cdk.pipeline import PurchasePipeline
 from infra.cdk.queues import Queues
 from infra.cdk.storage import Storage
 from infra.cdk.tables import Tables
+from infra.cdk.workers import QueueWorkers
 from infra.definitions.functions import FUNCTIONS
 from infra.definitions.tables import QUEUES
 
@@ -67,11 +68,12 @@ class IntakeStack(_TixPilotStack):
             scope,
             "Intake",
             config=config,
-            description="SES inbound email, raw-email bucket, intake, purchase pipeline",
+            description="SES inbound email, intake, purchase pipeline, queue workers (marketplace sales)",
         )
         layers = SharedLayers(self, "Layers")
         self.intake = EmailIntake(self, "EmailIntake", config=config, layers=layers)
         self.pipeline = PurchasePipeline(self, "PurchasePipeline", config=config, layers=layers)
+        self.workers = QueueWorkers(self, "QueueWorkers", config=config, layers=layers)
 
 
 class MonitoringStack(_TixPilotStack):

@@ -27,6 +27,8 @@ class FunctionDef:
     buckets: dict[str, Access] = field(default_factory=dict)
     keys: dict[str, Access] = field(default_factory=dict)  # KMS: "write" = encrypt, "read" = decrypt
     queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
+    # Queues whose messages invoke the function (batches of up to 10, partial batch failures).
+    consumes: tuple[str, ...] = ()
     # Step Functions state machines (infra/definitions/pipeline.py): "write" = start executions
     state_machines: dict[str, Access] = field(default_factory=dict)
     timeout_s: int = 10
@@ -79,18 +81,21 @@ API_RECEIPTS = FunctionDef(
 
 API_SALES = FunctionDef(
     id="api_sales",
-    description="Sales: add, query, fulfill and complete-sale.",
+    description="Sales: add, query, fulfill, complete-sale, and confirm or reject an ION sale.",
     routes=(
         Route("POST", "/v2/sales/add"),
         Route("GET", "/v2/sales"),
         Route("GET", "/v2/fulfill"),
         Route("POST", "/sales/v1/complete-sale"),
+        Route("POST", "/v2/sales/confirm"),
+        Route("POST", "/v2/sales/reject"),
     ),
-    # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add; ledger:
+    # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add;
+    # ion-tasks: a person's confirm/reject of an ION sale, carried out by the sales worker; ledger:
     # complete-sale completes an order TixPilot placed in the POS (builtin seats, SkyBox records).
     tables={**_AUTH, "sales": "write", "tenants": "read", "ledger": "write"},
     keys={"pos-credentials": "read"},  # complete-sale in SkyBox: the tenant's SkyBox credentials
-    queues={"fulfillment": "write"},
+    queues={"fulfillment": "write", "ion-tasks": "write"},
 )
 
 API_CRAWL = FunctionDef(
@@ -187,9 +192,42 @@ MARKETPLACE_OI = FunctionDef(
     ),
     # tokens: the marketplace key (and the sale's credential check); tenants: which POS sells
     # (inventory_pos); ledger: the order and its seats (builtin POS), or TixPilot's record of the
-    # order (SkyBox); sales: the order's sale.
+    # order (SkyBox); sales: the order's sale; ion-tasks: the hold's expiry, for the sales worker.
     tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
     keys={"pos-credentials": "read"},  # a tenant selling from SkyBox: its SkyBox credentials
+    queues={"ion-tasks": "write"},
+)
+
+MARKETPLACE_ION = FunctionDef(
+    id="marketplace_ion",
+    description="Instant Notification for marketplaces (x-marketplace-key): sales, their state, holds.",
+    routes=(
+        Route("POST", "/ion/v1/sales"),
+        Route("GET", "/ion/v1/sales/{order_id}"),
+        Route("POST", "/ion/v1/sales/{order_id}/cancel"),
+        Route("POST", "/ion/v1/holds"),
+        Route("POST", "/ion/v1/holds/{hold_id}/release"),
+    ),
+    # sales: the order's record (received, its lease while a hold is made) and sale; ledger and
+    # tenants: holds in the inventory POS; the queues: sales for the worker, hold expiries.
+    tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    keys={"pos-credentials": "read"},  # holds in SkyBox: the tenant's SkyBox credentials
+    queues={"ion-sales": "write", "ion-tasks": "write"},
+)
+
+ION_WORKER = FunctionDef(
+    id="ion_worker",
+    description="Instant Notification sales worker: invoice in the POS, confirm or reject with the "
+    "marketplace; automatic rejections and hold expiries.",
+    consumes=("ion-sales", "ion-tasks"),
+    # tenants/ledger: the inventory POS; sales: sales and the per-order records; credentials:
+    # the tenant's marketplace API credentials (decrypted with their key); ion-tasks: the
+    # automatic rejection and hold expiry it schedules (and re-delays until due).
+    tables={"tenants": "read", "ledger": "write", "sales": "write", "marketplace_credentials": "read"},
+    # pos-credentials: holds and invoices in SkyBox for a tenant selling from it
+    keys={"marketplace-credentials": "read", "pos-credentials": "read"},
+    queues={"ion-tasks": "write"},
+    timeout_s=60,
 )
 
 # The purchase pipeline's Lambda tasks (infra/definitions/purchase_pipeline.asl.json).
@@ -242,6 +280,8 @@ FUNCTIONS: dict[str, FunctionDef] = {
         INTAKE,
         API_INVENTORY,
         MARKETPLACE_OI,
+        MARKETPLACE_ION,
+        ION_WORKER,
         PIPELINE_CRAWL,
         PIPELINE_EVALUATE,
         PIPELINE_AUTOPO,

@@ -189,6 +189,35 @@ BUCKETS: dict[str, str] = {
     "ticket-pdfs": "Ticket PDFs per purchase and seat, handed out as presigned URLs by /v2/getpdf.",
 }
 
-QUEUES: dict[str, str] = {
-    "fulfillment": "Sales to fulfill (GET /v2/fulfill): {tenant_id, marketplace_id, order_id} per message.",
+
+@dataclass(frozen=True)
+class QueueDef:
+    """An SQS queue with its dead-letter queue: a message received `max_receive_count` times
+    without being handled is parked there (and alarmed). `visibility_timeout_s`: at least six
+    times the timeout of the function consuming it, as Lambda's SQS integration advises."""
+
+    purpose: str
+    max_receive_count: int = 5
+    visibility_timeout_s: int = 120
+
+
+QUEUES: dict[str, QueueDef] = {
+    "fulfillment": QueueDef(
+        "Sales to fulfill (GET /v2/fulfill): {tenant_id, marketplace_id, order_id} per message."
+    ),
+    # The sales worker hands a message that failed for a passing reason back with a growing delay
+    # (TIXPILOT_ION_RETRY_S doubling, at most 15 minutes): 20 receives cover a marketplace down
+    # for about four hours before the message is parked.
+    "ion-sales": QueueDef(
+        "Instant Notification sales: {tenant_id, notification, credential_id} per message, from "
+        "POST /ion/v1/sales, the StubHub and Ticket Evolution webhooks and the Vivid Seats poller.",
+        max_receive_count=20,
+        visibility_timeout_s=360,
+    ),
+    "ion-tasks": QueueDef(
+        "Instant Notification tasks due now or later (automatic rejections, hold expiries, a "
+        "person's confirm or reject): delayed up to 15 minutes a hop, sent again until due.",
+        max_receive_count=20,
+        visibility_timeout_s=360,
+    ),
 }

@@ -73,6 +73,7 @@ def main() -> int:
     from infra.local.marketplace_sim import MarketplaceSimulator, make_marketplace_server
     from infra.local.moto_serial import start_emulator
     from infra.local.pipeline import resume_unfinished, start_local_pipeline
+    from infra.local.queues import LocalQueueWorkers
     from infra.local.resources import ensure_resources
     from infra.local.sandbox import Sandbox, make_sandbox_server
     from infra.local.seed import ensure_demo_tenant, seed_reference
@@ -97,6 +98,8 @@ def main() -> int:
     start_local_pipeline(settings, aws.client("stepfunctions"), lambdas)
     if restored:
         resume_unfinished(settings, dynamodb)  # moto's executions are not in the snapshot
+    # the queue workers (the sales worker): moto's queues polled, the handlers run in this process
+    workers = LocalQueueWorkers(settings, lambdas, aws.client("sqs")).start()
     # SMTP first: the stack counts as ready when the API answers, so everything else must be up.
     smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)
     marketplaces = MarketplaceSimulator(
@@ -148,6 +151,7 @@ def main() -> int:
     stop.wait()
     print("stopping...", flush=True)
     smtp.stop()
+    workers.stop()
     marketplaces.stop()
     for server in servers:
         server.shutdown()

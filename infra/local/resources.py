@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from infra.definitions.tables import BUCKETS, KEYS, QUEUES, TABLES, TableDef
@@ -61,8 +62,22 @@ def ensure_resources(
             from tixpilot import aws
 
             sqs = aws.client("sqs")
-        for purpose in QUEUES:
-            sqs.create_queue(QueueName=settings.queue_name(purpose))  # idempotent by name
+        for purpose, definition in QUEUES.items():
+            # Each with its dead-letter queue, as the CDK app makes them (moto moves a message
+            # received max_receive_count times, as SQS does).
+            dlq_url = sqs.create_queue(QueueName=settings.queue_name(f"{purpose}-dlq"))["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(definition.max_receive_count)}
+            url = sqs.create_queue(QueueName=settings.queue_name(purpose))["QueueUrl"]  # idempotent by name
+            sqs.set_queue_attributes(
+                QueueUrl=url,
+                Attributes={
+                    "RedrivePolicy": json.dumps(redrive),
+                    "VisibilityTimeout": str(definition.visibility_timeout_s),
+                },
+            )
     if KEYS:
         if kms is None:
             from tixpilot import aws

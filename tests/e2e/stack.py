@@ -120,7 +120,13 @@ class LocalStack:
 
     def cli(self, *args: str) -> CliResult:
         """`tixpilot ARGS` against this stack's emulator; its stdout must be one JSON object."""
-        env = {**shell_environment(), "AWS_ENDPOINT_URL": self.aws_url}
+        # the ports tell the CLI where this stack's API (webhook URLs) and marketplace simulator are
+        env = {
+            **shell_environment(),
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "API_PORT": str(self.api_port),
+            "MARKETPLACE_PORT": str(self.marketplace_port),
+        }
         command = [str(Path(sys.executable).with_name("tixpilot")), *args]
         done = subprocess.run(
             command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=CLI_TIMEOUT_S
@@ -181,10 +187,13 @@ class LocalStack:
         self.process.wait()
 
 
-def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN) -> LocalStack:
+def start_stack(
+    state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN, env: dict[str, str] | None = None
+) -> LocalStack:
     """`python -m infra.local` in its own process group, returned once it is ready.
 
-    Without a state dir the stack keeps nothing when it stops (and stops sooner)."""
+    Without a state dir the stack keeps nothing when it stops (and stops sooner). `env`: more
+    variables for it (the shortened timings a test needs)."""
     aws_port, api_port, smtp_port, primary_port, marketplace_port, skybox_port = free_ports(6)
     env = {
         **shell_environment(),
@@ -197,6 +206,7 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
         **({"TIXPILOT_STATE_DIR": str(state_dir)} if state_dir else {}),
         "TIXPILOT_DEMO_TOKEN": token,
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     with log_path.open("ab") as log:
         process = subprocess.Popen(

@@ -128,6 +128,7 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
     tables: dict[str, bool] = {}  # table name -> write access
     buckets: dict[str, bool] = {}
     queues: set[str] = set()
+    consumed: set[str] = set()
     keys: set[str] = set()
     for statement in _statements(template, role_id):
         assert statement["Effect"] == "Allow"
@@ -166,10 +167,14 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
                 assert actions == {"sqs:SendMessage"}, actions
                 continue
             queue_id = queue.rsplit(f":tixpilot-{synthesized.env}-", 1)[1]
-            access = definition.queues.get(queue_id)
-            assert access, f"{definition.id} may not use queue {queue}"
             sends = "sqs:SendMessage" in actions
             consumes = bool(actions & {"sqs:ReceiveMessage", "sqs:DeleteMessage"})
+            if consumes and queue_id in definition.consumes:
+                assert not sends, actions
+                consumed.add(queue_id)
+                continue
+            access = definition.queues.get(queue_id)
+            assert access, f"{definition.id} may not use queue {queue}"
             assert (sends, consumes) == ((True, False) if access == "write" else (False, True)), actions
             queues.add(queue_id)
         elif service == "kms":
@@ -199,7 +204,23 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
     }
     assert buckets == expected_buckets
     assert queues == set(definition.queues)
+    assert consumed == set(definition.consumes)
     assert keys == set(definition.keys)
+
+
+@pytest.mark.parametrize("definition", [d for d in DEFINITIONS if d.consumes], ids=lambda d: d.id)
+def test_a_queue_worker_is_invoked_by_its_queues_with_partial_batch_failures(synthesized, definition):
+    template, function_id, _ = synthesized.function(definition.id)
+    mappings = [
+        m["Properties"]
+        for m in template.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
+    sources = sorted(template.render(m["EventSourceArn"]).rsplit(":", 1)[1] for m in mappings)
+    assert sources == sorted(f"tixpilot-{synthesized.env}-{q}" for q in definition.consumes)
+    for mapping in mappings:
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BatchSize"] <= 10
 
 
 def test_every_functiondef_field_is_implemented():

@@ -94,7 +94,8 @@ def test_queue_is_encrypted_tls_only_with_a_dead_letter_queue(synthesized, queue
         assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props
     redrive = queue["Properties"]["RedrivePolicy"]
     assert data.referenced_id(redrive["deadLetterTargetArn"]) == dlq_lid
-    assert redrive["maxReceiveCount"] >= 1
+    assert redrive["maxReceiveCount"] == QUEUES[queue_id].max_receive_count >= 1
+    assert queue["Properties"]["VisibilityTimeout"] == QUEUES[queue_id].visibility_timeout_s
     for lid in (queue_lid, dlq_lid):
         [policy] = [
             p["Properties"]

@@ -24,6 +24,8 @@ RECRAWL_MAX_S = "TIXPILOT_RECRAWL_MAX_S"
 SAFEGUARD_WINDOW_S = "TIXPILOT_SAFEGUARD_WINDOW_S"
 SKYBOX_URL = "TIXPILOT_SKYBOX_URL"
 HOLD_TTL_S = "TIXPILOT_HOLD_TTL_S"
+ION_REJECT_AFTER_S = "TIXPILOT_ION_REJECT_AFTER_S"
+ION_RETRY_S = "TIXPILOT_ION_RETRY_S"
 WEBHOOK_BASE_URL = "TIXPILOT_WEBHOOK_BASE_URL"
 POLL_S = "TIXPILOT_POLL_S"
 
@@ -57,6 +59,12 @@ class Settings:
     safeguard_window_s: int = 21600
     # How long a marketplace's hold keeps its seats when it is neither invoiced nor released.
     hold_ttl_s: int = 1800
+    # Instant Notification: how long a sale whose seats are gone waits for a person to confirm or
+    # reject it before it is rejected through its marketplace; and the first wait before a
+    # notification that failed for a passing reason (a marketplace down) is tried again (it
+    # doubles per attempt, up to SQS's 15 minutes).
+    ion_reject_after_s: int = 1800
+    ion_retry_s: int = 10
     # The resale marketplaces' APIs (TIXPILOT_STUBHUB_URL, ...): the real ones unless pointed
     # elsewhere (the local stack points them at its marketplace simulator).
     stubhub_url: str = "https://api.stubhub.net/v2"
@@ -128,6 +136,8 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         recrawl_max_s=_seconds(environ, RECRAWL_MAX_S, 600, least=1),
         safeguard_window_s=_seconds(environ, SAFEGUARD_WINDOW_S, 21600, least=0),
         hold_ttl_s=_seconds(environ, HOLD_TTL_S, 1800, least=1),
+        ion_reject_after_s=_seconds(environ, ION_REJECT_AFTER_S, 1800, least=0),
+        ion_retry_s=_seconds(environ, ION_RETRY_S, 10, least=0),
         stubhub_url=environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
         tevo_url=environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
         vivid_url=environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,

@@ -45,6 +45,9 @@ class ResaleMarketplaceOut(BaseModel):
     display_name: str = Field(description="TixPilot extension")
     integration: Literal["oi", "ion"] = Field(description="TixPilot extension: Order Integration or ION")
     aliases: list[str] = Field(description="TixPilot extension: words accepted by /v2/sales?q=")
+    binding_holds: bool = Field(
+        description="TixPilot extension: its /ion/v1 holds are binding (removing one costs a penalty)"
+    )
 
 
 class DisclosureOut(BaseModel):

@@ -158,11 +158,12 @@ class SaleRepository:
         steps: Mapping[Step, StepResult] | None = None,
         sets: Mapping[str, Any] | None = None,
         require: Mapping[str, Any] | None = None,
+        removes: tuple[str, ...] = (),
     ) -> Sale | None:
         """Change an existing sale in one conditional UpdateItem and answer it as it is now:
-        `steps` set processing steps, `sets` other attributes (dotted paths, e.g. `hold.removed_at`),
-        `require` attribute values it must have (None: must be absent). None when there is no such
-        sale or a requirement does not hold."""
+        `steps` set processing steps, `sets` other attributes (dotted paths, e.g. `hold.removed_at`;
+        None removes one), `removes` more paths to remove, `require` attribute values it must have
+        (None: must be absent). None when there is no such sale or a requirement does not hold."""
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
 
@@ -186,7 +187,8 @@ class SaleRepository:
         stamps = [step.at for step in (steps or {}).values()]
         if "updated" not in changes:
             changes["updated"] = max(stamps).isoformat() if stamps else dt.datetime.now(dt.UTC).isoformat()
-        clauses = [f"{path(name)} = {value(data)}" for name, data in changes.items()]
+        gone = [*removes, *(name for name, data in changes.items() if data is None)]
+        clauses = [f"{path(name)} = {value(data)}" for name, data in changes.items() if data is not None]
         conditions = ["attribute_exists(sale_key)"]
         for name, expected in (require or {}).items():
             if expected is None:
@@ -198,7 +200,9 @@ class SaleRepository:
             response = client.update_item(
                 TableName=self.table.name,
                 Key=self._key(tenant_id, marketplace_id, order_id),
-                UpdateExpression="SET " + ", ".join(clauses),
+                UpdateExpression="SET "
+                + ", ".join(clauses)
+                + (" REMOVE " + ", ".join(path(name) for name in gone) if gone else ""),
                 ConditionExpression=" AND ".join(conditions),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,

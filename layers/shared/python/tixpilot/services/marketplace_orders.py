@@ -23,6 +23,7 @@ from tixpilot.adapters.pos.base import HoldRequest as PosHoldRequest
 from tixpilot.adapters.pos.base import OrderConflict, PosError, PosOrder
 from tixpilot.data.reference import RESALE_MARKETPLACES
 from tixpilot.errors import Conflict, Forbidden
+from tixpilot.models.ion import IonTask
 from tixpilot.models.sales import Step, StepResult
 from tixpilot.models.tenants import Credential
 from tixpilot.services.pos_orders import (
@@ -41,17 +42,17 @@ OrderState = Literal["held", "invoiced", "released"]
 MAX_SEATS_PER_HOLD = 95
 
 
-class HoldSweeps(Protocol):
-    def expire_hold_at(
-        self, tenant_id: str, marketplace_id: int, order_id: str, due: dt.datetime
-    ) -> None: ...
+class TaskQueue(Protocol):
+    def put(self, task: IonTask, now: dt.datetime) -> None: ...
 
 
 @dataclass(frozen=True)
 class OrderRepos:
     inventory: InventoryPorts
     sales: SaleWriter
-    sweeps: HoldSweeps | None = None  # None: expiry happens on read and under contention only
+    # Where a hold's expiry is scheduled (the sales worker releases it then); None: a hold expires
+    # only when asked about or when another hold needs its seats.
+    tasks: TaskQueue | None = None
     hold_ttl_s: int = 1800
 
 
@@ -206,8 +207,15 @@ def hold(repos: OrderRepos, market: Marketplace, request: HoldRequest, now: dt.d
     record_released(repos.sales, market.tenant_id, outcome.displaced, now)
     order = outcome.order
     _ensure_sale(repos, market, inventory, order)
-    if outcome.created and repos.sweeps is not None and order.expires_at is not None:
-        repos.sweeps.expire_hold_at(market.tenant_id, market.marketplace_id, order.order_id, order.expires_at)
+    if outcome.created and repos.tasks is not None and order.expires_at is not None:
+        task = IonTask(
+            tenant_id=market.tenant_id,
+            kind="expire_hold",
+            marketplace_id=market.marketplace_id,
+            order_id=order.order_id,
+            due=order.expires_at,
+        )
+        repos.tasks.put(task, now)
     if not outcome.created:
         order = _expire_if_due(repos, market, inventory, order)
     return _result(order)

@@ -73,6 +73,7 @@ class SaleWriter(Protocol):
         steps: Mapping[Step, StepResult] | None = None,
         sets: Mapping[str, Any] | None = None,
         require: Mapping[str, Any] | None = None,
+        removes: tuple[str, ...] = (),
     ) -> Sale | None: ...
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tixpilot.repositories.accounts import AccountRepository
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
     from tixpilot.repositories.domains import DomainRepository
+    from tixpilot.repositories.ion import IonOrderRepository, IonSales, IonTasks
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
     from tixpilot.repositories.pos_credentials import PosCredentialRepository
@@ -140,6 +141,29 @@ def marketplace_credentials() -> MarketplaceCredentialRepository:
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
 
     return MarketplaceCredentialRepository(credentials_cipher())
+
+
+@cache
+def ion_orders() -> IonOrderRepository:
+    from tixpilot.repositories.ion import IonOrderRepository
+
+    return IonOrderRepository()
+
+
+@cache
+def ion_sales() -> IonSales:
+    """Stateful: it looks its queue's URL up once."""
+    from tixpilot.repositories.ion import IonSales
+
+    return IonSales()
+
+
+@cache
+def ion_tasks() -> IonTasks:
+    """Stateful: it looks its queue's URL up once."""
+    from tixpilot.repositories.ion import IonTasks
+
+    return IonTasks()
 
 
 @cache

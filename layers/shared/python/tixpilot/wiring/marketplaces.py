@@ -22,7 +22,10 @@ def inventory_ports() -> InventoryPorts:
 @cache
 def order_repos() -> OrderRepos:
     return OrderRepos(
-        inventory=inventory_ports(), sales=components.sales(), hold_ttl_s=get_settings().hold_ttl_s
+        inventory=inventory_ports(),
+        sales=components.sales(),
+        tasks=components.ion_tasks(),
+        hold_ttl_s=get_settings().hold_ttl_s,
     )
 
 

@@ -20,6 +20,8 @@ from tixpilot.api.sales_schemas import (
     check_identifier,
 )
 from tixpilot.api.schemas import Envelope, Result
+from tixpilot.models.sales import Decision
+from tixpilot.services import ion
 from tixpilot.services.pos_completion import complete_in_pos
 from tixpilot.services.sales import (
     Completion,
@@ -29,6 +31,7 @@ from tixpilot.services.sales import (
     resale_names,
     search_sales,
 )
+from tixpilot.wiring.ion import ion_deps
 from tixpilot.wiring.marketplaces import inventory_ports
 from tixpilot.wiring.sales import sales_repos
 
@@ -98,3 +101,50 @@ def complete(
             message=f"{failed} of {len(results)} sales were not completed; see each item's message",
         )
     return Envelope(result=result, output=[CompleteSaleOut(**r.model_dump()) for r in results])
+
+
+Reason = Annotated[
+    str,
+    Query(
+        max_length=500,
+        description="why, in your words; sent to marketplaces that take a note (e.g. Ticket Evolution), "
+        'and read for the marketplace\'s reason code ("no longer available", "priced incorrectly", ...)',
+    ),
+]
+
+
+def _decided(orderid: str, marketplaceid: int, action: Decision, reason: str) -> Envelope[SaleOut]:
+    sale = ion.decide(ion_deps(), tenant_id(), marketplaceid, orderid, action, reason, _now())
+    return Envelope(output=[sale_to_legacy(sale, resale_names()[sale.marketplace_id])])
+
+
+@router.post(
+    "/v2/sales/confirm",
+    summary="Confirm an Instant Notification sale with its marketplace (e.g. one waiting to be rejected)",
+    tags=["sales"],
+)
+def confirm(
+    orderid: Annotated[str, AfterValidator(check_identifier), Query(description="marketplace order id")],
+    marketplaceid: Annotated[ResaleMarketplaceId, Query()],
+    reason: Reason = "",
+) -> Envelope[SaleOut]:
+    """Decided now and carried out through the marketplace in the background (`confirm: pending`,
+    then `success`). 409 E_CONFLICT when the sale was already rejected (automatically too); the
+    same request again answers the sale."""
+    return _decided(orderid, marketplaceid, "confirm", reason)
+
+
+@router.post(
+    "/v2/sales/reject",
+    summary="Reject an Instant Notification sale with its marketplace",
+    tags=["sales"],
+)
+def reject(
+    orderid: Annotated[str, AfterValidator(check_identifier), Query(description="marketplace order id")],
+    marketplaceid: Annotated[ResaleMarketplaceId, Query()],
+    reason: Reason = "",
+) -> Envelope[SaleOut]:
+    """Decided now and carried out through the marketplace in the background (`reject: pending`,
+    then `success`). 409 E_CONFLICT when the sale was already confirmed; the same request again
+    answers the sale."""
+    return _decided(orderid, marketplaceid, "reject", reason)
