@@ -4,6 +4,7 @@ three auth headers: everything over real HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import pytest
 import requests
 
 from infra.local.skybox_fake import SkyBoxFake, make_skybox_server
+from tixpilot.settings import SKYBOX_URL, get_settings
 
 HOST = "127.0.0.1"
 
@@ -131,3 +133,17 @@ def purchase_body(account: SkyBoxAccount, event_id: int, **changes: Any) -> dict
 
 def later(hours: float = 1) -> str:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)).isoformat()
+
+
+@pytest.fixture
+def skybox_url(skybox: Fake) -> Iterator[str]:
+    """The adapter (built once per process by the registry) talks to this test's fake."""
+    before = os.environ.get(SKYBOX_URL)
+    os.environ[SKYBOX_URL] = skybox.url
+    get_settings.cache_clear()
+    yield skybox.url
+    if before is None:
+        os.environ.pop(SKYBOX_URL, None)
+    else:
+        os.environ[SKYBOX_URL] = before
+    get_settings.cache_clear()

@@ -4,35 +4,16 @@ handlers: the OI hold, invoice and complete-sale are SkyBox holds and invoices i
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from tests.events import api_event
 from tests.integration.oi_support import hold_body, marketplace_key, oi_event
-from tests.integration.skybox.conftest import Fake, SkyBoxAccount, purchase_body
-from tixpilot.settings import SKYBOX_URL, get_settings
+from tests.integration.skybox.conftest import SkyBoxAccount, purchase_body
 from tixpilot.wiring import components
 
 
 def body_of(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
-
-
-@pytest.fixture
-def skybox_url(skybox: Fake) -> Iterator[str]:
-    """The adapter (built once per process by the registry) talks to this test's fake."""
-    before = os.environ.get(SKYBOX_URL)
-    os.environ[SKYBOX_URL] = skybox.url
-    get_settings.cache_clear()
-    yield skybox.url
-    if before is None:
-        os.environ.pop(SKYBOX_URL, None)
-    else:
-        os.environ[SKYBOX_URL] = before
-    get_settings.cache_clear()
 
 
 def steps_of(invoke: Any, token: str, order_id: str) -> dict[str, str]:
