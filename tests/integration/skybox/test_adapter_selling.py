@@ -316,3 +316,14 @@ def test_an_outage_while_holding_is_transient_and_leaves_nothing(
         pos.hold(context, ask(stock, "7901"))
     assert down.value.transient and pos.order(context, TICKPICK, "7901") is None
     assert pos.hold(context, ask(stock, "7901")).created
+
+
+def test_a_refusal_that_is_not_about_seats_keeps_skyboxs_words(
+    skybox: Fake, account: SkyBoxAccount, stock: dict[str, Any], context: PosContext
+) -> None:
+    past = ask(stock, "7951", expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    with pytest.raises(PosError) as refused:
+        adapter(skybox).hold(context, past)
+    assert not isinstance(refused.value, SeatsUnavailable) and refused.value.status == 400
+    assert "expiryDate must be in the future" in refused.value.message
+    assert adapter(skybox).order(context, TICKPICK, "7951") is None

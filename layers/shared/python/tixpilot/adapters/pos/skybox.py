@@ -774,11 +774,20 @@ class SkyBoxPos:
                 }
                 try:
                     hold = api.call("POST", "/holds", body=body, repeatable=False)
-                except PosError as exc:
-                    if exc.status != 400:
+                except PosError as refused:
+                    room = self._make_room(api, context, request) if refused.status == 400 else None
+                    if room is None:  # not a matter of seats: SkyBox's own words
                         raise
-                    displaced = self._make_room(api, context, request)
-                    hold = api.call("POST", "/holds", body=body, repeatable=False)
+                    displaced = room
+                    try:
+                        hold = api.call("POST", "/holds", body=body, repeatable=False)
+                    except PosError as again:
+                        if again.status != 400:
+                            raise
+                        raise SeatsUnavailable(  # others took the seats made free meanwhile
+                            f"not available: the seats of SkyBox inventory {request.ticketgroupid} went "
+                            "to other orders"
+                        ) from None
         except SeatsUnavailable as exc:
             self.orders.delete(tenant, NAME, request.marketplace_id, request.order_id, owner=owner)
             raise SeatsUnavailable(exc.message, displaced=(*displaced, *exc.displaced)) from None
@@ -811,11 +820,11 @@ class SkyBoxPos:
             return HoldOutcome(order=pos_order(current), created=False, displaced=tuple(displaced))
         return HoldOutcome(order=pos_order(done), created=True, displaced=tuple(displaced))
 
-    def _make_room(self, api: SkyBoxApi, context: PosContext, request: HoldRequest) -> list[PosOrder]:
+    def _make_room(self, api: SkyBoxApi, context: PosContext, request: HoldRequest) -> list[PosOrder] | None:
         """SkyBox refused the hold: find out whether seats are missing, and when they are, release
         the holds that may give way (expired ones; TixPilot's non-binding ones for a request that
-        may displace them) until enough are free. SeatsUnavailable (nothing released) when even
-        that would not do; the refusal itself (a PosError) when the seats were not the reason."""
+        may displace them) until enough are free, and answer those released. SeatsUnavailable
+        (nothing released) when even that would not do; None when seats were not the reason."""
         now = context.now
         holds = [h for h in api.search("/holds", {"inventoryId": int(request.ticketgroupid), "limit": 100})]
         held = {seat for h in holds for seat in seat_list(str(h.get("seats") or ""))}
@@ -823,9 +832,7 @@ class SkyBoxPos:
         free = [t for t in tickets if t.get("status") == "AVAILABLE" and str(t.get("seatNumber")) not in held]
         missing = request.quantity - len(free)
         if missing <= 0:
-            raise PosError(
-                f"SkyBox refused the hold although {len(free)} seats are free; see the hold in SkyBox"
-            )
+            return None
         yielding: list[tuple[bool, dt.datetime, dict[str, Any]]] = []
         for h in holds:
             expiry = _when(h.get("expiryDate"))
