@@ -50,6 +50,10 @@ BENCHMARKS: dict[str, tuple[str, Any]] = {
     "parse": ("bench.parse", lambda r: {"parse_ratio": r["ratio_vs_stdlib_decode"]}),
     "purchases_scale": ("bench.purchases_scale", _purchases_summary),
     "pipeline": ("bench.pipeline", lambda r: {"email_to_po_s_p50": r.get("email_to_po_s_p50")}),
+    "intake_hostile": (
+        "bench.intake_hostile",
+        lambda r: {k: r.get(k) for k in ("intake_hostile_s_max", "normal_after_hostile_s_max")},
+    ),
     "oi_contention": (
         "bench.oi_contention",
         lambda r: {k: r.get(k) for k in ("oi_trials", "oi_double_sales", "hold_ms_p50")},
@@ -63,6 +67,8 @@ SUMMARY_KEYS = (
     "api_read_amplification_max",
     "parse_ratio",
     "email_to_po_s_p50",
+    "intake_hostile_s_max",
+    "normal_after_hostile_s_max",
     "oi_trials",
     "oi_double_sales",
     "hold_ms_p50",

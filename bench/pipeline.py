@@ -2,9 +2,10 @@
 stack, and state transitions per purchase (GetExecutionHistory) for Safeguard levels 1, 2, 3.
 
 Starts `python -m infra.local` on free ports with short recrawl waits (1 s doubling to 2 s),
-sends Ticketmaster receipts over SMTP, and polls /v2/purchases until the builtin PO is on the
-purchase. Levels 2 and 3 have the primary sandbox show the order after 2 s and its rotating
-status after 4 s. Writes bench/results/pipeline.json.
+sends Ticketmaster receipts over SMTP, signed by Ticketmaster's domain (DKIM; the key published in
+the primary sandbox, as intake only lets an authenticated receipt drive a level-1 PO), and polls
+/v2/purchases until the builtin PO is on the purchase. Levels 2 and 3 have the primary sandbox
+show the order after 2 s and its rotating status after 4 s. Writes bench/results/pipeline.json.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 
 import boto3
 import requests
+
+from infra.local.dkim import PrimarySigner
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -111,14 +114,20 @@ class Stack:
         self.log.close()
 
 
-def _send(stack: Stack) -> str:
+def _signer(stack: Stack) -> PrimarySigner:
+    signer = PrimarySigner.generate("email.ticketmaster.com", selector="bench")
+    signer.publish(f"http://{HOST}:{stack.primary}")
+    return signer
+
+
+def _send(stack: Stack, signer: PrimarySigner) -> str:
     confirmation = f"{uuid.uuid4().int % 90 + 10}-{uuid.uuid4().int % 90000 + 10000}"
     raw = RECEIPT.read_bytes().replace(b"38-41225/SF3", f"{confirmation}/SF3".encode())
     raw = raw.replace(
         b"<20260617183001.A1B2C3@email.ticketmaster.com>", f"<{uuid.uuid4().hex}@bench>".encode()
     )
     with smtplib.SMTP(HOST, stack.smtp, timeout=10) as smtp:
-        smtp.sendmail("customer_support@email.ticketmaster.com", [BUYER], raw.replace(b"\n", b"\r\n"))
+        smtp.sendmail("customer_support@email.ticketmaster.com", [BUYER], signer.sign(raw))
     return confirmation
 
 
@@ -182,11 +191,12 @@ def run(runs: int = 5) -> dict[str, Any]:
             )
 
             stack.call("POST", "/v2/settings/update", safeguard="1")
+            signer = _signer(stack)
             latencies: list[float] = []
             level_1_transitions: list[int] = []
             for _ in range(runs):
                 started = time.perf_counter()
-                confirmation = _send(stack)
+                confirmation = _send(stack, signer)
                 purchase = _until(lambda c=confirmation: _po(stack, c), "the PO")
                 latencies.append(time.perf_counter() - started)
                 level_1_transitions.append(_transitions(stack, tenant_id, purchase["rid"]))
@@ -201,9 +211,7 @@ def run(runs: int = 5) -> dict[str, Any]:
                     b"<20260617183001.A1B2C3@email.ticketmaster.com>", f"<{uuid.uuid4().hex}@b>".encode()
                 )
                 with smtplib.SMTP(HOST, stack.smtp, timeout=10) as smtp:
-                    smtp.sendmail(
-                        "customer_support@email.ticketmaster.com", [BUYER], raw.replace(b"\n", b"\r\n")
-                    )
+                    smtp.sendmail("customer_support@email.ticketmaster.com", [BUYER], signer.sign(raw))
                 purchase = _until(lambda c=confirmation: _po(stack, c), f"the level {level} PO", 60)
                 transitions[level] = _transitions(stack, tenant_id, purchase["rid"])
         finally:

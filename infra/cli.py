@@ -40,6 +40,15 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--tenant-id", required=True)
     add.add_argument("--domain", required=True)
 
+    forwarder = commands.add_parser("forwarder", help="trusted forwarders").add_subparsers(
+        dest="action", required=True
+    )
+    trust = forwarder.add_parser(
+        "add", help="trust receipts forwarded from the tenant's own mailbox (when its domain signs them)"
+    )
+    trust.add_argument("--tenant-id", required=True)
+    trust.add_argument("--address", required=True, help="e.g. jane@gmail.com")
+
     key = commands.add_parser("marketplace-key", help="marketplace credentials").add_subparsers(
         dest="action", required=True
     )
@@ -76,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     backfill = receipts.add_parser("import", help="backfill an mbox file or a folder of .eml files")
     backfill.add_argument("path", help="an mbox file, or a folder of .eml files")
     backfill.add_argument("--to", help="the recipient address (default: Delivered-To, To, Cc headers)")
+    receipts.add_parser(
+        "migrate-keys", help="move records stored under a raw Message-ID to its hash (once, after upgrading)"
+    )
 
     pos_group = commands.add_parser("pos-credentials", help="POS API credentials").add_subparsers(
         dest="action", required=True
@@ -137,6 +149,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.group == "tenant":
         tenant, issued = tenants.create_tenant(repos, args.name)
         return {"tenant_id": tenant.tenant_id, "name": tenant.name, "api_token": issued.secret}
+    if args.group == "forwarder":
+        from tixpilot.repositories.forwarders import ForwarderRepository
+
+        trusted = tenants.add_forwarder(repos, ForwarderRepository(), args.tenant_id, args.address)
+        return {
+            "tenant_id": trusted.tenant_id,
+            "address": trusted.address,
+            "added": trusted.added.isoformat(),
+        }
     if args.group == "domain":
         row = tenants.add_domain(repos, args.tenant_id, args.domain)
         # The row as GET /v2/domains/list shows it.

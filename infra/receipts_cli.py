@@ -1,5 +1,5 @@
-"""`tixpilot receipts replay|import`: intake over stored or backfilled messages, with a progress
-bar on stderr and one JSON object (the counts) on stdout."""
+"""`tixpilot receipts replay|import|migrate-keys`: intake over stored or backfilled messages, with
+a progress bar on stderr and one JSON object (the counts) on stdout."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 def _repos() -> Any:
     from tixpilot.repositories.domains import DomainRepository
+    from tixpilot.repositories.forwarders import ForwarderRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import ReceiptRepository
     from tixpilot.repositories.sequences import SequenceRepository
@@ -21,6 +22,7 @@ def _repos() -> Any:
         domains=DomainRepository(),
         receipts=ReceiptRepository(),
         purchases=PurchaseRepos(purchases=PurchaseRepository(), sequences=SequenceRepository()),
+        forwarders=ForwarderRepository(),
     )
 
 
@@ -29,13 +31,18 @@ def run_receipts(args: argparse.Namespace) -> dict[str, Any]:
 
     from tixpilot.errors import InvalidParameter
     from tixpilot.models.receipts import UNROUTED_TENANT
-    from tixpilot.repositories.receipts import RawMailStore
+    from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.services.intake import count_messages, import_message, messages_in, replay
 
-    repos, store = _repos(), RawMailStore()
+    repos, store, records = _repos(), RawMailStore(), ReceiptRepository()
     outcomes: Counter[str] = Counter()
+    if args.action == "migrate-keys":
+        return records.migrate_keys()
     if args.action == "replay":
         tenant_id = UNROUTED_TENANT if args.unrouted else args.tenant_id
+        # records written before keys were hashed move to their key first, so that replay
+        # writes over them instead of beside them
+        records.migrate_keys(tenant_id)
         statuses = ("unparsed", "parsed") if args.status == "all" else (args.status,)
         # materialized first: replay moves receipts between the status partitions it reads
         stored = list(repos.receipts.stored(tenant_id, statuses))

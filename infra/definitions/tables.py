@@ -63,6 +63,8 @@ DOMAINS = TableDef(
     id="domains",
     partition_key=Key("domain"),
     indexes=(Index("by_tenant", Key("tenant_id"), Key("domain")),),
+    # Also the tenants' trusted forwarders: items keyed `forwarder#<tenant>#<address>`, without
+    # `tenant_id` so by_tenant lists domains only (repositories/forwarders.py).
     purpose="Email domains; a domain belongs to one tenant, so inbound mail routes by GetItem.",
 )
 
@@ -124,7 +126,7 @@ LEDGER = TableDef(
 
 RECEIPTS = TableDef(
     id="receipts",
-    partition_key=Key("receipt_key"),  # "<tenant_id>#<Message-ID>": duplicates are per tenant
+    partition_key=Key("receipt_key"),  # "<tenant_id>#mid:<sha256 of Message-ID>": duplicates per tenant
     # by_tenant_status: GET /v2/receipts?status=; by_tenant: GET /v2/receipts (every status).
     indexes=(
         Index("by_tenant_status", Key("tenant_status"), Key("received")),

@@ -1,21 +1,31 @@
-"""The primary sandbox: an in-memory stand-in for a primary's account pages, with delays.
+"""The primary sandbox: an in-memory stand-in for a primary's account pages, with delays, and for
+the DNS records of its mail keys.
 
 `POST /sandbox/orders` stores the primary's truth about an order; the crawl connector reads
 `GET /accounts/{username}/orders` and `.../orders/{confnum}`. An order is invisible until
 `visible_after_s` has passed, and its rotating-barcode status is null until
 `rotating_known_after_s` has.
+
+`POST /sandbox/dkim {"domain", "selector", "public_key"}` publishes a DKIM key (`public_key` is
+the base64 of the `p=` tag) as the TXT record `<selector>._domainkey.<domain>`; the local SMTP
+receiver's DKIM checks read it with `GET /sandbox/dkim?name=<selector>._domainkey.<domain>`.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+_LABELS = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
 
 
 class SandboxEvent(BaseModel):
@@ -44,11 +54,52 @@ class SandboxOrder(BaseModel):
     rotating_known_after_s: float = Field(default=0, ge=0)
 
 
+class SandboxDkimKey(BaseModel):
+    domain: str = Field(min_length=1, max_length=253)
+    selector: str = Field(min_length=1, max_length=63)
+    public_key: str = Field(min_length=1)
+
+    @field_validator("domain", "selector")
+    @classmethod
+    def _dns_name(cls, value: str) -> str:
+        if not _LABELS.match(value):
+            raise ValueError(f"{value!r} is not a DNS name; use letters, digits, '-' and '.'")
+        return value.lower()
+
+    @field_validator("public_key")
+    @classmethod
+    def _base64(cls, value: str) -> str:
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("public_key: the base64 of the key (the p= tag of the record)") from exc
+        return value
+
+    @property
+    def name(self) -> str:
+        return f"{self.selector}._domainkey.{self.domain}"
+
+    @property
+    def txt(self) -> str:
+        return f"v=DKIM1; k=rsa; p={self.public_key}"
+
+
 class Sandbox:
     def __init__(self, clock: Any = time.monotonic) -> None:
         self._clock = clock
         self._orders: dict[tuple[str, str], tuple[float, SandboxOrder]] = {}
+        self._dkim: dict[str, SandboxDkimKey] = {}
         self._lock = threading.Lock()
+
+    def publish_key(self, key: SandboxDkimKey) -> dict[str, str]:
+        with self._lock:
+            self._dkim[key.name] = key
+        return {"name": key.name, "txt": key.txt}
+
+    def txt(self, name: str) -> dict[str, str] | None:
+        with self._lock:
+            key = self._dkim.get(name.lower().rstrip("."))
+        return {"name": key.name, "txt": key.txt} if key else None
 
     def add(self, order: SandboxOrder) -> dict[str, Any]:
         with self._lock:
@@ -86,17 +137,25 @@ def make_sandbox_server(sandbox: Sandbox, host: str, port: int) -> ThreadingHTTP
             self.wfile.write(data)
 
         def do_POST(self) -> None:
-            if urlsplit(self.path).path.rstrip("/") != "/sandbox/orders":
+            path = urlsplit(self.path).path.rstrip("/")
+            if path not in ("/sandbox/orders", "/sandbox/dkim"):
                 return self._send(404, {"error": "not found"})
             length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
             try:
-                order = SandboxOrder.model_validate_json(self.rfile.read(length))
+                if path == "/sandbox/dkim":
+                    return self._send(201, sandbox.publish_key(SandboxDkimKey.model_validate_json(body)))
+                order = SandboxOrder.model_validate_json(body)
             except ValidationError as exc:
                 return self._send(400, {"error": exc.errors(include_url=False, include_context=False)})
             self._send(201, sandbox.add(order))
 
         def do_GET(self) -> None:
-            parts = [unquote(p) for p in urlsplit(self.path).path.strip("/").split("/")]
+            url = urlsplit(self.path)
+            if url.path.rstrip("/") == "/sandbox/dkim":
+                record = sandbox.txt(parse_qs(url.query).get("name", [""])[0])
+                return self._send(200, record) if record else self._send(404, {"error": "no such record"})
+            parts = [unquote(p) for p in url.path.strip("/").split("/")]
             if len(parts) == 3 and parts[0] == "accounts" and parts[2] == "orders":
                 return self._send(200, {"orders": sandbox.orders(parts[1])})
             if len(parts) >= 4 and parts[0] == "accounts" and parts[2] == "orders":

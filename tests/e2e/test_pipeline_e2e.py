@@ -1,5 +1,6 @@
-"""Safeguard level 1 in the local stack: a receipt sent over SMTP becomes a purchase whose PO
-(builtin POS) shows up in /v2/purchases and its seats in /v2/inventory, with no crawl needed."""
+"""Safeguard level 1 in the local stack: a receipt sent over SMTP, signed by Ticketmaster's domain
+(DKIM, its key published in the primary sandbox), becomes a purchase whose PO (builtin POS) shows
+up in /v2/purchases and its seats in /v2/inventory, with no crawl needed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 
+from infra.local.dkim import PrimarySigner
 from tests.e2e.stack import HOST, HTTP_TIMEOUT_S, LocalStack, poll_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -48,8 +50,10 @@ def test_level_1_email_to_po_in_purchases_and_inventory(stack: LocalStack) -> No
         (CORPUS / "tm_plain_seated.eml").read_bytes().replace(b"38-41225/SF3", f"{confirmation}/SF3".encode())
     )
     raw = raw.replace(b"<20260617183001.A1B2C3@email.ticketmaster.com>", f"<{uuid.uuid4().hex}@e2e>".encode())
+    signer = PrimarySigner.generate("email.ticketmaster.com", selector=f"l1{uuid.uuid4().hex[:8]}")
+    signer.publish(stack.primary_url)
     with smtplib.SMTP(HOST, stack.smtp_port, timeout=10) as smtp:
-        wire = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        wire = signer.sign(raw)
         assert smtp.sendmail("customer_support@email.ticketmaster.com", [buyer], wire) == {}
 
     def po_made() -> dict[str, Any] | None:

@@ -62,3 +62,36 @@ def test_marketplace_key_create_for_a_resale_marketplace(capsys, moto_server):
 def test_an_unknown_tenant_is_reported(capsys, moto_server):
     code, error = run(capsys, moto_server, "domain", "add", "--tenant-id", "nope", "--domain", "a.com")
     assert code == 1 and error["error"] == "E_NOT_FOUND"
+
+
+def test_forwarder_add_trusts_an_address_once(capsys, moto_server):
+    from tixpilot.repositories.domains import DomainRepository
+    from tixpilot.repositories.forwarders import ForwarderRepository
+
+    _, tenant = run(capsys, moto_server, "tenant", "create", "--name", "Forwarding Tix")
+    args = ["forwarder", "add", "--tenant-id", tenant["tenant_id"]]
+    code, row = run(capsys, moto_server, *args, "--address", " Jane@Gmail.com ")
+    assert code == 0 and set(row) == {"tenant_id", "address", "added"}
+    assert (row["tenant_id"], row["address"]) == (tenant["tenant_id"], "jane@gmail.com")
+    code, again = run(capsys, moto_server, *args, "--address", "jane@gmail.com")
+    assert code == 0 and again == row  # adding it again changes nothing
+    assert ForwarderRepository().is_trusted(tenant["tenant_id"], "JANE@gmail.com")
+    assert not ForwarderRepository().is_trusted("someone-else", "jane@gmail.com")
+    # the forwarder lives beside the domains but is never listed as one
+    assert DomainRepository().list_for_tenant(tenant["tenant_id"]) == []
+
+
+@pytest.mark.parametrize("bad", ["jane", "jane@", "@gmail.com", "jane@not a domain", "a b@gmail.com"])
+def test_forwarder_add_rejects_what_is_not_an_address(capsys, moto_server, bad):
+    _, tenant = run(capsys, moto_server, "tenant", "create", "--name", "Typo Forwarders")
+    code, error = run(
+        capsys, moto_server, "forwarder", "add", "--tenant-id", tenant["tenant_id"], f"--address={bad}"
+    )
+    assert code == 1 and error["error"] == "E_PARAM" and "jane@gmail.com" in error["message"]
+
+
+def test_forwarder_add_for_an_unknown_tenant_is_not_found(capsys, moto_server):
+    code, error = run(
+        capsys, moto_server, "forwarder", "add", "--tenant-id", "nobody", "--address", "a@b.com"
+    )
+    assert code == 1 and error["error"] == "E_NOT_FOUND"

@@ -12,8 +12,8 @@ import pytest
 
 from tests.events import api_event, load_event
 from tixpilot.models.receipts import UNROUTED_TENANT
-from tixpilot.repositories.dynamo import Table
-from tixpilot.repositories.receipts import RawMailStore, encode_cursor
+from tixpilot.repositories.dynamo import Table, to_item
+from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository, encode_cursor, message_key
 from tixpilot.services.tenants import add_domain
 
 CORPUS = Path(__file__).resolve().parents[2] / "events" / "receipts"
@@ -30,13 +30,18 @@ def receipts_of(tenant_id: str) -> list[dict]:
 
 
 def deliver(
-    invoke, fixture: str, to: str, message_id: str | None = None, received: str | None = None
+    invoke,
+    fixture: str,
+    to: str,
+    message_id: str | None = None,
+    received: str | None = None,
+    event_name: str = "ses/inbound_receipt.json",
 ) -> dict[str, Any]:
     """What SES does: the raw message to S3 first, then the intake function's event."""
     transport_id = f"ses-{uuid.uuid4().hex}"
     raw = (CORPUS / fixture).read_bytes()
     RawMailStore().put(f"inbound/{transport_id}", raw)
-    event = load_event("ses/inbound_receipt.json")
+    event = load_event(event_name)
     mail = event["Records"][0]["ses"]["mail"]
     mail["destination"] = [to]
     mail["messageId"] = transport_id
@@ -106,7 +111,10 @@ def test_noise_is_listed_as_unparsed_with_its_reason(invoke, tenant_with_domain)
     rows = body["output"][0]["receipts"]
     assert status == 200 and len(rows) == 3
     assert all(
-        set(r) == {"message_id", "from", "to", "subject", "received", "status", "reason"} for r in rows
+        set(r)
+        == {"message_id", "from", "to", "subject", "received", "status", "reason", "verified"}
+        | {"verification", "verdicts"}
+        for r in rows
     )
     assert all(r["reason"] and r["to"] == f"b@{domain}" for r in rows)
     response = invoke("api_purchases", api_event("GET", "/v2/purchases", token=tenant.token))
@@ -166,3 +174,83 @@ def test_listing_receipts_is_one_query_on_an_index(invoke, tenant_with_domain, d
     queries = [params for name, params in dynamodb_calls.calls if name == "Query"]
     assert [q["IndexName"] for q in queries] == ["by_tenant_status", "by_tenant"]
     assert "Scan" not in dynamodb_calls.operations
+
+
+# --- authenticity (SES's verdicts) ---------------------------------------------------------------
+
+
+def test_an_authenticated_receipt_is_verified_and_says_how(invoke, tenant_with_domain):
+    tenant, domain = tenant_with_domain
+    message_id = f"<{uuid.uuid4().hex}@email.ticketmaster.com>"
+    deliver(invoke, "tm_plain_seated.eml", f"b@{domain}", message_id)
+    (row,) = api(invoke, tenant.token, status="parsed")[1]["output"][0]["receipts"]
+    assert row["verified"] is True and "email.ticketmaster.com" in row["verification"]
+    assert row["verdicts"] == dict.fromkeys(("spam", "virus", "spf", "dkim", "dmarc"), "PASS")
+    response = invoke("api_purchases", api_event("GET", "/v2/purchases", token=tenant.token))
+    (purchase,) = json.loads(response["body"])["output"][0]["purchases"]
+    assert purchase["receipt"]["verified"] is True
+
+
+def test_a_forged_receipt_is_an_unverified_purchase_and_receipts_say_why(invoke, tenant_with_domain):
+    tenant, domain = tenant_with_domain
+    (recorded,) = deliver(
+        invoke, "tm_plain_seated.eml", f"b@{domain}", event_name="ses/inbound_receipt_forged.json"
+    )["recorded"]
+    assert recorded["status"] == "parsed"
+    response = invoke("api_purchases", api_event("GET", "/v2/purchases", token=tenant.token))
+    (purchase,) = json.loads(response["body"])["output"][0]["purchases"]
+    assert purchase["receipt"]["verified"] is False and purchase["rid"] == recorded["rid"]
+    (row,) = api(invoke, tenant.token)[1]["output"][0]["receipts"]
+    assert row["verified"] is False and "dmarc FAIL" in row["verification"]
+    assert (row["verdicts"]["dkim"], row["verdicts"]["dmarc"]) == ("PASS", "FAIL")
+
+
+def test_spam_is_kept_unparsed_and_not_read(invoke, tenant_with_domain):
+    tenant, domain = tenant_with_domain
+    (recorded,) = deliver(
+        invoke, "tm_plain_seated.eml", f"b@{domain}", event_name="ses/inbound_receipt_spam.json"
+    )["recorded"]
+    assert recorded == {"tenant_id": tenant.id, "status": "unparsed", "rid": None}
+    (row,) = api(invoke, tenant.token, status="unparsed")[1]["output"][0]["receipts"]
+    assert "spam" in row["reason"] and row["verdicts"]["spam"] == "FAIL"
+    response = invoke("api_purchases", api_event("GET", "/v2/purchases", token=tenant.token))
+    assert json.loads(response["body"])["output"][0]["purchases"] == []
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+def test_a_message_id_longer_than_a_key_is_recorded_and_a_repeat_is_a_duplicate(invoke, tenant_with_domain):
+    tenant, domain = tenant_with_domain
+    message_id = "<" + "x" * 3000 + f"{uuid.uuid4().hex}@attacker.test>"
+    (first,) = deliver(invoke, "tm_plain_seated.eml", f"b@{domain}", message_id)["recorded"]
+    (again,) = deliver(invoke, "tm_plain_seated.eml", f"b@{domain}", message_id)["recorded"]
+    assert first["status"] == "parsed" and again["status"] == "duplicate"
+    (row,) = api(invoke, tenant.token, status="parsed")[1]["output"][0]["receipts"]
+    assert row["message_id"] == message_id  # kept whole, as an attribute
+    (stored,) = [r for r in receipts_of(tenant.id) if r["status"] == "parsed"]
+    assert stored["receipt_key"] == f"{tenant.id}#{message_key(message_id)}"
+
+
+def test_records_under_the_raw_message_id_move_to_their_hashed_key(invoke, tenant_with_domain):
+    tenant, domain = tenant_with_domain
+    message_id = f"<legacy-{uuid.uuid4().hex}@email.ticketmaster.com>"
+    deliver(invoke, "tm_plain_seated.eml", f"b@{domain}", message_id)
+    (row,) = receipts_of(tenant.id)
+    table = Table("receipts")
+    # as a record was written before keys were hashed
+    table.client.delete_item(TableName=table.name, Key={"receipt_key": {"S": row["receipt_key"]}})
+    legacy = {**row, "receipt_key": f"{tenant.id}#{message_id}"}
+    table.client.put_item(TableName=table.name, Item=to_item(legacy))
+    repository = ReceiptRepository()
+    assert repository.migrate_keys(tenant.id) == {"examined": 1, "migrated": 1, "conflicts": 0}
+    (moved,) = receipts_of(tenant.id)
+    assert moved["receipt_key"] == f"{tenant.id}#{message_key(message_id)}"
+    assert {k: v for k, v in moved.items() if k != "receipt_key"} == {
+        k: v for k, v in row.items() if k != "receipt_key"
+    }
+    assert repository.migrate_keys(tenant.id)["migrated"] == 0  # once is enough
+    # and the message seen again is a duplicate of the moved record
+    assert deliver(invoke, "tm_plain_seated.eml", f"b@{domain}", message_id)["recorded"][0]["status"] == (
+        "duplicate"
+    )

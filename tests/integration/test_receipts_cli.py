@@ -8,6 +8,7 @@ import mailbox
 import shutil
 from pathlib import Path
 
+from bench.hostile_mail import HOSTILE, long_message_id
 from infra import cli
 from tests.events import api_event
 from tixpilot.adapters import receipts as parsers
@@ -93,3 +94,38 @@ def test_replay_parses_what_a_fixed_parser_now_reads_and_routes_late_domains(
 def test_import_of_a_missing_path_is_an_error(capsys, moto_server, tmp_path):
     code, error = run(capsys, moto_server, "receipts", "import", str(tmp_path / "nothing"))
     assert code == 1 and error["error"] == "E_PARAM" and error["message"].startswith("path:")
+
+
+def test_hostile_messages_are_imported_as_unparsed_and_never_abort_the_import(
+    capsys, moto_server, admin, new_tenant, invoke, tmp_path
+):
+    tenant = new_tenant()
+    domain = f"hostile-{tenant.id}.test"
+    add_domain(admin, tenant.id, domain)
+    for name in ("deep_multipart", "deep_attached", "tag_soup", "address_flood"):
+        (tmp_path / f"{name}.eml").write_bytes(HOSTILE[name]())
+    shutil.copy(CORPUS / "tm_plain_seated.eml", tmp_path / "zz_receipt.eml")  # imported last
+    code, counts = run(capsys, moto_server, "receipts", "import", str(tmp_path), "--to", f"b@{domain}")
+    assert code == 0 and counts == {"messages": 5, "parsed": 1, "unparsed": 4}
+    (purchase,) = purchases_of(invoke, tenant.token)
+    assert purchase["receipt"]["verified"] is False  # an import: no transport checked it
+
+
+def test_a_long_message_id_is_imported_and_replay_finds_it(capsys, moto_server, admin, new_tenant, tmp_path):
+    tenant = new_tenant()
+    domain = f"longid-{tenant.id}.test"
+    add_domain(admin, tenant.id, domain)
+    (tmp_path / "long.eml").write_bytes(long_message_id())
+    code, counts = run(capsys, moto_server, "receipts", "import", str(tmp_path), "--to", f"b@{domain}")
+    assert code == 0 and counts == {"messages": 1, "parsed": 1}
+    code, counts = run(capsys, moto_server, "receipts", "replay", "--tenant-id", tenant.id, "--status", "all")
+    assert code == 0 and counts == {"tenant_id": tenant.id, "replayed": 1, "parsed": 1}
+
+
+def test_migrate_keys_reports_what_it_did(capsys, moto_server):
+    code, counts = run(capsys, moto_server, "receipts", "migrate-keys")
+    assert code == 0 and set(counts) == {"examined", "migrated", "conflicts"}
+    code, again = run(capsys, moto_server, "receipts", "migrate-keys")
+    assert (
+        code == 0 and again["migrated"] == 0 and again["examined"] >= counts["examined"] - counts["conflicts"]
+    )

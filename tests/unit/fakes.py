@@ -368,3 +368,13 @@ class FakeMarketplace:
         self._maybe_fail()
         self.calls.append(("get_sale", order_id))
         return self.sales[order_id]
+
+
+class FakeForwarders:
+    """Trusted forwarders by (tenant, address)."""
+
+    def __init__(self, *trusted: tuple[str, str]) -> None:
+        self.trusted = {(tenant, address.lower()) for tenant, address in trusted}
+
+    def is_trusted(self, tenant_id: str, address: str) -> bool:
+        return (tenant_id, address.lower()) in self.trusted

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tests.events import load_event
-from tests.unit.fakes import FakeDomains, FakeReceipts, FakeSequences
+from tests.unit.fakes import FakeDomains, FakeForwarders, FakeReceipts, FakeSequences
 from tixpilot.adapters.ses import inbound_mail
 from tixpilot.models.domains import Domain
 from tixpilot.models.purchases import Purchase
-from tixpilot.models.receipts import UNROUTED_TENANT, InboundMail
+from tixpilot.models.receipts import UNROUTED_TENANT, InboundMail, MailVerdicts
 from tixpilot.repositories.purchases import order_claim
 from tixpilot.services import intake
 from tixpilot.services.intake import IN_PROGRESS, IntakeRepos, receive_mail, replay
@@ -58,7 +60,16 @@ class RecordingPipeline:
         self.started.append((purchase.rid, created))
 
 
-def mail(*recipients: str, message_id: str = "<m1@tm.com>", transport_id: str = "t1") -> InboundMail:
+# What SES says about the fixtures' real sender: its domain signed the message (DKIM, DMARC).
+AUTHENTIC = MailVerdicts(spam="PASS", virus="PASS", spf="PASS", dkim="PASS", dmarc="PASS")
+
+
+def mail(
+    *recipients: str,
+    message_id: str = "<m1@tm.com>",
+    transport_id: str = "t1",
+    verdicts: MailVerdicts | None = AUTHENTIC,
+) -> InboundMail:
     return InboundMail(
         transport_id=transport_id,
         message_id=message_id,
@@ -66,10 +77,11 @@ def mail(*recipients: str, message_id: str = "<m1@tm.com>", transport_id: str = 
         recipients=list(recipients),
         subject="You Got Tickets To Sugarland",
         received=datetime(2026, 6, 17, 23, 30, tzinfo=UTC),
+        verdicts=verdicts,
     )
 
 
-def repos() -> IntakeRepos:
+def repos(*forwarders: tuple[str, str]) -> IntakeRepos:
     domains = FakeDomains()
     domains.add(Domain(domain_id="1", domain="alpha.com", tenant_id="A"))
     domains.add(Domain(domain_id="2", domain="bravo.com", tenant_id="B"))
@@ -77,6 +89,7 @@ def repos() -> IntakeRepos:
         domains=domains,
         receipts=FakeReceipts(),
         purchases=PurchaseRepos(purchases=FakePurchases(), sequences=FakeSequences()),
+        forwarders=FakeForwarders(*forwarders),
         pipeline=RecordingPipeline(),
     )
 
@@ -164,17 +177,26 @@ def test_noise_is_kept_unparsed_with_the_reason():
 
 
 def test_a_parser_crash_is_kept_as_unparsed(monkeypatch):
-    def broken(raw: bytes):
+    def broken(mail, budget):
         raise ZeroDivisionError
 
-    monkeypatch.setattr(intake, "parse_receipt", broken)
+    monkeypatch.setattr(intake, "parse_mail", broken)
     (got,) = receive_mail(repos(), mail("x@alpha.com"), "inbound/t1", SEATED)
     assert got.status == "unparsed" and "ZeroDivisionError" in (got.reason or "")
 
 
+def test_a_reader_crash_is_kept_as_unparsed(monkeypatch):
+    def missing_library(raw, budget):
+        raise ImportError("lxml")  # e.g. a layer built without a runtime dependency
+
+    monkeypatch.setattr(intake, "read_mail", missing_library)
+    (got,) = receive_mail(repos(), mail("x@alpha.com"), "inbound/t1", SEATED)
+    assert got.status == "unparsed" and "reading the message failed (ImportError)" in (got.reason or "")
+
+
 def test_replay_parses_again_and_routes_mail_whose_domain_arrived_later(monkeypatch):
     r = repos()
-    monkeypatch.setattr(intake, "parse_receipt", lambda raw: intake.NotParsed("parser not fixed yet"))
+    monkeypatch.setattr(intake, "parse_mail", lambda mail, budget: intake.NotParsed("parser not fixed yet"))
     (unparsed,) = receive_mail(r, mail("x@alpha.com"), "inbound/t1", SEATED)
     (stray,) = receive_mail(r, mail("y@charlie.com", message_id="<m9@tm.com>"), "inbound/t9", SEATED)
     monkeypatch.undo()
@@ -192,8 +214,104 @@ def test_the_ses_event_maps_to_inbound_mail():
     from aws_lambda_powertools.utilities.data_classes import SESEvent
 
     record = next(SESEvent(load_event("ses/inbound_receipt.json")).records)
-    parsed = inbound_mail(record.ses.mail)
+    parsed = inbound_mail(record.ses.mail, record.ses.receipt)
+    assert parsed.verdicts == AUTHENTIC
     assert parsed.transport_id == "o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1"
     assert parsed.message_id == "<20261125142830.1234@email.ticketmaster.com>"
     assert parsed.recipients == ["buyer1@demo.tixpilot.test"]
     assert parsed.received.tzinfo is not None
+
+
+# --- authenticity ------------------------------------------------------------------------------
+
+FORWARDED = (CORPUS / "tm_forwarded_gmail.eml").read_bytes()  # From la.buyer.2026@gmail.com
+FORGED = MailVerdicts(spam="PASS", virus="PASS", spf="PASS", dkim="PASS", dmarc="FAIL")
+SEAT_LINE = "Sec\u00a0309,\u00a0Row\u00a0H,\u00a0Seat\u00a05\u00a0-\u00a06".encode()
+
+
+def test_an_authenticated_receipt_is_verified_on_the_receipt_and_the_purchase():
+    r = repos()
+    (got,) = receive_mail(r, mail("b@alpha.com"), "inbound/t1", SEATED)
+    assert got.verified is True and "email.ticketmaster.com" in (got.verification or "")
+    assert got.verdicts == AUTHENTIC
+    assert purchases(r)[0].receipt_verified is True
+
+
+def test_a_forged_receipt_still_records_its_purchase_marked_unverified():
+    r = repos()
+    (got,) = receive_mail(r, mail("b@alpha.com", verdicts=FORGED), "inbound/t1", SEATED)
+    assert got.status == "parsed" and got.verified is False
+    assert "did not authenticate" in (got.verification or "") and "dmarc FAIL" in (got.verification or "")
+    (purchase,) = purchases(r)
+    assert purchase.receipt_verified is False and purchase.confirmation_number == "38-41225"
+    assert r.pipeline.started == [(purchase.rid, True)]  # type: ignore[attr-defined]  # it waits there
+
+
+def test_the_real_receipt_replaces_what_a_forgery_of_the_same_order_said():
+    r = repos()
+    forgery = SEATED.replace(SEAT_LINE, b"Sec 101, Row A, Seat 1").replace(b"Total $94.95", b"Total $1.00")
+    receive_mail(r, mail("b@alpha.com", verdicts=FORGED), "inbound/t1", forgery)
+    assert purchases(r)[0].items.section == "101"
+    receive_mail(r, mail("b@alpha.com", message_id="<real@tm.com>", transport_id="t2"), "inbound/t2", SEATED)
+    (purchase,) = purchases(r)
+    assert purchase.receipt_verified is True
+    assert (purchase.items.section, purchase.items.row, str(purchase.money.cost_group)) == (
+        "309",
+        "H",
+        "94.95",
+    )
+
+
+def test_a_later_forgery_changes_nothing_the_real_receipt_said():
+    r = repos()
+    receive_mail(r, mail("b@alpha.com"), "inbound/t1", SEATED)
+    forgery = SEATED.replace(SEAT_LINE, b"Sec 101, Row A, Seat 1")
+    receive_mail(
+        r, mail("b@alpha.com", message_id="<f@x>", transport_id="t2", verdicts=FORGED), "i/t2", forgery
+    )
+    (purchase,) = purchases(r)
+    assert purchase.receipt_verified is True and purchase.items.section == "309"
+
+
+def test_a_quoted_from_line_in_a_forward_proves_nothing():
+    (got,) = receive_mail(repos(), mail("la@alpha.com"), "inbound/t1", FORWARDED)
+    assert got.status == "parsed" and got.verified is False
+    assert "la.buyer.2026@gmail.com" in (got.verification or "")
+
+
+def test_a_trusted_forwarder_authenticated_by_its_own_domain_is_verified():
+    r = repos(("A", "la.buyer.2026@gmail.com"))
+    (got,) = receive_mail(r, mail("la@alpha.com"), "inbound/t1", FORWARDED)
+    assert got.verified is True and "trusted forwarder" in (got.verification or "")
+    # trusted by tenant A only
+    (other,) = receive_mail(r, mail("la@bravo.com"), "inbound/t1", FORWARDED)
+    assert other.tenant_id == "B" and other.verified is False
+
+
+def test_replay_verifies_what_a_forwarder_trusted_later_sent():
+    r = repos()
+    (first,) = receive_mail(r, mail("la@alpha.com"), "inbound/t1", FORWARDED)
+    assert first.verified is False
+    trusting = IntakeRepos(
+        domains=r.domains,
+        receipts=r.receipts,
+        purchases=r.purchases,
+        forwarders=FakeForwarders(("A", "la.buyer.2026@gmail.com")),
+        pipeline=r.pipeline,
+    )
+    (again,) = replay(trusting, first, FORWARDED)
+    assert again.verified is True and purchases(r)[0].receipt_verified is True
+
+
+@pytest.mark.parametrize(("verdict", "word"), [("spam", "spam"), ("virus", "virus")])
+def test_spam_and_viruses_are_kept_unparsed_and_never_read(verdict: str, word: str):
+    r = repos()
+    flagged = AUTHENTIC.model_copy(update={verdict: "FAIL"})
+    (got,) = receive_mail(r, mail("b@alpha.com", verdicts=flagged), "inbound/t1", SEATED)
+    assert got.status == "unparsed" and word in (got.reason or "") and got.verified is False
+    assert purchases(r) == []
+
+
+def test_imported_mail_without_verdicts_is_not_authenticated():
+    (got,) = receive_mail(repos(), mail("b@alpha.com", verdicts=None), "inbound/t1", SEATED)
+    assert got.status == "parsed" and got.verified is False and "imported" in (got.verification or "")

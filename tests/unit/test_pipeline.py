@@ -261,6 +261,16 @@ def test_an_email_alone_is_enough_only_at_level_1(level: int, decision: str) -> 
     assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == decision
 
 
+def test_an_unauthenticated_email_waits_for_the_primary_even_at_level_1() -> None:
+    deps, store, _ = world(level=1)
+    forged = email(store, receipt_verified=False)
+    assert evaluate_step(deps, execution_input("t1", forged.rid), Backoff())["decision"] == "wait"
+    # the primary's own data (a crawl that finds the order) is what it waits for
+    deps = PipelineDeps(deps.repos, deps.po, lambda m, p=forged: Connector([crawl_of(p)]))
+    assert crawl_step(deps, execution_input("t1", forged.rid))["crawled"] is True
+    assert evaluate_step(deps, execution_input("t1", forged.rid), Backoff())["decision"] == "autopo"
+
+
 def test_the_crawl_fills_what_level_2_needs_but_not_level_3() -> None:
     purchase_seen = None
     for level, decision in ((2, "autopo"), (3, "wait")):

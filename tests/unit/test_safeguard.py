@@ -1,5 +1,6 @@
 """The Safeguard rule, table-driven: every level against every combination of known/unknown
-fields (cost, quantity, seating, disclosures, rotating-barcode status) = 3 x 32 cases."""
+fields (cost, quantity, seating, disclosures, rotating-barcode status), with the email data
+authenticated or not = 3 x 32 x 2 cases."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tixpilot.models.purchases import Items, Money, Purchase
 from tixpilot.services.safeguard import (
     FIELDS_LEVEL_3,
     FLAG_QR_ROTATING,
+    email_authenticated,
     evaluate_safeguard,
     po_delivery,
     unknown_fields,
@@ -46,8 +48,10 @@ COMBINATIONS = [
 ]
 
 
-def expected(level: int, known: dict[str, bool]) -> bool:
-    """The rule, written out the way docs/safeguard.md states it."""
+def expected(level: int, known: dict[str, bool], authenticated: bool = True) -> bool:
+    """The rule, written out the way docs/safeguard.md and docs/intake.md state it."""
+    if level == 1 and not authenticated:
+        level = 2  # an unauthenticated email waits for the primary's data like level 2
     if level == 1:
         return True  # any data at all
     level_2 = known["cost"] and known["quantity"] and known["seating"] and known["disclosures"]
@@ -56,18 +60,36 @@ def expected(level: int, known: dict[str, bool]) -> bool:
     return level_2 and known["rotating_barcodes"]
 
 
+@pytest.mark.parametrize("authenticated", [True, False], ids=["authenticated", "unauthenticated"])
 @pytest.mark.parametrize("level", [1, 2, 3])
 @pytest.mark.parametrize(
     "known", COMBINATIONS, ids=["".join("K" if v else "u" for v in c.values()) for c in COMBINATIONS]
 )
-def test_every_level_against_every_combination(level: int, known: dict[str, bool]) -> None:
-    decision = evaluate_safeguard(purchase(known), level)  # type: ignore[arg-type]
-    assert decision.ready is expected(level, known)
-    if level == 1:
+def test_every_level_against_every_combination(
+    level: int, known: dict[str, bool], authenticated: bool
+) -> None:
+    decision = evaluate_safeguard(
+        purchase(known),
+        level,  # type: ignore[arg-type]
+        email_authenticated=authenticated,
+    )
+    assert decision.ready is expected(level, known, authenticated)
+    if level == 1 and authenticated:
         assert decision.missing == ()
     else:
         needed = FIELDS_LEVEL_3 if level == 3 else FIELDS_LEVEL_3[:4]
         assert decision.missing == tuple(f for f in needed if not known[f])
+
+
+@pytest.mark.parametrize(
+    ("verified", "authenticated"),
+    [(None, True), (True, True), (False, False)],  # None: no email, or recorded before checks
+)
+def test_email_data_is_authenticated_unless_only_unverified_receipts_vouch_for_it(
+    verified: bool | None, authenticated: bool
+) -> None:
+    p = purchase(dict.fromkeys(FIELDS_LEVEL_3, False)).model_copy(update={"receipt_verified": verified})
+    assert email_authenticated(p) is authenticated
 
 
 def test_unknown_fields_lists_every_unknown() -> None:
@@ -86,13 +108,13 @@ def test_unknown_fields_lists_every_unknown() -> None:
 )
 def test_seating_and_quantity_forms(items: Items, ready: bool) -> None:
     p = purchase(dict.fromkeys(FIELDS_LEVEL_3, True)).model_copy(update={"items": items})
-    assert evaluate_safeguard(p, 2).ready is ready
+    assert evaluate_safeguard(p, 2, email_authenticated=True).ready is ready
 
 
 def test_cost_group_counts_as_cost() -> None:
     known = dict.fromkeys(FIELDS_LEVEL_3, True)
     p = purchase(known).model_copy(update={"money": Money(cost_group=Decimal("94.95"))})
-    assert evaluate_safeguard(p, 3).ready
+    assert evaluate_safeguard(p, 3, email_authenticated=True).ready
 
 
 @pytest.mark.parametrize(

@@ -61,7 +61,7 @@ def _intake() -> Callable[[Event], Event]:
     def receive(raw_event: Event) -> Event:
         recorded = []
         for record in SESEvent(raw_event).records:
-            mail = inbound_mail(record.ses.mail)
+            mail = inbound_mail(record.ses.mail, record.ses.receipt)
             raw_key = RAW_PREFIX + mail.transport_id
             for receipt in receive_mail(repos, mail, raw_key, raw_store.get(raw_key)):
                 metrics.add_metric(name=f"Receipts_{receipt.status}", unit=MetricUnit.Count, value=1)

@@ -72,6 +72,8 @@ def purchase_to_legacy(p: Purchase, timezone: str = DEFAULT_TIMEZONE) -> dict[st
             "face_perseat": format_money(p.money.face_perseat),
             "seen_emailreceipt": p.seen_emailreceipt,
             "seen_onlinereceipt": p.seen_onlinereceipt,
+            # TixPilot extension: whether an authenticated receipt vouches for the email data
+            "verified": p.receipt_verified,
             "creditcard": _text(p.creditcard_last4),
             "buyer_name": _text(p.buyer_name),
             "purchasedate": format_date(p.purchase_date),
@@ -110,6 +112,11 @@ def receipt_to_legacy(r: Receipt, timezone: str = DEFAULT_TIMEZONE) -> dict[str,
         "subject": r.subject,
         "received": format_datetime(_local(r.received, timezone)),
         "status": r.status,
+        # whether the message is authenticated as the primary's own (or a trusted forwarder's), how
+        # or why not, and the mail transport's checks it rests on
+        "verified": r.verified,
+        "verification": r.verification or "",
+        "verdicts": r.verdicts.model_dump() if r.verdicts else None,
     }
     if r.status == "parsed":
         row["rid"] = r.rid

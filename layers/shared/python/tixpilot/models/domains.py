@@ -1,8 +1,10 @@
-"""Email domains owned by a tenant; receipts sent to any address there belong to the tenant."""
+"""Email domains owned by a tenant (receipts sent to any address there belong to the tenant), and
+the tenant's trusted forwarders."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -32,3 +34,27 @@ class Domain(BaseModel):
     domain: DomainName
     tenant_id: str
     defaults: DomainDefaults = Field(default_factory=DomainDefaults)
+
+
+_ADDRESS = re.compile(r"^[^@\s<>(),;:\"\[\]\\]{1,64}@(.+)$")
+
+
+def normalize_address(value: str) -> str:
+    """Lower-case and check a mailbox address; raises ValueError with the accepted form."""
+    address = value.strip().lower()
+    match = _ADDRESS.match(address)
+    try:
+        if not match or normalize_domain(match.group(1)) != match.group(1):
+            raise ValueError(address)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a mail address; use a form like jane@gmail.com") from None
+    return address
+
+
+class Forwarder(BaseModel):
+    """A mailbox of the tenant's own (e.g. a buyer's Gmail) whose forwarded receipts count as
+    authentic when its own domain authenticates the forward (services/mail_trust.py)."""
+
+    tenant_id: str
+    address: Annotated[str, AfterValidator(normalize_address)]
+    added: datetime

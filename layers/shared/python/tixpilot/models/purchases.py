@@ -81,6 +81,9 @@ class Purchase(BaseModel):
     refund_eligible: bool | None = None
     seen_emailreceipt: bool = False
     seen_onlinereceipt: bool = False
+    # Whether an authenticated receipt vouches for the email data: None until an email is seen
+    # (and on purchases recorded before intake checked), False while only unauthenticated ones did.
+    receipt_verified: bool | None = None
     purchaseorders: dict[str, str] = Field(default_factory=dict)
     haspdf: bool = False
     tickets: list[Ticket] | None = None  # per-seat barcodes and PDFs; None: not known yet
@@ -113,3 +116,4 @@ class Observation(BaseModel):
     rotating_barcodes: bool | None = None
     refund_eligible: bool | None = None
     status: str | None = None
+    receipt_verified: bool | None = None  # an email: whether it is authenticated (services.mail_trust)

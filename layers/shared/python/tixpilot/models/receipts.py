@@ -17,6 +17,18 @@ ReceiptStatus = Literal["parsed", "unparsed", "duplicate"]
 UNROUTED_TENANT = "_unrouted"
 
 
+class MailVerdicts(BaseModel):
+    """The receiving transport's checks of one message, in SES's words (`PASS`, `FAIL`, `GRAY`,
+    `PROCESSING_FAILED`, `DISABLED`). `dmarc` PASS means the From domain itself vouched for the
+    message (an aligned DKIM signature or SPF); the local SMTP receiver computes DKIM only."""
+
+    spam: str = "GRAY"
+    virus: str = "GRAY"
+    spf: str = "GRAY"
+    dkim: str = "GRAY"
+    dmarc: str = "GRAY"
+
+
 class InboundMail(BaseModel):
     """What the mail transport tells us about one message (SES's `mail` object, or the local SMTP)."""
 
@@ -26,6 +38,7 @@ class InboundMail(BaseModel):
     recipients: list[str]
     subject: str = ""
     received: datetime
+    verdicts: MailVerdicts | None = None  # None: no transport checked it (a backfill)
 
 
 class Receipt(BaseModel):
@@ -41,6 +54,11 @@ class Receipt(BaseModel):
     rid: int | None = None
     parser: str | None = None  # the ReceiptParser id that read it, when parsed
     raw_key: str
+    verdicts: MailVerdicts | None = None
+    # Whether the message is authenticated as the primary's own (or a trusted forwarder's), and
+    # how or why not (services/mail_trust.py). None on records made before intake checked.
+    verified: bool | None = None
+    verification: str | None = None
 
     @field_validator("received")
     @classmethod

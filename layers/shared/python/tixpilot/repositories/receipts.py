@@ -1,8 +1,15 @@
-"""Inbound email records, and the raw messages in S3."""
+"""Inbound email records, and the raw messages in S3.
+
+A record's key is `<tenant>#mid:<SHA-256 of the Message-ID>`: a Message-ID is any length (a key
+is at most 2 KB), and duplicates are found by it. The Message-ID itself is an attribute. Records
+written before keys were hashed (`<tenant>#<Message-ID>`) move to their hashed key with
+`migrate_keys` (`tixpilot receipts migrate-keys`; `receipts replay` moves a tenant's first).
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +25,20 @@ _BAD_CURSOR = "cursor is not one this API returned; pass the `cursor` of the pre
 
 def receipt_key(tenant_id: str, key_suffix: str) -> str:
     return f"{tenant_id}#{key_suffix}"
+
+
+_HASHED = "mid:"
+
+
+def message_key(message_id: str) -> str:
+    """The key suffix of a message's first record: a hash of its Message-ID, of fixed length."""
+    digest = hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return _HASHED + digest
+
+
+def _is_legacy_key(key: str) -> bool:
+    suffix = key.split("#", 1)[1] if "#" in key else key
+    return not suffix.startswith((_HASHED, "dup:"))
 
 
 def encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -76,7 +97,7 @@ class ReceiptRepository:
         try:
             client.put_item(
                 TableName=self.table.name,
-                Item=to_item(_row(receipt, receipt.message_id)),
+                Item=to_item(_row(receipt, message_key(receipt.message_id))),
                 ConditionExpression="attribute_not_exists(receipt_key) OR transport_id = :t",
                 ExpressionAttributeValues={":t": {"S": receipt.transport_id}},
             )
@@ -92,7 +113,9 @@ class ReceiptRepository:
 
     def save(self, receipt: Receipt) -> None:
         """Write the outcome of a recorded message (parsed with its rid, or why not) over its record."""
-        self.table.client.put_item(TableName=self.table.name, Item=to_item(_row(receipt, receipt.message_id)))
+        self.table.client.put_item(
+            TableName=self.table.name, Item=to_item(_row(receipt, message_key(receipt.message_id)))
+        )
 
     def page(
         self,
@@ -133,6 +156,61 @@ class ReceiptRepository:
                 ExpressionAttributeValues={":s": {"S": f"{tenant_id}#{status}"}},
             ):
                 yield _receipt(item)
+
+    def migrate_keys(self, tenant_id: str | None = None) -> dict[str, int]:
+        """Move records written under `<tenant>#<Message-ID>` to their hashed key: one tenant's
+        (a Query on by_tenant), or every tenant's (a Scan: an admin's one-off, never a request).
+        A record whose hashed key is taken already (the same message arrived again after the
+        upgrade) stays where it is and is counted as a conflict. Safe to run again."""
+        if tenant_id is None:
+            items: Iterator[dict[str, Any]] = self._scan()
+        else:
+            items = self.table.query_all(
+                IndexName="by_tenant",
+                KeyConditionExpression="tenant_id = :t",
+                ExpressionAttributeValues={":t": {"S": tenant_id}},
+            )
+        counts = {"examined": 0, "migrated": 0, "conflicts": 0}
+        client = self.table.client
+        for item in items:
+            counts["examined"] += 1
+            if not _is_legacy_key(item["receipt_key"]):
+                continue
+            receipt = _receipt(item)
+            try:
+                client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self.table.name,
+                                "Item": to_item(_row(receipt, message_key(receipt.message_id))),
+                                "ConditionExpression": "attribute_not_exists(receipt_key)",
+                            }
+                        },
+                        {
+                            "Delete": {
+                                "TableName": self.table.name,
+                                "Key": {"receipt_key": {"S": item["receipt_key"]}},
+                                "ConditionExpression": "attribute_exists(receipt_key)",
+                            }
+                        },
+                    ]
+                )
+            except client.exceptions.TransactionCanceledException:
+                counts["conflicts"] += 1
+                continue
+            counts["migrated"] += 1
+        return counts
+
+    def _scan(self) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {"TableName": self.table.name}
+        while True:
+            page = self.table.client.scan(**kwargs)
+            for item in page.get("Items", []):
+                yield from_item(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 class RawMailStore:

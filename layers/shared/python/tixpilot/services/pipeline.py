@@ -26,7 +26,7 @@ from tixpilot.models.purchases import Observation, Purchase
 from tixpilot.observability import logger
 from tixpilot.services.autopo import PoDeps, push_po
 from tixpilot.services.purchases import PurchaseRepos, record_observation, update_purchase
-from tixpilot.services.safeguard import evaluate_safeguard
+from tixpilot.services.safeguard import email_authenticated, evaluate_safeguard
 from tixpilot.settings import Settings
 
 
@@ -109,7 +109,7 @@ def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff)
         return state | {"decision": "done"}
     tenant = deps.po.tenants.get(purchase.tenant_id)
     level = tenant.settings.safeguard if tenant else 2
-    if evaluate_safeguard(purchase, level).ready:
+    if evaluate_safeguard(purchase, level, email_authenticated=email_authenticated(purchase)).ready:
         return state | {"decision": "autopo"}
     wait_s = backoff.wait_for(state["attempt"])
     if state["waited_s"] + wait_s > backoff.window_s:

@@ -2,7 +2,8 @@
 
 One order is one purchase, whatever arrives first and however often: an observation for a known
 order (same tenant, confirmation number and region) merges into it. The primary's own data
-(crawl) is authoritative and replaces what an email said; an email only fills what is unknown.
+(crawl) is authoritative and replaces what an email said; an email only fills what is unknown,
+except that the first authenticated receipt replaces what unauthenticated ones said.
 
 Every write to a stored purchase is conditional on the version it read; `retry_on_conflict` is
 the one loop that reads again after losing a race (here, in `update_purchase`, which AutoPO,
@@ -74,7 +75,14 @@ def _merge_model(current: BaseModel, incoming: BaseModel, authoritative: bool) -
 
 def merge(purchase: Purchase, seen: Observation, source: Source, now: dt.datetime) -> Purchase:
     """The purchase updated with an observation; pure."""
-    authoritative = source == "crawl"
+    # A forged receipt that arrived first must not keep its figures once the real one is in.
+    replaces_forgery = (
+        source == "email"
+        and seen.receipt_verified is True
+        and purchase.receipt_verified is False
+        and not purchase.seen_onlinereceipt
+    )
+    authoritative = source == "crawl" or replaces_forgery
     update: dict[str, Any] = {
         name: _merge_model(getattr(purchase, name), getattr(seen, name), authoritative) for name in _MERGED
     }
@@ -85,6 +93,8 @@ def merge(purchase: Purchase, seen: Observation, source: Source, now: dt.datetim
     if authoritative and seen.status in ("active", "canceled"):
         update["status"] = seen.status
     update["seen_emailreceipt" if source == "email" else "seen_onlinereceipt"] = True
+    if source == "email" and seen.receipt_verified is not None:
+        update["receipt_verified"] = bool(purchase.receipt_verified) or seen.receipt_verified
     update["datelastseen"] = now
     return Purchase.model_validate({**purchase.model_dump(), **update})
 

@@ -5,6 +5,10 @@
   disclosures (possibly none) are known. The rotating-barcode status may still be unknown.
 - Level 3 (on, rotating required): level 2 plus the rotating-barcode status known (true or false).
 
+Email data that no authenticated receipt vouches for is not enough at level 1: anyone can send
+a receipt-shaped email. Such a purchase waits for the primary's own data exactly as level 2
+does (or for QuickPO); levels 2 and 3 need the primary's data anyway.
+
 Unknown is None on the purchase (services.purchases never guesses), so the rule only reads
 which fields are None.
 """
@@ -47,8 +51,20 @@ def unknown_fields(purchase: Purchase) -> tuple[str, ...]:
     return tuple(missing)
 
 
-def evaluate_safeguard(purchase: Purchase, level: SafeguardLevel) -> SafeguardDecision:
-    """Whether AutoPO may fire for this purchase now, and if not, what is still unknown."""
+def email_authenticated(purchase: Purchase) -> bool:
+    """False while the purchase's email data rests on unauthenticated receipts only (True when an
+    authenticated receipt vouches for it, or when no email recorded it)."""
+    return purchase.receipt_verified is not False
+
+
+def evaluate_safeguard(
+    purchase: Purchase, level: SafeguardLevel, *, email_authenticated: bool
+) -> SafeguardDecision:
+    """Whether AutoPO may fire for this purchase now, and if not, what is still unknown.
+
+    `email_authenticated` False turns level 1 into level 2: the PO waits for the primary's data."""
+    if level == 1 and not email_authenticated:
+        level = 2
     if level == 1:
         return SafeguardDecision(ready=True)
     required = FIELDS_LEVEL_2 if level == 2 else FIELDS_LEVEL_3

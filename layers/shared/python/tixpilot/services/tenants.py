@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from tixpilot.errors import InvalidParameter, NotFound
-from tixpilot.models.domains import Domain, normalize_domain
+from tixpilot.models.domains import Domain, Forwarder, normalize_address, normalize_domain
 from tixpilot.models.tenants import Credential, IssuedCredential, Tenant
 from tixpilot.services.credentials import CredentialStore, issue_credential
 
@@ -24,6 +24,10 @@ class TenantStore(Protocol):
 
 class DomainStore(Protocol):
     def add(self, domain: Domain) -> None: ...
+
+
+class ForwarderStore(Protocol):
+    def add(self, forwarder: Forwarder) -> Forwarder: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,17 @@ def add_domain(repos: AdminRepos, tenant_id: str, domain: str) -> Domain:
     return row
 
 
+def add_forwarder(repos: AdminRepos, forwarders: ForwarderStore, tenant_id: str, address: str) -> Forwarder:
+    """Trust receipts forwarded from one of the tenant's own mailboxes (e.g. a buyer's Gmail),
+    when the mailbox's domain authenticates the forward. Adding it again changes nothing."""
+    require_tenant(repos, tenant_id)
+    try:
+        normalized = normalize_address(address)
+    except ValueError as exc:
+        raise InvalidParameter("address", str(exc)) from exc
+    return forwarders.add(Forwarder(tenant_id=tenant_id, address=normalized, added=datetime.now(UTC)))
+
+
 def create_marketplace_key(
     repos: AdminRepos, tenant_id: str, marketplace_id: int, known_resale_ids: set[int]
 ) -> IssuedCredential:
@@ -95,4 +110,11 @@ def require_tenant(repos: AdminRepos, tenant_id: str) -> Tenant:
     return tenant
 
 
-__all__ = ["AdminRepos", "Credential", "add_domain", "create_marketplace_key", "create_tenant"]
+__all__ = [
+    "AdminRepos",
+    "Credential",
+    "add_domain",
+    "add_forwarder",
+    "create_marketplace_key",
+    "create_tenant",
+]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tixpilot.repositories.accounts import AccountRepository
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
     from tixpilot.repositories.domains import DomainRepository
+    from tixpilot.repositories.forwarders import ForwarderRepository
     from tixpilot.repositories.ion import IonOrderRepository, IonSales, IonTasks
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
@@ -66,6 +67,13 @@ def domains() -> DomainRepository:
     from tixpilot.repositories.domains import DomainRepository
 
     return DomainRepository()
+
+
+@cache
+def forwarders() -> ForwarderRepository:
+    from tixpilot.repositories.forwarders import ForwarderRepository
+
+    return ForwarderRepository()
 
 
 @cache

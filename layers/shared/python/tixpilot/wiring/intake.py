@@ -16,5 +16,6 @@ def intake_repos() -> IntakeRepos:
         domains=components.domains(),
         receipts=components.receipts(),
         purchases=purchase_repos(),
+        forwarders=components.forwarders(),
         pipeline=components.pipeline_starter(),
     )

@@ -51,9 +51,10 @@ _ORDER_DATE = re.compile(rf"\bOrder Date\s*:\s*(?:{WEEKDAY},?\s*)?{MONTH}\s+(\d{
 class AxsConfirmation:
     id = "axs"
     marketplace_id = 1008  # AXS in the buying marketplaces
+    sending_domains: tuple[str, ...] = ("axs.com",)
 
     def recognises(self, mail: MailText) -> bool:
-        return from_domain(mail, "axs.com")
+        return from_domain(mail, *self.sending_domains)
 
     def parse(self, mail: MailText) -> ParsedReceipt:
         lines = mail.lines

@@ -25,6 +25,9 @@ class NotAReceipt(Exception):
 class ReceiptParser(Protocol):
     id: str  # registry key: primary and template, e.g. "ticketmaster_us"
     marketplace_id: int  # buying marketplace id (reference data)
+    # Where the primary's own receipts come from (subdomains included): a receipt is authentic
+    # when DKIM aligned with one of these vouches for it (services/mail_trust.py).
+    sending_domains: tuple[str, ...]
 
     def recognises(self, mail: MailText) -> bool:
         """True when the message is from this parser's primary (sender, or a forward's original)."""

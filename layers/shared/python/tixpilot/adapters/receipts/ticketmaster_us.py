@@ -68,9 +68,10 @@ _NOT_RECEIPT = re.compile(r"\b(cancel+ed|cancellation|refund(?:ed)?|postponed|re
 class TicketmasterUS:
     id = "ticketmaster_us"
     marketplace_id = 1
+    sending_domains: tuple[str, ...] = ("ticketmaster.com",)
 
     def recognises(self, mail: MailText) -> bool:
-        return from_domain(mail, "ticketmaster.com") or bool(_GOT_TICKETS.match(mail.effective_subject))
+        return from_domain(mail, *self.sending_domains) or bool(_GOT_TICKETS.match(mail.effective_subject))
 
     def parse(self, mail: MailText) -> ParsedReceipt:
         lines = mail.lines

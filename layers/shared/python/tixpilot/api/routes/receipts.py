@@ -19,8 +19,10 @@ router = Router()
 
 class ReceiptsPage(BaseModel):
     receipts: list[dict[str, Any]] = Field(
-        description="Newest first: message_id, from, to, subject, received, status, and `rid` when "
-        "parsed or `reason` when not"
+        description="Newest first: message_id, from, to, subject, received, status, `verified` "
+        "(authenticated as the primary's or a trusted forwarder's), `verification` (how, or why "
+        "not), `verdicts` (the mail transport's spam, virus, spf, dkim, dmarc checks), and `rid` "
+        "when parsed or `reason` when not"
     )
     cursor: str | None = Field(
         default=None, description="pass as `cursor` to get the next page; null at the end"
