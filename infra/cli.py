@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from tixpilot.models.pos import WITH_CREDENTIALS
+
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 LOCAL_HOST = "127.0.0.1"
 
@@ -94,6 +96,20 @@ def _parser() -> argparse.ArgumentParser:
         "migrate-keys", help="move records stored under a raw Message-ID to its hash (once, after upgrading)"
     )
 
+    pos_group = commands.add_parser("pos-credentials", help="POS API credentials").add_subparsers(
+        dest="action", required=True
+    )
+    pos_set = pos_group.add_parser(
+        "set", help="store a tenant's POS API credentials, encrypted (never shown again)"
+    )
+    pos_set.add_argument("--tenant-id", required=True)
+    pos_set.add_argument("--pos", required=True, choices=sorted(WITH_CREDENTIALS))
+    for name in sorted({name for p in WITH_CREDENTIALS.values() for name in p.credentials}):
+        users = ", ".join(p.title for p in WITH_CREDENTIALS.values() if name in p.credentials)
+        pos_set.add_argument(
+            "--" + name.replace("_", "-"), dest=name, help=f"{users}: {name.replace('_', ' ')}"
+        )
+
     demo = commands.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     seed = demo.add_parser("seed", help="generate purchases (a new tenant unless --tenant-id)")
     seed.add_argument("--purchases", required=True, type=int)
@@ -130,6 +146,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from infra.receipts_cli import run_receipts
 
         return run_receipts(args)
+    if args.group == "pos-credentials":
+        return _set_pos_credentials(args)
     if args.group == "marketplace-credentials":
         return _set_marketplace_credentials(args)
     repos = admin_repos()
@@ -176,6 +194,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "tenant_id": issued.credential.tenant_id,
         "marketplace_id": issued.credential.marketplace_id,
     }
+
+
+def _set_pos_credentials(args: argparse.Namespace) -> dict[str, Any]:
+    from tixpilot.services.pos_credentials import set_pos_credentials
+    from tixpilot.wiring import components
+
+    values = {key: value for key in WITH_CREDENTIALS[args.pos].credentials if (value := getattr(args, key))}
+    set_pos_credentials(components.pos_credentials(), args.tenant_id, args.pos, values)
+    return {"tenant_id": args.tenant_id, "pos": args.pos, "set": True}
 
 
 def _set_marketplace_credentials(args: argparse.Namespace) -> dict[str, Any]:

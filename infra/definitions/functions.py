@@ -97,8 +97,10 @@ API_SALES = FunctionDef(
         Route("POST", "/v2/sales/reject"),
     ),
     # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add;
-    # ion-tasks: a person's confirm/reject of an ION sale, carried out by the sales worker.
-    tables={**_AUTH, "sales": "write", "tenants": "read"},
+    # ion-tasks: a person's confirm/reject of an ION sale, carried out by the sales worker; ledger:
+    # complete-sale completes an order TixPilot placed in the POS (builtin seats, SkyBox records).
+    tables={**_AUTH, "sales": "write", "tenants": "read", "ledger": "write"},
+    keys={"pos-credentials": "read"},  # complete-sale in SkyBox: the tenant's SkyBox credentials
     queues={"fulfillment": "write", "ion-tasks": "write"},
     secrets={"cursor-key": "read"},
 )
@@ -195,6 +197,7 @@ API_INVENTORY = FunctionDef(
         "tenants": "read",
         "accounts": "read",
     },
+    keys={"pos-credentials": "read"},  # QuickPO into SkyBox: the tenant's SkyBox credentials
 )
 
 MARKETPLACE_OI = FunctionDef(
@@ -206,9 +209,10 @@ MARKETPLACE_OI = FunctionDef(
         Route("POST", "/oi/v1/orders/{order_id}/invoice"),
     ),
     # tokens: the marketplace key (and the sale's credential check); tenants: which POS sells
-    # (inventory_pos); ledger: the order and its seats (builtin POS); sales: the order's sale;
-    # ion-tasks: the hold's expiry, for the sales worker.
+    # (inventory_pos); ledger: the order and its seats (builtin POS), or TixPilot's record of the
+    # order (SkyBox); sales: the order's sale; ion-tasks: the hold's expiry, for the sales worker.
     tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    keys={"pos-credentials": "read"},  # a tenant selling from SkyBox: its SkyBox credentials
     queues={"ion-tasks": "write"},
 )
 
@@ -225,6 +229,7 @@ MARKETPLACE_ION = FunctionDef(
     # sales: the order's record (received, its lease while a hold is made) and sale; ledger and
     # tenants: holds in the inventory POS; the queues: sales for the worker, hold expiries.
     tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    keys={"pos-credentials": "read"},  # holds in SkyBox: the tenant's SkyBox credentials
     queues={"ion-sales": "write", "ion-tasks": "write"},
 )
 
@@ -237,7 +242,8 @@ ION_WORKER = FunctionDef(
     # the tenant's marketplace API credentials (decrypted with their key); ion-tasks: the
     # automatic rejection and hold expiry it schedules (and re-delays until due).
     tables={"tenants": "read", "ledger": "write", "sales": "write", "marketplace_credentials": "read"},
-    keys={"marketplace-credentials": "read"},
+    # pos-credentials: holds and invoices in SkyBox for a tenant selling from it
+    keys={"marketplace-credentials": "read", "pos-credentials": "read"},
     queues={"ion-tasks": "write"},
     timeout_s=60,
 )
@@ -288,6 +294,7 @@ PIPELINE_AUTOPO = FunctionDef(
     id="pipeline_autopo",
     description="Purchase pipeline: AutoPO in each POS where the account has it on.",
     tables={**_PIPELINE_TABLES, "ledger": "write"},
+    keys={"pos-credentials": "read"},  # the tenant's SkyBox credentials
     timeout_s=60,
     reserved_concurrency=10,  # POS APIs (SkyBox and others) rate-limit per broker account
 )

@@ -190,6 +190,7 @@ TABLES: dict[str, TableDef] = {
 # KMS keys, found by alias `alias/tixpilot-<env>-<id>` (Settings.key_alias).
 KEYS: dict[str, str] = {
     "account-passwords": "Marketplace account passwords: the API encrypts, only the crawl decrypts.",
+    "pos-credentials": "POS API credentials (SkyBox): the CLI encrypts, functions calling the POS decrypt.",
     "marketplace-credentials": "Tenants' credentials for the marketplaces' own APIs: the admin CLI "
     "encrypts, the webhook routes, the poller and the sales worker decrypt.",
 }

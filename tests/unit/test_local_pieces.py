@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import threading
 
 import pytest
@@ -104,3 +105,21 @@ def test_the_local_gateway_answers_any_method_over_http_in_the_envelope(method):
         connection.close()
         server.shutdown()
         server.server_close()
+
+
+def test_the_fake_skybox_starts_unless_another_skybox_is_named(monkeypatch):
+    from infra.local.__main__ import configure_environment, fake_skybox_port
+
+    for name in ("TIXPILOT_SKYBOX_URL", "SKYBOX_PORT", "TIXPILOT_PRIMARY_URL", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TIXPILOT_ENV", "test")
+    assert fake_skybox_port() == 3300
+    monkeypatch.setenv("SKYBOX_PORT", "4300")
+    assert fake_skybox_port() == 4300
+    configure_environment(4566, 3100, skybox_port=4300)
+    assert os.environ["TIXPILOT_SKYBOX_URL"] == "http://127.0.0.1:4300"
+
+    monkeypatch.setenv("TIXPILOT_SKYBOX_URL", "https://skybox.example.test/services")
+    assert fake_skybox_port() is None
+    configure_environment(4566, 3100, skybox_port=None)
+    assert os.environ["TIXPILOT_SKYBOX_URL"] == "https://skybox.example.test/services"

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from tests.unit.fakes import FakeSequences
-from tixpilot.adapters.pos.base import PoRequest, PoResult, PosAdapter, PosError
+from tixpilot.adapters.pos.base import PoInProgress, PoRequest, PoResult, PosAdapter, PosError
 from tixpilot.adapters.pos.builtin import BuiltinPos
 from tixpilot.adapters.pos.registry import adapter_by_name, adapter_for, registered
+from tixpilot.adapters.pos.skybox import SkyBoxPos
 from tixpilot.adapters.primaries.base import PrimaryUnavailable
 from tixpilot.errors import NotFound
 from tixpilot.models.accounts import Account, PosSettings
@@ -29,6 +30,8 @@ from tixpilot.services.pipeline import (
     CrawlDeps,
     CrawlResult,
     PipelineDeps,
+    PosUnavailable,
+    autopo_step,
     crawl_account,
     crawl_request_now,
     crawl_step,
@@ -357,6 +360,50 @@ def test_a_pos_failure_is_recorded_with_the_pos_message() -> None:
     assert after.pipeline_state == "failed" and after.errors == ["skybox: Vendor 9 does not exist"]
 
 
+class FlakyPos:
+    """Fails with `error` for the first `failures` calls, then makes PO 9001."""
+
+    name = "skybox"
+
+    def __init__(self, error: PosError, failures: int = 1) -> None:
+        self.error, self.failures, self.calls = error, failures, 0
+
+    def create_po(self, request: PoRequest) -> PoResult:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+        return PoResult(poid="9001", created=True)
+
+
+def test_a_transient_pos_failure_is_recorded_and_the_autopo_step_asks_for_a_retry() -> None:
+    acct = account(skybox=PosSettings(autopo=True, customer_id="9"))
+    flaky = FlakyPos(PosError("SkyBox is unavailable, TixPilot will try again (503)", transient=True))
+    deps, store, _ = world(level=1, acct=acct, skybox=flaky)
+    purchase = email(store)
+    state = execution_input("t1", purchase.rid)
+    with pytest.raises(PosUnavailable, match="skybox: SkyBox is unavailable"):
+        autopo_step(deps, state)
+    during = store.rows[("t1", purchase.rid)]
+    assert during.pipeline_state != "failed"  # the state machine tries again
+    assert during.errors == ["skybox: SkyBox is unavailable, TixPilot will try again (503)"]
+    assert autopo_step(deps, state)["purchaseorders"] == {"skybox": "9001"}
+    after = store.rows[("t1", purchase.rid)]
+    assert after.pipeline_state == "po_created" and after.purchaseorders == {"skybox": "9001"}
+
+
+def test_a_po_in_progress_elsewhere_is_no_error_but_a_retry() -> None:
+    acct = account(skybox=PosSettings(autopo=True, customer_id="9"))
+    deps, store, _ = world(level=1, acct=acct, skybox=FlakyPos(PoInProgress("another run"), failures=2))
+    purchase = email(store)
+    outcome = push_po(deps.po, "t1", purchase.rid, "quickpo")
+    assert outcome.retry == ["skybox"] and outcome.errors == [] and outcome.created == {}
+    with pytest.raises(PosUnavailable, match="skybox: another run is making the PO"):
+        autopo_step(deps, execution_input("t1", purchase.rid))
+    assert store.rows[("t1", purchase.rid)].errors == []
+    assert store.rows[("t1", purchase.rid)].pipeline_state == "new"
+    assert autopo_step(deps, execution_input("t1", purchase.rid))["purchaseorders"] == {"skybox": "9001"}
+
+
 def test_qr_screenshot_of_unknown_rotation_is_flagged() -> None:
     deps, store, ledger = world(level=1, mobile="qr_screenshot")
     purchase = email(store)
@@ -506,7 +553,8 @@ def test_the_registry_has_the_builtin_pos_as_100() -> None:
     assert registered()["builtin"] == 100
     assert isinstance(adapter_for(100), BuiltinPos)
     assert adapter_by_name("builtin") is adapter_for(100)
-    assert adapter_for(22) is None
+    assert isinstance(adapter_for(22), SkyBoxPos)
+    assert adapter_for(47) is None  # POSNext: no adapter yet
 
 
 def test_inventory_lists_groups_with_seats_in_natural_order() -> None:

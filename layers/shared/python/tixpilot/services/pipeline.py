@@ -158,9 +158,21 @@ def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff)
     }
 
 
+class PosUnavailable(Exception):
+    """A POS failed in a way a later attempt may not (unreachable, rate-limiting, another run
+    making the PO): the state machine retries the AutoPO step (its Retry names this error), then
+    records the failure. What failed is already in the purchase's `errors`."""
+
+
 def autopo_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
     state = _state(payload)
     outcome = push_po(deps.po, state["tenant_id"], int(state["rid"]), "autopo")
+    if outcome.retry:
+        reasons = [e for e in outcome.errors if e.partition(":")[0] in outcome.retry]
+        raise PosUnavailable(
+            "; ".join(reasons) or f"{', '.join(outcome.retry)}: another run is making the PO"
+        )
+    # the run ends here unless the step is to be retried (a failure after the retries ends it)
     _end_run(deps, state)
     return state | {
         "pipeline_state": outcome.purchase.pipeline_state,

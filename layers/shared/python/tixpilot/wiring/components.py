@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
     from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
+    from tixpilot.repositories.pos_credentials import PosCredentialRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.repositories.reference import ReferenceRepository
@@ -180,6 +181,15 @@ def ion_tasks() -> IonTasks:
     from tixpilot.repositories.ion import IonTasks
 
     return IonTasks()
+
+
+@cache
+def pos_credentials() -> PosCredentialRepository:
+    """A tenant's credentials for its POS's API (SkyBox), decrypted on read: `get(tenant_id, pos)`."""
+    from tixpilot.adapters.kms import POS_CREDENTIALS_KEY, KmsCipher
+    from tixpilot.repositories.pos_credentials import PosCredentialRepository
+
+    return PosCredentialRepository(KmsCipher(POS_CREDENTIALS_KEY))
 
 
 # --- adapters -----------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ sales those APIs announce (webhooks, polls)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -15,15 +14,10 @@ from tixpilot.services.pos_orders import InventoryPorts
 from tixpilot.services.sales_inbound import PollDeps, WebhookDeps
 from tixpilot.settings import get_settings
 from tixpilot.wiring import components
+from tixpilot.wiring.pos import pos_credentials
 
 if TYPE_CHECKING:
     from tixpilot.adapters.marketplaces.base import MarketplaceAdapter
-
-
-def pos_credentials(tenant_id: str, pos: str) -> Mapping[str, str] | None:
-    """The tenant's stored credentials for a POS. The builtin POS needs none; a POS whose adapter
-    needs some (SkyBox) answers them from its credentials store here."""
-    return None
 
 
 @cache

@@ -10,6 +10,7 @@ from tixpilot.services.autopo import PoDeps
 from tixpilot.services.pipeline import Backoff, CrawlDeps, PipelineDeps, PipelineRuns
 from tixpilot.settings import get_settings
 from tixpilot.wiring import components
+from tixpilot.wiring.pos import pos_credentials
 from tixpilot.wiring.purchases import purchase_repos
 
 
@@ -21,6 +22,7 @@ def po_deps() -> PoDeps:
         tenants=components.tenants(),
         accounts=components.accounts(),
         adapter=adapter_by_name,
+        credentials=pos_credentials,
     )
 
 

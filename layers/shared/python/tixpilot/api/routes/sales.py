@@ -23,6 +23,7 @@ from tixpilot.api.sales_schemas import (
 from tixpilot.api.schemas import Envelope, PagedEnvelope, Result
 from tixpilot.models.sales import Decision
 from tixpilot.services import ion
+from tixpilot.services.pos_completion import complete_in_pos
 from tixpilot.services.sales import (
     MAX_ORDER_IDS,
     Completion,
@@ -34,6 +35,7 @@ from tixpilot.services.sales import (
     search_sales,
 )
 from tixpilot.wiring.ion import ion_deps
+from tixpilot.wiring.marketplaces import inventory_ports
 from tixpilot.wiring.sales import sales_repos
 
 router = Router()
@@ -107,7 +109,10 @@ def complete(
     """Each item succeeds or fails alone (see its `status`); `result.status` is `error` with
     messageid `E_PARTIAL` when any failed."""
     items = [Completion(i.user_id, i.order_id, i.marketplace_id) for i in body]
-    results = complete_sales(sales_repos(), tenant_id(), items, _now())
+    now = _now()
+    results = complete_sales(sales_repos(), tenant_id(), items, now)
+    done = [(r.marketplace_id, r.order_id) for r in results if r.status == "success"]
+    complete_in_pos(inventory_ports(), sales_repos().sales, tenant_id(), done, now)
     failed = sum(r.status == "error" for r in results)
     result = Result()
     if failed:
