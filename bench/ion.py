@@ -1,19 +1,24 @@
 """Instant Notification benchmark (docs/marketplaces.md): notification-to-confirm latency per
 marketplace, and ION sales racing OI holds for the same seats.
 
-Runs in a child process (its own moto server in a process of its own, the local API gateway, the
-sales worker polling moto's queues as the local stack runs it, and the marketplace simulator),
-so nothing leaks into or from the other benchmarks of `make bench`.
+Runs in a child process (its own moto server in a process of its own; the local API gateway with
+every function, the webhook routes included; the sales worker polling moto's queues and the
+marketplace poller on its schedule, as the local stack runs them; the marketplace simulator), so
+nothing leaks into or from the other benchmarks of `make bench`. Sales come the way each
+marketplace sends them: `POST /ion/v1/sales` (a generic ION marketplace, SeatGeek's key), StubHub's
+webhook pushed by the simulator to `/webhooks/stubhub`, Vivid Seats' orders found by the poller in
+`getOrders` (at most every 10 s, Vivid's limit).
 
-- Latency: UNCONTENDED sales per marketplace, each on its own ticket group, one after another:
-  from the moment the notification is handed over (POST /ion/v1/sales answered 202 for the
-  generic marketplace; the message put on `ion-sales` for StubHub and Vivid Seats, as their
-  inbound channels put it) to the time the sale's `confirm` step records success (for StubHub and
-  Vivid Seats: after their confirm call to the simulator answered). Both clocks are this machine's.
+- Latency: UNCONTENDED sales per marketplace, each on its own ticket group, one after another.
+  `confirm_s`: from the notification reaching TixPilot (the generic POST; the webhook's or the
+  poll's message queued, SQS's SentTimestamp) to the sale's `confirm` step recording success
+  (for StubHub and Vivid Seats: after their confirm call to the simulator answered). `sale_to_confirm_s`:
+  from the sale made on the marketplace, Vivid's polling wait included.
 - Contention: each round makes a ticket group of 4 seats; an OI marketplace holds 2 and invoices
-  them while a StubHub, a Vivid Seats and a generic ION sale each want 2, all at once. A double
-  sale is a seat sold to two orders (by the sales' invoices, and by the ledger's seats); every
-  losing StubHub/Vivid sale must be rejected through its marketplace's API (the simulator's log).
+  them while a StubHub sale (its webhook delivered twice), a Vivid Seats sale and a generic ION
+  sale each want 2, all at once. A double sale is a seat sold to two orders (by the sales'
+  invoices, and by the ledger's seats); every losing StubHub/Vivid sale must be rejected through
+  its marketplace's API (the simulator's log), and no order may have two sales.
 Writes bench/results/ion.json.
 """
 
@@ -36,12 +41,12 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 HOST = "127.0.0.1"
 ROUNDS = 200
-UNCONTENDED = 20
+UNCONTENDED = 12  # Vivid Seats is polled at most every 10 s: each of its sales waits for a poll
 SEATS = ["1", "2", "3", "4"]
 STUBHUB, VIVID, SEATGEEK, GAMETIME = 1, 4, 41, 25
 MARKETPLACE_NAMES = {STUBHUB: "stubhub", VIVID: "vivid", SEATGEEK: "seatgeek"}
-TIMINGS = {"TIXPILOT_ION_REJECT_AFTER_S": "1", "TIXPILOT_ION_RETRY_S": "1"}
-DEADLINE_S = 600.0
+TIMINGS = {"TIXPILOT_ION_REJECT_AFTER_S": "1", "TIXPILOT_ION_RETRY_S": "1", "TIXPILOT_POLL_S": "1"}
+DEADLINE_S = 900.0
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -66,24 +71,26 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
 
     aws_port, api_port, marketplace_port = free_port(HOST), free_port(HOST), free_port(HOST)
     os.environ.update(TIMINGS)
-    configure_environment(aws_port, free_port(HOST), marketplace_port)
+    configure_environment(aws_port, free_port(HOST), marketplace_port, api_port)
 
     import requests
 
+    from infra.definitions.functions import MARKETPLACE_POLLER
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
     from infra.local.marketplace_sim import MarketplaceSimulator, make_marketplace_server
     from infra.local.queues import LocalQueueWorkers
     from infra.local.resources import ensure_resources
+    from infra.local.schedule import start_schedule
     from infra.local.seed import admin_repos, seed_reference
     from tests.integration.oi_support import RESALE_IDS, ticket_group
     from tixpilot import aws
-    from tixpilot.adapters.marketplaces.base import WEBHOOK_CREDENTIAL
-    from tixpilot.adapters.marketplaces.registry import adapter_for
     from tixpilot.repositories.ledger import LedgerRepository
+    from tixpilot.services.marketplace_credentials import set_credentials
     from tixpilot.services.tenants import create_marketplace_key, create_tenant
     from tixpilot.settings import get_settings
     from tixpilot.wiring import components
+    from tixpilot.wiring.marketplaces import seller_deps
 
     moto = EmulatorProcess(HOST, aws_port)
     settings = get_settings()
@@ -98,8 +105,9 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
     simulator = MarketplaceSimulator(
         tevo_webhook_url=f"http://{HOST}:{api_port}/webhooks/tevo", time_scale=0.001
     )
+    lambdas = LocalLambdas()
     servers = [
-        make_server(Gateway(LocalLambdas()), HOST, api_port),
+        make_server(Gateway(lambdas), HOST, api_port),
         make_marketplace_server(simulator, HOST, marketplace_port),
     ]
     for server in servers:
@@ -113,18 +121,18 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
             json={"marketplace": name, "seller": sellers[marketplace_id]},
             timeout=10,
         )
-        credentials = {field: sellers[marketplace_id]}
-        if marketplace_id == STUBHUB:  # as `marketplace-credentials set` keeps it after registering
-            credentials[WEBHOOK_CREDENTIAL] = f"Bearer {uuid.uuid4().hex}"
-        adapter = adapter_for(marketplace_id)
-        assert adapter is not None
-        components.marketplace_credentials().put(
-            tenant_id, marketplace_id, credentials, adapter.account_key(credentials)
+        # as `tixpilot marketplace-credentials set` does: StubHub's webhook registered at the API
+        set_credentials(
+            seller_deps(),
+            tenant_id,
+            marketplace_id,
+            {field: sellers[marketplace_id]},
+            webhook_base_url=f"http://{HOST}:{api_port}",
         )
-    workers = LocalQueueWorkers(settings, LocalLambdas(), aws.client("sqs")).start()
-    sqs = aws.client("sqs")
-    sales_queue = sqs.get_queue_url(QueueName=settings.queue_name("ion-sales"))["QueueUrl"]
-    sales = components.sales()
+    workers = LocalQueueWorkers(settings, lambdas, aws.client("sqs")).start()
+    stop = threading.Event()
+    poller = start_schedule(lambdas, MARKETPLACE_POLLER.id, settings.poll_s, stop)
+    sales, ion_orders = components.sales(), components.ion_orders()
     local = threading.local()
 
     def session() -> requests.Session:
@@ -141,9 +149,11 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
         )
         return int(response.status_code)
 
-    def announce(marketplace_id: int, order_id: str, tgid: int, quantity: int) -> dt.datetime:
-        """The sale made; answers when its notification was handed over."""
-        handed_over = dt.datetime.now(dt.UTC)
+    def announce(
+        marketplace_id: int, order_id: str, tgid: int, quantity: int, twice: bool = False
+    ) -> dt.datetime:
+        """The sale made on its marketplace; answers when."""
+        made = dt.datetime.now(dt.UTC)
         if marketplace_id == SEATGEEK:
             body = {
                 "order_id": order_id,
@@ -153,7 +163,7 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
                 "deliveryformat": "eticket",
             }
             assert market(SEATGEEK, "/ion/v1/sales", body) == 202
-            return handed_over
+            return made
         sale = {
             "marketplace": MARKETPLACE_NAMES[marketplace_id],
             "seller": sellers[marketplace_id],
@@ -163,19 +173,9 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
             "price_per_seat": "90.00",
             "deliveryformat": "eticket",
         }
-        assert session().post(f"{sim_url}/sandbox/sell", json=sale, timeout=10).status_code == 201
-        notification: dict[str, Any] = {
-            "marketplace_id": marketplace_id,
-            "order_id": order_id,
-            "event": "created",
-            "seller": "",
-        }
-        if marketplace_id == VIVID:  # getOrders carries the broker's ticket id; StubHub's webhook does not
-            notification.update(ticketgroupid=str(tgid), quantity=quantity, price_per_seat="90.00")
-        body = json.dumps({"tenant_id": tenant_id, "notification": notification})
-        handed_over = dt.datetime.now(dt.UTC)
-        sqs.send_message(QueueUrl=sales_queue, MessageBody=body)
-        return handed_over
+        for _ in range(2 if twice else 1):  # the same body twice: the webhook delivered twice
+            assert session().post(f"{sim_url}/sandbox/sell", json=sale, timeout=10).status_code == 201
+        return made
 
     def settled(marketplace_id: int, order_id: str) -> Any:
         sale = sales.get(tenant_id, marketplace_id, order_id)
@@ -189,17 +189,22 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
         return None
 
     try:
-        latency: dict[str, list[float]] = {name: [] for name in MARKETPLACE_NAMES.values()}
+        confirm_s: dict[str, list[float]] = {name: [] for name in MARKETPLACE_NAMES.values()}
+        sale_to_confirm_s: dict[str, list[float]] = {name: [] for name in MARKETPLACE_NAMES.values()}
         counter = 0
         for _ in range(uncontended):
             for marketplace_id, name in MARKETPLACE_NAMES.items():
                 counter += 1
                 order_id = str(1_000_000 + counter)  # the marketplaces' order ids are numbers
-                sent = announce(marketplace_id, order_id, ticket_group(tenant_id, SEATS), 2)
+                made = announce(marketplace_id, order_id, ticket_group(tenant_id, SEATS), 2)
                 sale = _wait(
-                    lambda m=marketplace_id, o=order_id: settled(m, o), f"{name} {order_id} confirmed", 60
+                    lambda m=marketplace_id, o=order_id: settled(m, o), f"{name} {order_id} confirmed", 120
                 )
-                latency[name].append((sale.processing["confirm"].at - sent).total_seconds())
+                record = ion_orders.get(tenant_id, marketplace_id, order_id)
+                assert record is not None and record.received_at is not None
+                confirmed = sale.processing["confirm"].at
+                confirm_s[name].append((confirmed - record.received_at).total_seconds())
+                sale_to_confirm_s[name].append((confirmed - made).total_seconds())
 
         groups: list[int] = []
         participants: list[tuple[int, str, int]] = []  # (marketplace, order, tgid)
@@ -231,7 +236,7 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
                         if market(GAMETIME, "/oi/v1/holds", body) == 200:
                             market(GAMETIME, f"/oi/v1/orders/{order}/invoice")
                     else:
-                        announce(marketplace_id, order, tgid, 2)
+                        announce(marketplace_id, order, tgid, 2, twice=marketplace_id == STUBHUB)
 
                 list(pool.map(race, orders))
                 participants.extend((m, o, tgid) for m, o in orders.items())
@@ -261,10 +266,16 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
                 lambda m=marketplace_id, o=order_id: (s := sales.get(tenant_id, m, o)) and s.rejected,
                 f"{order_id} rejected",
             )
-        calls = session().get(f"{sim_url}/sandbox/calls", params={"operation": "reject"}, timeout=30).json()
+        calls = session().get(f"{sim_url}/sandbox/calls", timeout=60).json()
+        answered = [c for c in calls if c["operation"] in ("confirm", "reject") and c["status"] in (200, 204)]
+        decided: dict[tuple[str, str], int] = {}
+        for call in answered:
+            key = (call["marketplace"], call["order_id"])
+            decided[key] = decided.get(key, 0) + 1
         rejected_at_marketplace = {
-            (c["marketplace"], c["order_id"]) for c in calls if c["status"] in (200, 204)
+            (c["marketplace"], c["order_id"]) for c in answered if c["operation"] == "reject"
         }
+        native = [(MARKETPLACE_NAMES[m], o) for m, o, _ in ion_participants if m in (STUBHUB, VIVID)]
         native_losers = [(MARKETPLACE_NAMES[m], o) for m, o in losers if m in (STUBHUB, VIVID)]
         ledger = LedgerRepository()
         ledger_sold = sum(
@@ -273,30 +284,43 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
         double_sales = sum(1 for owners in sold_to.values() if len(owners) > 1) + max(
             0, ledger_sold - len(sold_to)
         )
-        p50 = {name: round(statistics.median(values), 3) for name, values in latency.items()}
+        p50 = {name: round(statistics.median(values), 3) for name, values in confirm_s.items()}
         return {
             "ion_trials": rounds,
             "ion_double_sales": double_sales,
             "ion_confirm_s_p50": max(p50.values()),
             "confirm_s_p50": p50,
-            "confirm_s_p95": {name: round(_percentile(v, 0.95), 3) for name, v in latency.items()},
+            "confirm_s_p95": {name: round(_percentile(v, 0.95), 3) for name, v in confirm_s.items()},
+            "sale_to_confirm_s_p50": {
+                name: round(statistics.median(v), 3) for name, v in sale_to_confirm_s.items()
+            },
+            "sale_to_confirm_s_p95": {
+                name: round(_percentile(v, 0.95), 3) for name, v in sale_to_confirm_s.items()
+            },
             "seats_sold": len(sold_to),
             "ledger_seats_sold": ledger_sold,
             "ion_sales": len(ion_participants),
             "losers": len(losers),
+            "native_losers": len(native_losers),
             "native_losers_rejected_at_marketplace": sum(
                 1 for loser in native_losers if loser in rejected_at_marketplace
             ),
-            "native_losers": len(native_losers),
+            "native_sales_decided_more_than_once": sum(1 for key in native if decided.get(key, 0) != 1),
+            "sales_per_order_max": max(
+                len(sales.find_by_order(tenant_id, o)) for _, o, _ in ion_participants
+            ),
             "rounds_per_s": round(rounds / raced_s, 2),
-            "note": "local stack pieces in one process (moto in its own): API gateway, sales worker "
-            "(2 pollers per queue), marketplace simulator; confirm_s: from the notification handed "
-            f"over to the sale's confirm step, {uncontended} sales per marketplace one at a time; "
-            "contention: per round an OI hold (2 of 4 seats, then invoiced) and a StubHub, a Vivid "
-            "Seats and a generic ION sale of 2 seats each at once; losers rejected after "
-            f"TIXPILOT_ION_REJECT_AFTER_S={TIMINGS['TIXPILOT_ION_REJECT_AFTER_S']}",
+            "note": "local stack pieces (moto in its own process): API gateway with the webhook "
+            "routes, sales worker (2 pollers per queue), marketplace poller every second, marketplace "
+            f"simulator; confirm_s: notification reaching TixPilot -> confirm step, {uncontended} "
+            "sales per marketplace one at a time; sale_to_confirm_s includes Vivid's polling (10 s "
+            "limit); contention: per round an OI hold (2 of 4 seats, then invoiced), a StubHub sale "
+            "(webhook delivered twice), a Vivid Seats and a generic ION sale of 2 seats each at once; "
+            f"losers rejected after TIXPILOT_ION_REJECT_AFTER_S={TIMINGS['TIXPILOT_ION_REJECT_AFTER_S']}",
         }
     finally:
+        stop.set()
+        poller.join(timeout=10)
         workers.stop()
         simulator.stop()
         for server in servers:

@@ -140,7 +140,7 @@ def _po(stack: Stack, confirmation: str) -> dict[str, Any] | None:
 
 def _transitions(stack: Stack, tenant_id: str, rid: int) -> int:
     machine = stack.sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
-    arn = machine.replace(":stateMachine:", ":execution:") + f":p-{tenant_id}-{rid}"
+    arn = machine.replace(":stateMachine:", ":execution:") + f":p-{tenant_id}-{rid}-1"  # run 1
 
     def done() -> bool:
         return bool(stack.sfn.describe_execution(executionArn=arn)["status"] != "RUNNING")

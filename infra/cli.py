@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from tixpilot.models.pos import WITH_CREDENTIALS
+
 LOCAL_ENDPOINT = "http://127.0.0.1:4566"
 LOCAL_HOST = "127.0.0.1"
 
@@ -32,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     create = tenant.add_parser("create", help="create a tenant and print its API token (shown once)")
     create.add_argument("--name", required=True)
+
+    token = commands.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    rotate = token.add_parser("rotate", help="a new API token (shown once); every older one stops working")
+    rotate.add_argument("--tenant-id", required=True)
 
     domain = commands.add_parser("domain", help="email domains").add_subparsers(dest="action", required=True)
     add = domain.add_parser("add", help="route mail for a domain to a tenant")
@@ -53,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     key_create = key.add_parser("create", help="issue a key a resale marketplace calls us with")
     key_create.add_argument("--tenant-id", required=True)
     key_create.add_argument("--marketplace-id", required=True, type=int)
+    key_revoke = key.add_parser("revoke", help="revoke a marketplace key: calls with it are refused")
+    key_revoke.add_argument("--tenant-id", required=True)
+    key_revoke.add_argument("--credid", required=True)
 
     credentials = commands.add_parser(
         "marketplace-credentials", help="a tenant's credentials for a marketplace's own API"
@@ -86,6 +95,20 @@ def _parser() -> argparse.ArgumentParser:
     receipts.add_parser(
         "migrate-keys", help="move records stored under a raw Message-ID to its hash (once, after upgrading)"
     )
+
+    pos_group = commands.add_parser("pos-credentials", help="POS API credentials").add_subparsers(
+        dest="action", required=True
+    )
+    pos_set = pos_group.add_parser(
+        "set", help="store a tenant's POS API credentials, encrypted (never shown again)"
+    )
+    pos_set.add_argument("--tenant-id", required=True)
+    pos_set.add_argument("--pos", required=True, choices=sorted(WITH_CREDENTIALS))
+    for name in sorted({name for p in WITH_CREDENTIALS.values() for name in p.credentials}):
+        users = ", ".join(p.title for p in WITH_CREDENTIALS.values() if name in p.credentials)
+        pos_set.add_argument(
+            "--" + name.replace("_", "-"), dest=name, help=f"{users}: {name.replace('_', ' ')}"
+        )
 
     demo = commands.add_parser("demo", help="demo data").add_subparsers(dest="action", required=True)
     seed = demo.add_parser("seed", help="generate purchases (a new tenant unless --tenant-id)")
@@ -123,6 +146,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         from infra.receipts_cli import run_receipts
 
         return run_receipts(args)
+    if args.group == "pos-credentials":
+        return _set_pos_credentials(args)
     if args.group == "marketplace-credentials":
         return _set_marketplace_credentials(args)
     repos = admin_repos()
@@ -150,6 +175,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "used_by": row.tenant_id,
             "defaults": {"password": "", **row.defaults.model_dump(exclude={"password"})},
         }
+    if args.group == "token":
+        issued, revoked = tenants.rotate_api_token(repos, args.tenant_id)
+        return {"tenant_id": args.tenant_id, "api_token": issued.secret, "revoked": revoked}
+    if args.action == "revoke":
+        credential = tenants.revoke_marketplace_key(repos, args.tenant_id, args.credid)
+        return {
+            "credid": credential.credential_id,
+            "tenant_id": credential.tenant_id,
+            "marketplace_id": credential.marketplace_id,
+            "revoked": True,
+        }
     resale_ids = {m.id for m in reference.resale_marketplaces(ReferenceRepository())}
     issued = tenants.create_marketplace_key(repos, args.tenant_id, args.marketplace_id, resale_ids)
     return {
@@ -158,6 +194,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "tenant_id": issued.credential.tenant_id,
         "marketplace_id": issued.credential.marketplace_id,
     }
+
+
+def _set_pos_credentials(args: argparse.Namespace) -> dict[str, Any]:
+    from tixpilot.services.pos_credentials import set_pos_credentials
+    from tixpilot.wiring import components
+
+    values = {key: value for key in WITH_CREDENTIALS[args.pos].credentials if (value := getattr(args, key))}
+    set_pos_credentials(components.pos_credentials(), args.tenant_id, args.pos, values)
+    return {"tenant_id": args.tenant_id, "pos": args.pos, "set": True}
 
 
 def _set_marketplace_credentials(args: argparse.Namespace) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""One thin stack set per environment: Data, Api, Intake, Monitoring.
+"""One thin stack set per environment: Data, Api, Intake (email, pipeline, marketplace poller),
+Monitoring.
 
 Everything stateful (tables, buckets, queues, keys) lives in Data and is never referenced through
 CloudFormation exports: the other stacks address it by its derived name (`constants`), so a
@@ -20,9 +21,11 @@ from infra.cdk.fulfillment import FulfillmentTimer
 from infra.cdk.functions import SharedLayers
 from infra.cdk.intake import EmailIntake, ses_delivery_statement
 from infra.cdk.keys import Keys
+from infra.cdk.marketplaces import MarketplacePoller
 from infra.cdk.monitoring import Monitoring
 from infra.cdk.pipeline import PurchasePipeline
 from infra.cdk.queues import Queues
+from infra.cdk.secrets import Secrets
 from infra.cdk.storage import Storage
 from infra.cdk.tables import Tables
 from infra.cdk.workers import QueueWorkers
@@ -51,6 +54,7 @@ class DataStack(_TixPilotStack):
         self.storage = Storage(self, "Storage", config=config)
         self.queues = Queues(self, "Queues", config=config)
         self.keys = Keys(self, "Keys", config=config)
+        self.secrets = Secrets(self, "Secrets", config=config)
         raw_email = self.storage.buckets[constants.RAW_EMAIL_BUCKET]
         raw_email.add_to_resource_policy(ses_delivery_statement(raw_email.bucket_arn, self, config))
 
@@ -69,13 +73,14 @@ class IntakeStack(_TixPilotStack):
             scope,
             "Intake",
             config=config,
-            description="SES inbound email, intake, purchase pipeline, queue workers (marketplace sales, "
-            "fulfillment), fulfillment retry timer",
+            description="SES inbound email, intake, purchase pipeline, marketplace sales (poller, workers), "
+            "fulfillment (worker, retry timer)",
         )
         layers = SharedLayers(self, "Layers")
         self.intake = EmailIntake(self, "EmailIntake", config=config, layers=layers)
         self.pipeline = PurchasePipeline(self, "PurchasePipeline", config=config, layers=layers)
         self.workers = QueueWorkers(self, "QueueWorkers", config=config, layers=layers)
+        self.poller = MarketplacePoller(self, "MarketplacePoller", config=config, layers=layers)
         self.fulfillment_timer = FulfillmentTimer(self, "FulfillmentTimer", config=config)
 
 

@@ -24,6 +24,9 @@ STATE_MACHINE_ARN_VARIABLES: dict[str, str] = {
 class Route:
     method: Literal["GET", "POST", "PUT", "DELETE"]
     path: str  # without trailing slash; API Gateway and the local gateway also accept it with one
+    # No x-api-token: the caller proves itself another way (a marketplace's webhook signature),
+    # checked by the handler; the gateway throttles these routes on their own, tighter.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class FunctionDef:
     queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
     # Queues whose messages invoke the function (batches of up to 10, partial batch failures).
     consumes: tuple[str, ...] = ()
+    secrets: dict[str, Access] = field(default_factory=dict)  # Secrets Manager: "read" only
     # Step Functions state machines (STATE_MACHINE_ARN_VARIABLES): "write" = start executions
     state_machines: dict[str, Access] = field(default_factory=dict)
     timeout_s: int = 10
@@ -78,6 +82,7 @@ API_PURCHASES = FunctionDef(
     # recordpo rewrites the purchase together with its index items (PO copies)
     tables={**_AUTH, "purchases": "write", "purchase_index": "write"},
     buckets={"ticket-pdfs": "read"},  # presigned links are signed with the function's own rights
+    secrets={"cursor-key": "read"},  # signs and checks the page cursors
 )
 
 API_RECEIPTS = FunctionDef(
@@ -85,6 +90,7 @@ API_RECEIPTS = FunctionDef(
     description="Every email received: parsed, unparsed (with the reason) or duplicate.",
     routes=(Route("GET", "/v2/receipts"),),
     tables={**_AUTH, "receipts": "read"},
+    secrets={"cursor-key": "read"},
 )
 
 API_SALES = FunctionDef(
@@ -99,9 +105,12 @@ API_SALES = FunctionDef(
         Route("POST", "/v2/sales/reject"),
     ),
     # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add;
-    # ion-tasks: a person's confirm/reject of an ION sale, carried out by the sales worker.
-    tables={**_AUTH, "sales": "write", "tenants": "read"},
+    # ion-tasks: a person's confirm/reject of an ION sale, carried out by the sales worker; ledger:
+    # complete-sale completes an order TixPilot placed in the POS (builtin seats, SkyBox records).
+    tables={**_AUTH, "sales": "write", "tenants": "read", "ledger": "write"},
+    keys={"pos-credentials": "read"},  # complete-sale in SkyBox: the tenant's SkyBox credentials
     queues={"fulfillment": "write", "ion-tasks": "write"},
+    secrets={"cursor-key": "read"},
 )
 
 API_CRAWL = FunctionDef(
@@ -135,9 +144,20 @@ API_ACCOUNTS = FunctionDef(
         Route("POST", "/v2/accounts/update/v2"),
     ),
     # Buying marketplaces come from the layer's reference data (no read); tenants: the time zone
-    # (error times, AutoPO's default date); claims: one account per username and marketplace.
-    tables={**_AUTH, "accounts": "write", "claims": "write", "sequences": "write", "tenants": "read"},
+    # (error times, AutoPO's default date); claims: one account per username and marketplace;
+    # purchases/purchase_index: an updated account's parked or failed purchases run again (their
+    # run claimed on the purchase, services.pipeline.rerun_after_account_fix).
+    tables={
+        **_AUTH,
+        "accounts": "write",
+        "claims": "write",
+        "sequences": "write",
+        "tenants": "read",
+        "purchases": "write",
+        "purchase_index": "write",
+    },
     keys={"account-passwords": "write"},
+    state_machines={"purchase-pipeline": "write"},
 )
 
 API_SETTINGS = FunctionDef(
@@ -187,6 +207,7 @@ API_INVENTORY = FunctionDef(
         "tenants": "read",
         "accounts": "read",
     },
+    keys={"pos-credentials": "read"},  # QuickPO into SkyBox: the tenant's SkyBox credentials
 )
 
 MARKETPLACE_OI = FunctionDef(
@@ -199,10 +220,12 @@ MARKETPLACE_OI = FunctionDef(
         Route("GET", "/oi/v1/orders/{order_id}/tickets"),
     ),
     # tokens: the marketplace key (and the sale's credential check); tenants: which POS sells
-    # (inventory_pos); ledger: the order and its seats (builtin POS); sales: the order's sale;
-    # ion-tasks: the hold's expiry, for the sales worker; ticket-pdfs: the delivered tickets' links.
+    # (inventory_pos); ledger: the order and its seats (builtin POS), or TixPilot's record of the
+    # order (SkyBox); sales: the order's sale; ion-tasks: the hold's expiry, for the sales worker;
+    # ticket-pdfs: the delivered tickets' links.
     tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
     buckets={"ticket-pdfs": "read"},
+    keys={"pos-credentials": "read"},  # a tenant selling from SkyBox: its SkyBox credentials
     queues={"ion-tasks": "write"},
 )
 
@@ -222,6 +245,7 @@ MARKETPLACE_ION = FunctionDef(
     # ticket-pdfs: the delivered tickets' links.
     tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
     buckets={"ticket-pdfs": "read"},
+    keys={"pos-credentials": "read"},  # holds in SkyBox: the tenant's SkyBox credentials
     queues={"ion-sales": "write", "ion-tasks": "write"},
 )
 
@@ -234,10 +258,34 @@ ION_WORKER = FunctionDef(
     # the tenant's marketplace API credentials (decrypted with their key); ion-tasks: the
     # automatic rejection and hold expiry it schedules (and re-delays until due).
     tables={"tenants": "read", "ledger": "write", "sales": "write", "marketplace_credentials": "read"},
-    keys={"marketplace-credentials": "read"},
+    # pos-credentials: holds and invoices in SkyBox for a tenant selling from it
+    keys={"marketplace-credentials": "read", "pos-credentials": "read"},
     queues={"ion-tasks": "write"},
     timeout_s=60,
 )
+
+MARKETPLACE_WEBHOOKS = FunctionDef(
+    id="marketplace_webhooks",
+    description="Sales the marketplaces push (StubHub, TEvo): verified, queued for the ION worker.",
+    routes=(Route("POST", "/webhooks/{marketplace}", public=True),),
+    # The account a delivery claims -> its tenant and credentials (to verify it); no tokens table:
+    # a marketplace proves itself its own way.
+    tables={"marketplace_credentials": "read"},
+    keys={"marketplace-credentials": "read"},
+    queues={"ion-sales": "write"},
+)
+
+# The poller runs on a schedule (infra/cdk/marketplaces.py; locally every TIXPILOT_POLL_S).
+MARKETPLACE_POLLER = FunctionDef(
+    id="marketplace_poller",
+    description="Polls the marketplaces that do not push sales (Vivid Seats) within their rate limits.",
+    tables={"marketplace_credentials": "read", "marketplace_polls": "write"},
+    keys={"marketplace-credentials": "read"},
+    queues={"ion-sales": "write"},
+    timeout_s=60,
+)
+POLL_SCHEDULE_MINUTES = 1  # EventBridge's finest rate; each feed's own limit is kept in marketplace_polls
+
 
 FULFILLMENT_WORKER = FunctionDef(
     id="fulfillment_worker",
@@ -260,7 +308,8 @@ FULFILLMENT_WORKER = FunctionDef(
         "marketplace_credentials": "read",
     },
     buckets={"ticket-pdfs": "write"},
-    keys={"marketplace-credentials": "read"},
+    # pos-credentials: ticket data and completion in SkyBox for a sale sold from it
+    keys={"marketplace-credentials": "read", "pos-credentials": "read"},
     state_machines={"fulfillment-timer": "write"},
     timeout_s=60,
 )
@@ -290,6 +339,7 @@ PIPELINE_AUTOPO = FunctionDef(
     id="pipeline_autopo",
     description="Purchase pipeline: AutoPO in each POS where the account has it on.",
     tables={**_PIPELINE_TABLES, "ledger": "write"},
+    keys={"pos-credentials": "read"},  # the tenant's SkyBox credentials
     timeout_s=60,
     reserved_concurrency=10,  # POS APIs (SkyBox and others) rate-limit per broker account
 )
@@ -318,6 +368,8 @@ FUNCTIONS: dict[str, FunctionDef] = {
         MARKETPLACE_ION,
         ION_WORKER,
         FULFILLMENT_WORKER,
+        MARKETPLACE_WEBHOOKS,
+        MARKETPLACE_POLLER,
         PIPELINE_CRAWL,
         PIPELINE_EVALUATE,
         PIPELINE_AUTOPO,

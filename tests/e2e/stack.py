@@ -89,6 +89,7 @@ class LocalStack:
     state_dir: Path | None
     log_path: Path
     marketplace_port: int = 0
+    skybox_port: int = 0
 
     @property
     def api_url(self) -> str:
@@ -105,6 +106,10 @@ class LocalStack:
     @property
     def marketplace_url(self) -> str:
         return f"http://{HOST}:{self.marketplace_port}"
+
+    @property
+    def skybox_url(self) -> str:
+        return f"http://{HOST}:{self.skybox_port}"
 
     def get(
         self, path: str, params: dict[str, str] | None = None, token: str | None = None, auth: bool = True
@@ -189,7 +194,7 @@ def start_stack(
 
     Without a state dir the stack keeps nothing when it stops (and stops sooner). `env`: more
     variables for it (the shortened timings a test needs)."""
-    aws_port, api_port, smtp_port, primary_port, marketplace_port = free_ports(5)
+    aws_port, api_port, smtp_port, primary_port, marketplace_port, skybox_port = free_ports(6)
     env = {
         **shell_environment(),
         "AWS_PORT": str(aws_port),
@@ -197,8 +202,10 @@ def start_stack(
         "SMTP_PORT": str(smtp_port),
         "PRIMARY_PORT": str(primary_port),
         "MARKETPLACE_PORT": str(marketplace_port),
+        "SKYBOX_PORT": str(skybox_port),
         **({"TIXPILOT_STATE_DIR": str(state_dir)} if state_dir else {}),
         "TIXPILOT_DEMO_TOKEN": token,
+        "TIXPILOT_POLL_S": "1",  # the marketplace poller's loop (each feed still within its limit)
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }
@@ -213,7 +220,16 @@ def start_stack(
             process_group=0,
         )
     stack = LocalStack(
-        process, aws_port, api_port, smtp_port, primary_port, token, state_dir, log_path, marketplace_port
+        process,
+        aws_port,
+        api_port,
+        smtp_port,
+        primary_port,
+        token,
+        state_dir,
+        log_path,
+        marketplace_port,
+        skybox_port,
     )
     deadline = time.monotonic() + START_TIMEOUT_S
     while not stack.is_ready():

@@ -130,6 +130,7 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
     queues: set[str] = set()
     consumed: set[str] = set()
     keys: set[str] = set()
+    secrets: set[str] = set()
     for statement in _statements(template, role_id):
         assert statement["Effect"] == "Allow"
         actions = set(_as_list(statement["Action"]))
@@ -156,6 +157,12 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
                 buckets[match.group("bucket")] = buckets.get(match.group("bucket"), False) or bool(
                     actions & S3_WRITES
                 )
+        elif service == "secretsmanager":
+            assert actions == {"secretsmanager:GetSecretValue"}, actions
+            [arn] = rendered
+            secret_id = arn.rsplit(f":secret:tixpilot-{synthesized.env}-", 1)[1].removesuffix("-??????")
+            assert definition.secrets.get(secret_id) == "read", (definition.id, arn)
+            secrets.add(secret_id)
         elif service == "logs":
             assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}, actions
             assert rendered == [own_log_group], f"logs only to its own log group: {rendered}"
@@ -187,6 +194,10 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
             assert access, f"{definition.id} may not use key {alias}"
             assert actions == ({"kms:Encrypt"} if access == "write" else {"kms:Decrypt"}), actions
             keys.add(key_id)
+        elif service == "states" and actions == {"states:DescribeExecution"}:  # is the last run running?
+            [executions] = rendered
+            machine_id = executions.rsplit(f":execution:tixpilot-{synthesized.env}-", 1)[1].removesuffix(":*")
+            assert definition.state_machines.get(machine_id) == "write", (definition.id, executions)
         elif service == "states":  # starting the purchase pipeline, by its derived name
             [machine] = rendered
             machine_id = machine.rsplit(f":stateMachine:tixpilot-{synthesized.env}-", 1)[1]
@@ -206,6 +217,7 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
     assert queues == set(definition.queues)
     assert consumed == set(definition.consumes)
     assert keys == set(definition.keys)
+    assert secrets == set(definition.secrets)
 
 
 @pytest.mark.parametrize("definition", [d for d in DEFINITIONS if d.consumes], ids=lambda d: d.id)

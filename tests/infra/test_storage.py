@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.definitions.tables import BUCKETS, KEYS, QUEUES
+from infra.definitions.tables import BUCKETS, KEYS, QUEUES, SECRETS
 
 pytestmark = pytest.mark.infra
 
@@ -115,3 +115,12 @@ def test_key_rotates_and_has_its_alias(synthesized, key_id):
     key = data.resources[data.referenced_id(alias["Properties"]["TargetKeyId"])]
     assert key["Type"] == "AWS::KMS::Key"
     assert key["Properties"]["EnableKeyRotation"] is True
+
+
+@pytest.mark.parametrize("secret_id", list(SECRETS))
+def test_secret_is_generated_by_the_stack_under_its_derived_name(synthesized, secret_id):
+    data = synthesized.stack("Data")
+    _, secret = data.one("AWS::SecretsManager::Secret", Name=f"tixpilot-{synthesized.env}-{secret_id}")
+    props = secret["Properties"]
+    assert "SecretString" not in props  # never in the template
+    assert props["GenerateSecretString"]["PasswordLength"] >= 32

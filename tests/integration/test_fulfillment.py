@@ -327,7 +327,7 @@ def test_complete_sale_completes_an_invoiced_order_in_the_builtin_pos(broker: Br
     )
     assert LedgerRepository().order(broker.id, GAMETIME, order)["completed_at"]  # type: ignore[index]
     _, message = wait_for(lambda: (s := broker.step(added, "complete"))[0] == "error" and s, "refused")
-    assert "has no invoice for order" in message
+    assert "TixPilot placed no order for it in the builtin POS" in message
     assert broker.api("GET", "/v2/sales", q=f"{order} filled")
 
 

@@ -43,6 +43,12 @@ class FakeCredentials:
         assert token_hash not in self.rows
         self.rows[token_hash] = credential
 
+    def of_tenant(self, tenant_id: str) -> list[tuple[str, Credential]]:
+        return [(h, c) for h, c in self.rows.items() if c.tenant_id == tenant_id]
+
+    def delete(self, token_hash: str) -> None:
+        self.rows.pop(token_hash, None)
+
 
 class FakeTenants:
     def __init__(self) -> None:
@@ -231,9 +237,18 @@ class FakeOrderLocks:
         self._row(tenant_id, marketplace_id, order_id).setdefault("received_at", at)
 
     def lock(
-        self, tenant_id: str, marketplace_id: int, order_id: str, owner: str, now_s: int, lease_s: int
+        self,
+        tenant_id: str,
+        marketplace_id: int,
+        order_id: str,
+        owner: str,
+        now_s: int,
+        lease_s: int,
+        received_at: dt.datetime | None = None,
     ) -> IonOrder | None:
         row = self._row(tenant_id, marketplace_id, order_id)
+        if received_at is not None:
+            row.setdefault("received_at", received_at)
         if row.get("owner") not in (None, owner) and row.get("until", 0) >= now_s:
             return None
         row.update(owner=owner, until=now_s + lease_s)

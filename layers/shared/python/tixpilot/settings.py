@@ -23,6 +23,7 @@ FULFILLMENT_QUEUE_URL = "TIXPILOT_FULFILLMENT_QUEUE_URL"
 RECRAWL_INITIAL_S = "TIXPILOT_RECRAWL_INITIAL_S"
 RECRAWL_MAX_S = "TIXPILOT_RECRAWL_MAX_S"
 SAFEGUARD_WINDOW_S = "TIXPILOT_SAFEGUARD_WINDOW_S"
+SKYBOX_URL = "TIXPILOT_SKYBOX_URL"
 HOLD_TTL_S = "TIXPILOT_HOLD_TTL_S"
 ION_REJECT_AFTER_S = "TIXPILOT_ION_REJECT_AFTER_S"
 ION_RETRY_S = "TIXPILOT_ION_RETRY_S"
@@ -75,6 +76,9 @@ class Settings:
     stubhub_url: str = "https://api.stubhub.net/v2"
     tevo_url: str = "https://api.ticketevolution.com"
     vivid_url: str = "https://brokers.vividseats.com/webservices"
+    # SkyBox's API (TIXPILOT_SKYBOX_URL): the real one unless pointed elsewhere (the local stack's
+    # fake SkyBox, or another fake).
+    skybox_url: str = "https://skybox.vividseats.com/services"
     # Where the marketplaces reach TixPilot's webhook routes (`<base>/webhooks/stubhub`): the
     # API's URL (the CDK app sets it; the local stack to its API). "" = unknown: no webhook can be
     # registered, and the routes take the URL from the request.
@@ -96,6 +100,10 @@ class Settings:
         return self.bucket_overrides.get(purpose) or f"tixpilot-{self.env}-{purpose}"
 
     def queue_name(self, purpose: str) -> str:
+        return f"tixpilot-{self.env}-{purpose}"
+
+    def secret_name(self, purpose: str) -> str:
+        """A Secrets Manager secret's name (`tixpilot-<env>-<purpose>`), as the CDK app names it."""
         return f"tixpilot-{self.env}-{purpose}"
 
     def key_alias(self, purpose: str) -> str:
@@ -145,6 +153,7 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         stubhub_url=environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
         tevo_url=environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
         vivid_url=environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,
+        skybox_url=environ.get(SKYBOX_URL) or Settings.skybox_url,
         webhook_base_url=environ.get(WEBHOOK_BASE_URL, "").rstrip("/"),
         poll_s=_seconds(environ, POLL_S, 60, least=1),
     )

@@ -113,7 +113,10 @@ def _ion_worker() -> Callable[[Event, LambdaContext], Event]:
         owner = record.message_id
         try:
             if "notification" in body:
-                outcome = ion.handle_notification(deps, SaleMessage.model_validate(body), owner, now)
+                message = SaleMessage.model_validate(body)
+                sent = int(record.attributes.sent_timestamp or 0) / 1000 or now.timestamp()
+                queued = dt.datetime.fromtimestamp(sent, dt.UTC)
+                outcome = ion.handle_notification(deps, message, owner, now, received_at=queued)
             else:
                 outcome = ion.handle_task(deps, IonTask.model_validate(body), owner, now)
         except Exception as exc:
@@ -126,7 +129,9 @@ def _ion_worker() -> Callable[[Event, LambdaContext], Event]:
                 "ion message failed", extra={"attempt": attempt, "retry_in_s": delay, "error": str(exc)}
             )
             raise
-        metrics.add_metric(name=f"Ion_{outcome.replace(' ', '_')}", unit=MetricUnit.Count, value=1)
+        # one metric per kind of outcome ("confirmed", "unavailable", "duplicate", ...), not per message
+        kind = outcome.split(":", 1)[0].strip().replace(" ", "_")
+        metrics.add_metric(name=f"Ion_{kind}", unit=MetricUnit.Count, value=1)
         return outcome
 
     def run(event: Event, context: LambdaContext) -> Event:
@@ -214,6 +219,56 @@ def fulfillment_worker_function() -> Handler:
     """The handler of the fulfillment worker: the `fulfillment` queue (deliveries and their
     retries, completions in the POS), partial batch failures."""
     run = deferred(_fulfillment_worker)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: Event, context: LambdaContext) -> Event:
+        return run()(event, context)
+
+    return lambda_handler
+
+
+# A poll run stops starting tenants when less than this is left of the function's time.
+POLL_RESERVE_MS = 15_000
+
+
+def _poller() -> Callable[[Event, LambdaContext], Event]:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from tixpilot.services.sales_inbound import poll_marketplaces
+    from tixpilot.wiring.marketplaces import poll_deps
+
+    deps = poll_deps()
+
+    def run(event: Event, context: LambdaContext) -> Event:
+        report = poll_marketplaces(
+            deps, out_of_time=lambda: context.get_remaining_time_in_millis() < POLL_RESERVE_MS
+        )
+        metrics.add_metric(name="PollRequests", unit=MetricUnit.Count, value=report.polled)
+        metrics.add_metric(name="PollNotifications", unit=MetricUnit.Count, value=report.sent)
+        metrics.add_metric(name="PollErrors", unit=MetricUnit.Count, value=len(report.errors))
+        summary = {
+            "polled": report.polled,
+            "not_due": report.not_due,
+            "sent": report.sent,
+            "already_sent": report.already_sent,
+            "errors": report.errors,
+            "tenants_left": report.tenants_left,
+        }
+        if report.errors:
+            logger.warning("some feeds could not be polled", extra=summary)
+        for crash in report.crashes:
+            logger.error("a tenant's poll failed", exc_info=crash)
+        if report.crashes:  # the function's error alarm; the other tenants were polled
+            raise RuntimeError(f"{len(report.crashes)} tenants' polls failed: {report.crashes[0]!r}")
+        return summary
+
+    return run
+
+
+def marketplace_poller_function() -> Handler:
+    """The handler of the marketplace poller (EventBridge schedule; a loop in the local stack)."""
+    run = deferred(_poller)
 
     @logger.inject_lambda_context
     @metrics.log_metrics

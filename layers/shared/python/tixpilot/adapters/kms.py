@@ -1,5 +1,6 @@
-"""KMS envelope for secrets TixPilot must keep but never show: primary account passwords, and
-tenants' credentials for the resale marketplaces' own APIs (each under its own key)."""
+"""KMS envelope for secrets TixPilot must keep but never show: primary account passwords,
+tenants' credentials for the resale marketplaces' own APIs and for their POS's API (each under
+its own key)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from tixpilot import aws
 from tixpilot.settings import get_settings
 
 ACCOUNT_PASSWORDS_KEY = "account-passwords"
+POS_CREDENTIALS_KEY = "pos-credentials"
 MARKETPLACE_CREDENTIALS_KEY = "marketplace-credentials"
 
 

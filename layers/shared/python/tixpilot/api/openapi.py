@@ -26,6 +26,7 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.purchases_actions",
     "tixpilot.api.routes.marketplace_oi",
     "tixpilot.api.routes.marketplace_ion",
+    "tixpilot.api.routes.webhooks",
 )
 
 TITLE = "TixPilot API (1Ticket compatible)"

@@ -24,6 +24,9 @@ class Pos:
     autopo: bool = True  # the account has `autopo_<name>` settings for it
     legacy_update: bool = False  # the legacy /v2/accounts/update documents its custid/creditcardid
     extension: bool = False  # TixPilot's own, unknown to the legacy API
+    # The API credentials TixPilot keeps for it per tenant (`tixpilot pos-credentials set`, one
+    # `--<key>` option each); empty: TixPilot needs none to talk to it.
+    credentials: tuple[str, ...] = ()
     # Marketplaces can sell its inventory (holds and invoices through its adapter): a value of
     # the tenant setting `inventory_pos`.
     inventory: bool = False
@@ -32,7 +35,14 @@ class Pos:
 # In the order the legacy accounts output lists them (custid/creditcardid, then autopo).
 POS_TABLE: tuple[Pos, ...] = (
     Pos(
-        "skybox", "SkyBox", posid=22, recordpo="skybox", posused="skybox", legacy_update=True, inventory=True
+        "skybox",
+        "SkyBox",
+        posid=22,
+        recordpo="skybox",
+        posused="skybox",
+        legacy_update=True,
+        inventory=True,
+        credentials=("account", "api_token", "application_token"),
     ),
     Pos("posnext", "POSNext", posid=47, recordpo="posnext", posused="posnext", legacy_update=True),
     Pos("core", "Core", autopo=False),
@@ -64,6 +74,7 @@ BY_POSID: dict[int, Pos] = {p.posid: p for p in sorted(POS_TABLE, key=lambda p: 
 BY_RECORDPO: dict[str, Pos] = {p.recordpo: p for p in POS_TABLE if p.recordpo}
 BY_POSUSED: dict[str, Pos] = {p.posused: p for p in POS_TABLE if p.posused}
 AUTOPO_POS: tuple[Pos, ...] = tuple(p for p in POS_TABLE if p.autopo)
+WITH_CREDENTIALS: dict[str, Pos] = {p.name: p for p in POS_TABLE if p.credentials}
 INVENTORY_POS_NAMES: tuple[str, ...] = tuple(p.name for p in POS_TABLE if p.inventory)
 
 # The names as types. pydantic validates against the table (a Literal built from it, so the

@@ -10,14 +10,17 @@ order. A worker that dies holding it blocks the order only until `lease_until`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from tixpilot import aws
+from tixpilot.errors import Unavailable
 from tixpilot.models.ion import IonOrder, IonTask, SaleMessage
 from tixpilot.repositories.dynamo import Table, from_item
 from tixpilot.settings import get_settings
 
 MAX_DELAY_S = 900  # SQS's longest delay
+SEND_BATCH = 10  # SendMessageBatch's limit
 
 
 def record_key(marketplace_id: int, order_id: str) -> str:
@@ -60,16 +63,29 @@ class IonOrderRepository:
         )
 
     def lock(
-        self, tenant_id: str, marketplace_id: int, order_id: str, owner: str, now_s: int, lease_s: int
+        self,
+        tenant_id: str,
+        marketplace_id: int,
+        order_id: str,
+        owner: str,
+        now_s: int,
+        lease_s: int,
+        received_at: dt.datetime | None = None,
     ) -> IonOrder | None:
-        """Take the order's lease (creating its record) and answer the record; None while another
+        """Take the order's lease (creating its record; `received_at`: when the notification being
+        handled arrived, kept if an earlier one did) and answer the record; None while another
         worker holds an unexpired lease."""
         client = self.table.client
+        values: dict[str, Any] = {}
+        expression = "SET lease_owner = :o, lease_until = :u"
+        if received_at is not None:
+            expression += ", received_at = if_not_exists(received_at, :r)"
+            values[":r"] = {"S": received_at.isoformat()}
         try:
             response = client.update_item(
                 TableName=self.table.name,
                 Key=self._key(tenant_id, marketplace_id, order_id),
-                UpdateExpression="SET lease_owner = :o, lease_until = :u",
+                UpdateExpression=expression,
                 ConditionExpression=(
                     "attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :o"
                 ),
@@ -77,6 +93,7 @@ class IonOrderRepository:
                     ":o": {"S": owner},
                     ":u": {"N": str(now_s + lease_s)},
                     ":now": {"N": str(now_s)},
+                    **values,
                 },
                 ReturnValues="ALL_NEW",
             )
@@ -168,6 +185,25 @@ class IonSales(SqsQueue):
 
     def put(self, message: SaleMessage) -> None:
         self.send(message.model_dump_json())
+
+    def put_all(self, messages: Sequence[SaleMessage]) -> None:
+        """Many messages, ten a call (the webhooks and the poller); Unavailable when SQS does not
+        take them all, so a webhook answers 503 (the marketplace retries) and the poller leaves
+        the orders unmarked (the next poll sends them again)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        for start in range(0, len(messages), SEND_BATCH):
+            entries = [
+                {"Id": str(n), "MessageBody": message.model_dump_json()}
+                for n, message in enumerate(messages[start : start + SEND_BATCH])
+            ]
+            try:
+                failed = self.client.send_message_batch(QueueUrl=self.url, Entries=entries).get("Failed")
+            except (BotoCoreError, ClientError) as exc:
+                raise Unavailable(f"the ION queue did not take the notifications ({exc}); try again") from exc
+            if failed:
+                codes = ", ".join(sorted({str(f.get("Code")) for f in failed}))
+                raise Unavailable(f"the ION queue refused {len(failed)} notifications ({codes}); try again")
 
 
 class IonTasks(SqsQueue):

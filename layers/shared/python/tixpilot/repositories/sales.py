@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from tixpilot import aws
 from tixpilot.models.fulfillment import FulfillmentMessage
 from tixpilot.models.sales import CreateOutcome, Sale, Step, StepResult
-from tixpilot.repositories.dynamo import Table, from_item, to_item, to_value
+from tixpilot.repositories.dynamo import Table, from_item, side_by_side, to_item, to_value
 from tixpilot.settings import get_settings
+
+_BATCH_GET = 100  # BatchGetItem's limit
 
 
 def sale_key(marketplace_id: int, order_id: str) -> str:
@@ -81,6 +85,68 @@ class SaleRepository:
                 },
             )
         ]
+
+    def get_many(self, tenant_id: str, keys: Sequence[tuple[int, str]]) -> list[Sale]:
+        """The tenant's sales among (marketplace id, order id) keys: BatchGetItem calls of up to
+        100 keys, side by side, each retrying what DynamoDB leaves unprocessed."""
+        found: list[Sale] = []
+        lock = threading.Lock()
+
+        def read(chunk: Sequence[tuple[int, str]]) -> None:
+            wanted = [self._key(tenant_id, marketplace_id, order_id) for marketplace_id, order_id in chunk]
+            pending: dict[str, Any] = {self.table.name: {"Keys": wanted}}
+            while pending:
+                response = self.table.client.batch_get_item(RequestItems=pending)
+                sales = [_sale(from_item(i)) for i in response.get("Responses", {}).get(self.table.name, [])]
+                with lock:
+                    found.extend(sales)
+                pending = response.get("UnprocessedKeys") or {}
+
+        chunks = [keys[i : i + _BATCH_GET] for i in range(0, len(keys), _BATCH_GET)]
+        side_by_side([partial(read, chunk) for chunk in chunks])
+        return found
+
+    def find_by_orders(self, tenant_id: str, order_ids: Sequence[str]) -> list[Sale]:
+        """The tenant's sales with any of these order ids, on any marketplace: one Query on
+        by_order per id, side by side."""
+        found: list[Sale] = []
+        lock = threading.Lock()
+
+        def read(order_id: str) -> None:
+            sales = self.find_by_order(tenant_id, order_id)
+            with lock:
+                found.extend(sales)
+
+        side_by_side([partial(read, order_id) for order_id in order_ids])
+        return found
+
+    def window_page(
+        self, tenant_id: str, start: dt.date, end: dt.date, limit: int, after: tuple[str, str] | None
+    ) -> tuple[list[Sale], tuple[str, str] | None]:
+        """Up to `limit` of the tenant's sales whose event is from `start` to `end`, by event
+        date, after the position `after` ((event_date_key, sale_key) of the last one read);
+        with the position of the last one read when there may be more."""
+        request: dict[str, Any] = {
+            "TableName": self.table.name,
+            "IndexName": "by_event_date",
+            "KeyConditionExpression": "tenant_id = :t AND event_date_key BETWEEN :a AND :b",
+            "ExpressionAttributeValues": {
+                ":t": {"S": tenant_id},
+                ":a": {"S": start.isoformat()},
+                ":b": {"S": f"{end.isoformat()}~"},
+            },
+            "Limit": limit,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = {
+                "tenant_id": {"S": tenant_id},
+                "event_date_key": {"S": after[0]},
+                "sale_key": {"S": after[1]},
+            }
+        response = self.table.client.query(**request)
+        last = response.get("LastEvaluatedKey")
+        position = (last["event_date_key"]["S"], last["sale_key"]["S"]) if last else None
+        return [_sale(from_item(i)) for i in response.get("Items", [])], position
 
     def create(self, sale: Sale, credential_hash: str | None) -> CreateOutcome:
         """Create a sale if its order is new and its credential is this tenant's key for its

@@ -78,7 +78,14 @@ class OrderLocks(Protocol):
     def note_received(self, tenant_id: str, marketplace_id: int, order_id: str, at: dt.datetime) -> None: ...
 
     def lock(
-        self, tenant_id: str, marketplace_id: int, order_id: str, owner: str, now_s: int, lease_s: int
+        self,
+        tenant_id: str,
+        marketplace_id: int,
+        order_id: str,
+        owner: str,
+        now_s: int,
+        lease_s: int,
+        received_at: dt.datetime | None = None,
     ) -> IonOrder | None: ...
 
     def unlock(
@@ -195,9 +202,17 @@ class _Work:
 
 
 def _locked(
-    deps: IonDeps, tenant_id: str, marketplace_id: int, order_id: str, owner: str, now: dt.datetime
+    deps: IonDeps,
+    tenant_id: str,
+    marketplace_id: int,
+    order_id: str,
+    owner: str,
+    now: dt.datetime,
+    received_at: dt.datetime | None = None,
 ) -> _Work:
-    record = deps.orders.lock(tenant_id, marketplace_id, order_id, owner, int(now.timestamp()), LEASE_S)
+    record = deps.orders.lock(
+        tenant_id, marketplace_id, order_id, owner, int(now.timestamp()), LEASE_S, received_at
+    )
     if record is None:
         raise Busy(f"order {order_id} of marketplace {marketplace_id} is being handled by another worker")
     return _Work(deps, tenant_id, marketplace_id, order_id, now, record)
@@ -211,11 +226,13 @@ def handled_key(notification: SaleNotification) -> str:
     return notification.dedupe_key
 
 
-def handle_notification(deps: IonDeps, message: SaleMessage, owner: str, now: dt.datetime) -> str:
-    """Handle one notification (the sales worker, per queue message). Answers what it did;
-    raises Retry when it should be tried again later."""
+def handle_notification(
+    deps: IonDeps, message: SaleMessage, owner: str, now: dt.datetime, received_at: dt.datetime | None = None
+) -> str:
+    """Handle one notification (the sales worker, per queue message; `received_at`: when it was
+    queued). Answers what it did; raises Retry when it should be tried again later."""
     n = message.notification
-    work = _locked(deps, message.tenant_id, n.marketplace_id, n.order_id, owner, now)
+    work = _locked(deps, message.tenant_id, n.marketplace_id, n.order_id, owner, now, received_at)
     key = handled_key(n)
     if key in work.record.events:
         deps.orders.unlock(work.tenant_id, n.marketplace_id, n.order_id, owner)
@@ -255,7 +272,7 @@ def _sold(work: _Work, n: SaleNotification, credential_id: str) -> str:
                 raise Retry(f"the POS did not answer: {exc.message}") from exc
             return f"not held: {exc.message}"  # nothing to reject: a sale may still follow
         return "held"
-    if sale is not None and sale.invoice_id and sale.processing.get("invoice", None) is not None:
+    if sale is not None and sale.invoice_id:
         # invoiced already (a repeat after a crash, or a hold's sale): carry on from the decision
         return _confirm_invoiced(work, sale, n)
     order = _pos_order(work, n, credential_id)

@@ -93,7 +93,10 @@ def crawl_tickets(deps: TicketDeps, purchase: Purchase) -> Purchase:
     region = (purchase.confirmation_region or "").upper()
     if seen is None or (seen.confirmation_region or "").upper() != region:
         return purchase
-    seen = seen.model_copy(update={"marketplace_id": purchase.marketplace_id})
+    # the order is the account's: recorded under its own name, whatever the primary wrote
+    seen = seen.model_copy(
+        update={"marketplace_id": purchase.marketplace_id, "account_username": purchase.account_username}
+    )
     return record_crawl(deps.repos, deps.purchases, deps.files, connector, purchase.tenant_id, seen)[0]
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tixpilot.adapters.kms import KmsCipher
+    from tixpilot.adapters.secrets import SecretValue
     from tixpilot.adapters.stepfunctions import FulfillmentTimer, StepFunctionsPipeline
     from tixpilot.repositories.accounts import AccountRepository
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from tixpilot.repositories.ion import IonOrderRepository, IonSales, IonTasks
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
+    from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
+    from tixpilot.repositories.pos_credentials import PosCredentialRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.repositories.reference import ReferenceRepository
@@ -159,6 +162,13 @@ def marketplace_credentials() -> MarketplaceCredentialRepository:
 
 
 @cache
+def marketplace_polls() -> MarketplacePollRepository:
+    from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
+
+    return MarketplacePollRepository()
+
+
+@cache
 def ion_orders() -> IonOrderRepository:
     from tixpilot.repositories.ion import IonOrderRepository
 
@@ -181,6 +191,15 @@ def ion_tasks() -> IonTasks:
     return IonTasks()
 
 
+@cache
+def pos_credentials() -> PosCredentialRepository:
+    """A tenant's credentials for its POS's API (SkyBox), decrypted on read: `get(tenant_id, pos)`."""
+    from tixpilot.adapters.kms import POS_CREDENTIALS_KEY, KmsCipher
+    from tixpilot.repositories.pos_credentials import PosCredentialRepository
+
+    return PosCredentialRepository(KmsCipher(POS_CREDENTIALS_KEY))
+
+
 # --- adapters -----------------------------------------------------------------------------------
 
 
@@ -196,6 +215,13 @@ def credentials_cipher() -> KmsCipher:
     from tixpilot.adapters.kms import MARKETPLACE_CREDENTIALS_KEY, KmsCipher
 
     return KmsCipher(MARKETPLACE_CREDENTIALS_KEY)
+
+
+def cursor_key() -> SecretValue:
+    """The key that signs page cursors (tixpilot.api.cursors)."""
+    from tixpilot.adapters.secrets import SecretValue
+
+    return SecretValue("cursor-key")
 
 
 @cache

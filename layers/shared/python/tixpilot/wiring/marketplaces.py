@@ -1,23 +1,23 @@
 """The marketplaces' side: Order Integration (holds, release, invoice), the inventory POS every
-marketplace order goes to, and the tenants' credentials for the marketplaces' own APIs."""
+marketplace order goes to, the tenants' credentials for the marketplaces' own APIs, and the
+sales those APIs announce (webhooks, polls)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
 from tixpilot.adapters.pos.registry import adapter_by_name
 from tixpilot.services.marketplace_credentials import SellerDeps
 from tixpilot.services.marketplace_orders import OrderRepos
 from tixpilot.services.pos_orders import InventoryPorts
+from tixpilot.services.sales_inbound import PollDeps, WebhookDeps
 from tixpilot.settings import get_settings
 from tixpilot.wiring import components
+from tixpilot.wiring.pos import pos_credentials
 
-
-def pos_credentials(tenant_id: str, pos: str) -> Mapping[str, str] | None:
-    """The tenant's stored credentials for a POS. The builtin POS needs none; a POS whose adapter
-    needs some (SkyBox) answers them from its credentials store here."""
-    return None
+if TYPE_CHECKING:
+    from tixpilot.adapters.marketplaces.base import MarketplaceAdapter
 
 
 @cache
@@ -41,4 +41,29 @@ def seller_deps() -> SellerDeps:
 
     return SellerDeps(
         store=components.marketplace_credentials(), tenants=components.tenants(), adapter_for=adapter_for
+    )
+
+
+def _native_adapters() -> list[MarketplaceAdapter]:
+    from tixpilot.adapters.marketplaces.registry import adapter_for, registered
+
+    return [adapter for mid in sorted(registered()) if (adapter := adapter_for(mid)) is not None]
+
+
+@cache
+def webhook_deps() -> WebhookDeps:
+    return WebhookDeps(
+        accounts=components.marketplace_credentials(),
+        sink=components.ion_sales(),
+        adapters={a.name: a for a in _native_adapters() if a.notifications == "webhook"},
+    )
+
+
+@cache
+def poll_deps() -> PollDeps:
+    return PollDeps(
+        accounts=components.marketplace_credentials(),
+        state=components.marketplace_polls(),
+        sink=components.ion_sales(),
+        adapters=[a for a in _native_adapters() if a.poll_feeds],
     )

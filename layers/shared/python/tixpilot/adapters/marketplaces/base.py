@@ -23,7 +23,7 @@ Confirming a confirmed order or rejecting a rejected one succeeds (retries are s
 
 Errors: every outbound failure is a `MarketplaceError` whose `transient` says whether trying
 again later can help (5xx, 429, timeouts, unreachable) or not (401/403, other 4xx, a refusal).
-The adapters already retry transient failures a few times with backoff (http.py) before raising.
+The adapters already retry transient failures a few times with backoff (adapters/http.py) before raising.
 
 Credentials are the plain mapping the tenant stored (`required_credentials` lists the keys); the
 marketplaces' base URLs come from Settings (TIXPILOT_STUBHUB_URL, ...).

@@ -28,12 +28,23 @@ from tixpilot.models.purchases import Purchase
 class PosError(Exception):
     """The POS refused or failed the request; `message` is the POS's own words, shown to the
     broker on the purchase (Purchase.errors) or the sale (its processing steps). `transient`: the
-    same call may succeed later (the POS was unreachable, rate-limited, failing)."""
+    same call may succeed later (the POS was unreachable, rate-limited or failing); otherwise
+    something must change first (credentials, the account's vendor, the request). `status`: the
+    POS's HTTP status, when it answered."""
 
-    def __init__(self, message: str, *, transient: bool = False) -> None:
+    def __init__(self, message: str, *, transient: bool = False, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.transient = transient
+        self.status = status
+
+
+class PoInProgress(PosError):
+    """Another run (AutoPO, QuickPO) is making this purchase's PO in the POS right now; its
+    number is recorded when it is done. Not a failure of the purchase."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=True)
 
 
 class SeatsUnavailable(PosError):
@@ -63,6 +74,8 @@ class PoRequest:
     purchase: Purchase
     stock: str | None  # how the stock is recorded (mobile already turned into transfer/qr_screenshot)
     settings: PosSettings  # the account's vendor (customer_id) and card for this POS
+    # the tenant's credentials for this POS's API (SkyBox); none for the builtin POS
+    credentials: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import AfterValidator
 
+from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
 from tixpilot.api.mapping import sale_from_legacy, sale_to_legacy
 from tixpilot.api.sales_schemas import (
@@ -19,18 +20,23 @@ from tixpilot.api.sales_schemas import (
     SaleOut,
     check_identifier,
 )
-from tixpilot.api.schemas import Envelope, Result
+from tixpilot.api.schemas import Envelope, PagedEnvelope, Result
 from tixpilot.models.sales import Decision
 from tixpilot.services import ion
+from tixpilot.services.pos_completion import complete_in_pos
 from tixpilot.services.sales import (
+    MAX_ORDER_IDS,
     Completion,
+    SalesPosition,
     add_sale,
     complete_sales,
     request_fulfillment,
     resale_names,
+    retry_completions,
     search_sales,
 )
 from tixpilot.wiring.ion import ion_deps
+from tixpilot.wiring.marketplaces import inventory_ports
 from tixpilot.wiring.sales import sales_repos
 
 router = Router()
@@ -48,20 +54,38 @@ def add(body: SaleAddIn) -> Envelope[SaleOut]:
     return Envelope(output=[sale_to_legacy(sale, resale_names()[sale.marketplace_id])])
 
 
+def _cursor(value: str | None) -> str | None:
+    """The position inside the signed cursor; a forged, edited or borrowed cursor is a 400."""
+    if not value:
+        return None
+    token = cursors.verify("sales", value)
+    SalesPosition.decode(token)
+    return token
+
+
 @router.get("/v2/sales", summary="Query sales (the query language is in the README)", tags=["sales"])
 def query(
     q: Annotated[
         str,
         Query(
             max_length=500,
-            description='words in any order, e.g. `unfulfilled vivid next 3 days`, `"taylor swift" 7/4/2026`',
+            description="words in any order, e.g. `unfulfilled vivid next 3 days`, "
+            f'`"taylor swift" 7/4/2026`; at most {MAX_ORDER_IDS} order ids',
         ),
     ] = "",
-) -> Envelope[SaleOut]:
-    answer = search_sales(sales_repos(), tenant_id(), q, _now())
+    page_size: Annotated[int, Query(ge=1, le=500, description="TixPilot extension: sales per page")] = 100,
+    cursor: Annotated[
+        str | None,
+        AfterValidator(_cursor),
+        Query(description="TixPilot extension: the previous page's cursor (same q)"),
+    ] = None,
+) -> PagedEnvelope[SaleOut]:
+    after = SalesPosition.decode(cursor) if cursor else None
+    answer = search_sales(sales_repos(), tenant_id(), q, _now(), page_size, after)
     names = resale_names()
-    return Envelope(
-        output=[sale_to_legacy(s, names.get(s.marketplace_id, ""), answer.timezone) for s in answer.sales]
+    return PagedEnvelope(
+        output=[sale_to_legacy(s, names.get(s.marketplace_id, ""), answer.timezone) for s in answer.sales],
+        cursor=cursors.sign("sales", answer.next.encode() if answer.next else None),
     )
 
 
@@ -86,7 +110,11 @@ def complete(
     """Each item succeeds or fails alone (see its `status`); `result.status` is `error` with
     messageid `E_PARTIAL` when any failed."""
     items = [Completion(i.user_id, i.order_id, i.marketplace_id) for i in body]
-    results = complete_sales(sales_repos(), tenant_id(), items, _now())
+    now = _now()
+    results = complete_sales(sales_repos(), tenant_id(), items, now)
+    done = [(r.marketplace_id, r.order_id) for r in results if r.status == "success"]
+    unanswered = complete_in_pos(inventory_ports(), sales_repos().sales, tenant_id(), done, now)
+    retry_completions(sales_repos(), tenant_id(), unanswered)
     failed = sum(r.status == "error" for r in results)
     result = Result()
     if failed:
