@@ -266,11 +266,11 @@ def test_an_email_alone_is_enough_only_at_level_1(level: int, decision: str) -> 
 def test_an_unauthenticated_email_waits_for_the_primary_even_at_level_1() -> None:
     deps, store, _ = world(level=1)
     forged = email(store, receipt_verified=False)
-    assert evaluate_step(deps, execution_input("t1", forged.rid), Backoff())["decision"] == "wait"
+    assert evaluate_step(deps, execution_input("t1", forged.rid, 1), Backoff())["decision"] == "wait"
     # the primary's own data (a crawl that finds the order) is what it waits for
     deps = PipelineDeps(deps.repos, deps.po, lambda m, p=forged: Connector([crawl_of(p)]))
-    assert crawl_step(deps, execution_input("t1", forged.rid))["crawled"] is True
-    assert evaluate_step(deps, execution_input("t1", forged.rid), Backoff())["decision"] == "autopo"
+    assert crawl_step(deps, execution_input("t1", forged.rid, 1))["crawled"] is True
+    assert evaluate_step(deps, execution_input("t1", forged.rid, 1), Backoff())["decision"] == "autopo"
 
 
 def test_the_crawl_fills_what_level_2_needs_but_not_level_3() -> None:
@@ -380,7 +380,7 @@ def test_a_transient_pos_failure_is_recorded_and_the_autopo_step_asks_for_a_retr
     flaky = FlakyPos(PosError("SkyBox is unavailable, TixPilot will try again (503)", transient=True))
     deps, store, _ = world(level=1, acct=acct, skybox=flaky)
     purchase = email(store)
-    state = execution_input("t1", purchase.rid)
+    state = execution_input("t1", purchase.rid, 1)
     with pytest.raises(PosUnavailable, match="skybox: SkyBox is unavailable"):
         autopo_step(deps, state)
     during = store.rows[("t1", purchase.rid)]
@@ -398,10 +398,10 @@ def test_a_po_in_progress_elsewhere_is_no_error_but_a_retry() -> None:
     outcome = push_po(deps.po, "t1", purchase.rid, "quickpo")
     assert outcome.retry == ["skybox"] and outcome.errors == [] and outcome.created == {}
     with pytest.raises(PosUnavailable, match="skybox: another run is making the PO"):
-        autopo_step(deps, execution_input("t1", purchase.rid))
+        autopo_step(deps, execution_input("t1", purchase.rid, 1))
     assert store.rows[("t1", purchase.rid)].errors == []
     assert store.rows[("t1", purchase.rid)].pipeline_state == "new"
-    assert autopo_step(deps, execution_input("t1", purchase.rid))["purchaseorders"] == {"skybox": "9001"}
+    assert autopo_step(deps, execution_input("t1", purchase.rid, 1))["purchaseorders"] == {"skybox": "9001"}
 
 
 def test_qr_screenshot_of_unknown_rotation_is_flagged() -> None:
