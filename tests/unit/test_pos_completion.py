@@ -123,3 +123,11 @@ def test_unreadable_credentials_are_an_error_step() -> None:
     complete_in_pos(ports(Pos(), unreadable), sales, "t1", [(25, "9001")], NOW)
     assert sales.steps["complete"].status == "error"
     assert "set them again" in sales.steps["complete"].message
+
+
+def test_a_pos_without_an_adapter_is_an_error_step_not_a_pending_one() -> None:
+    sales = Sales(sale(pos="posnext"))
+    none = InventoryPorts(tenants=None, adapter=lambda name: None, credentials=lambda t, n: None)  # type: ignore[arg-type]
+    assert complete_in_pos(none, sales, "t1", [(25, "9001")], NOW) == []
+    step = sales.steps["complete"]
+    assert step.status == "error" and "cannot complete sales in" in step.message

@@ -52,6 +52,12 @@ def complete_in_pos(
             continue
         adapter = ports.adapter(pos.name)
         if adapter is None:
+            step = StepResult(
+                status="error",
+                message=f"TixPilot cannot complete sales in {pos.title}: mark it fulfilled there",
+                at=now,
+            )
+            sales.record_steps(tenant_id, marketplace_id, order_id, {"complete": step})
             continue
         try:
             context = PosContext(tenant_id, now, ports.credentials(tenant_id, pos.name) or {})
