@@ -11,11 +11,13 @@ before GET /v2/fulfill asks for delivery. The first retry delay is 1 s (TIXPILOT
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -180,7 +182,15 @@ def test_a_marketplace_refusing_the_first_deliveries_gets_them_on_a_later_attemp
 
 
 def test_files_not_there_yet_are_delivered_once_a_crawl_finds_them(seller: Broker) -> None:
-    confirmation, rid, tgid = bought(seller, ["11", "12"])  # the primary shows no tickets yet
+    # The event is tomorrow: past the (scaled) first hour the attempts stay hourly (12 s here)
+    # rather than daily (288 s), so a slow stack that misses the first hour's retries sees more.
+    tomorrow = dt.datetime.now(ZoneInfo("America/New_York")) + dt.timedelta(hours=20)
+    event = {
+        "name": "Sugarland",
+        "venue": "Smart Financial Centre",
+        "datetime": f"{tomorrow:%Y-%m-%dT%H:%M:00}",
+    }
+    confirmation, rid, tgid = bought(seller, ["11", "12"], event=event)  # no tickets shown yet
     order = confirmed_sale(seller, VIVID, tgid, 2)
     fulfill(seller, VIVID, order)
     waiting = poll_until(
@@ -189,7 +199,9 @@ def test_files_not_there_yet_are_delivered_once_a_crawl_finds_them(seller: Broke
     assert "ticket file is not available yet for seats 11, 12" in waiting
     assert calls(seller.stack, "vivid", order, "deliver") == []
     # the primary releases the tickets: the next attempt's crawl finds them
-    primary_order(seller, confirmation, ["11", "12"], barcodes=["V-11", "V-12"], ticket_files=True)
+    primary_order(
+        seller, confirmation, ["11", "12"], event=event, barcodes=["V-11", "V-12"], ticket_files=True
+    )
     sale = delivered(seller, order)
     (call,) = calls(seller.stack, "vivid", order, "deliver")
     files = call["body"]["file"]
