@@ -179,7 +179,9 @@ def _fulfillment_worker() -> Callable[[Event, LambdaContext], Event]:
     from tixpilot.wiring import components
     from tixpilot.wiring.fulfillment import fulfillment_deps
 
-    deps, settings, queue = fulfillment_deps(), get_settings(), components.fulfillment_queue()
+    # The dependencies come from the cached builders on every record, not once: one call of a
+    # cached function each, and a process whose environment changes (the local stack's tests clear
+    # the caches when they shorten the schedule) is seen by the next message.
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     def handle(record: SQSRecord) -> str:
@@ -191,13 +193,15 @@ def _fulfillment_worker() -> Callable[[Event, LambdaContext], Event]:
             return "unreadable"
         try:
             # the message id is the same on every delivery of one message: its lease is its own again
-            outcome = fulfillment.handle(deps, message, record.message_id, dt.datetime.now(dt.UTC))
+            outcome = fulfillment.handle(
+                fulfillment_deps(), message, record.message_id, dt.datetime.now(dt.UTC)
+            )
         except Exception as exc:
             # A passing failure (another worker on the sale, a POS down): the message comes back
             # soon. Delivery attempts that fail are not this: they are recorded and rescheduled.
             attempt = int(record.attributes.approximate_receive_count or 1)
-            delay = retry_delay(settings.ion_retry_s, attempt, busy=isinstance(exc, Busy))
-            queue.retry_later(record.receipt_handle, delay)
+            delay = retry_delay(get_settings().ion_retry_s, attempt, busy=isinstance(exc, Busy))
+            components.fulfillment_queue().retry_later(record.receipt_handle, delay)
             logger.warning(
                 "fulfillment message failed",
                 extra={"attempt": attempt, "retry_in_s": delay, "error": str(exc)},
