@@ -62,6 +62,10 @@ BENCHMARKS: dict[str, tuple[str, Any]] = {
         "bench.ion",
         lambda r: {k: r.get(k) for k in ("ion_confirm_s_p50", "ion_trials", "ion_double_sales")},
     ),
+    "fulfillment": (
+        "bench.fulfillment",
+        lambda r: {k: r.get(k) for k in ("fulfill_s_p50", "deliveries_per_s")},
+    ),
 }
 
 SUMMARY_KEYS = (
@@ -79,6 +83,8 @@ SUMMARY_KEYS = (
     "ion_confirm_s_p50",
     "ion_trials",
     "ion_double_sales",
+    "fulfill_s_p50",
+    "deliveries_per_s",
 )
 
 

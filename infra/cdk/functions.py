@@ -22,8 +22,7 @@ from infra.cdk import constants
 from infra.cdk.config import EnvConfig
 from infra.cdk.dependency_layer import build_dependency_layer, direct_dependencies
 from infra.cdk.nag import acknowledge
-from infra.definitions.functions import Access, FunctionDef
-from infra.definitions.pipeline import STATE_MACHINE_ID
+from infra.definitions.functions import STATE_MACHINE_ARN_VARIABLES, Access, FunctionDef
 from infra.definitions.tables import BUCKETS, KEYS, QUEUES, SECRETS, TABLES
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # pinned: the dependency layer is built for python3.12
@@ -204,11 +203,11 @@ class TixPilotFunction(Construct):
                 )
                 for bucket_id in sorted(definition.buckets)
             },
-            **(
-                {ENV_VAR_PIPELINE_ARN: state_machine_arn(stack, config, STATE_MACHINE_ID)}
-                if STATE_MACHINE_ID in definition.state_machines
-                else {}
-            ),
+            **{
+                STATE_MACHINE_ARN_VARIABLES[machine_id]: state_machine_arn(stack, config, machine_id)
+                for machine_id in sorted(definition.state_machines)
+                if machine_id in STATE_MACHINE_ARN_VARIABLES
+            },
             **(environment or {}),
         }
 
@@ -397,10 +396,10 @@ class TixPilotFunction(Construct):
     def _state_machine_statement(
         self, stack: Stack, config: EnvConfig, machine_id: str, access: Access
     ) -> iam.PolicyStatement:
-        if machine_id != STATE_MACHINE_ID:
+        if machine_id not in STATE_MACHINE_ARN_VARIABLES:
             raise KeyError(
                 f"FunctionDef {self.definition.id!r}: unknown state machine {machine_id!r}; "
-                f"known: {[STATE_MACHINE_ID]}"
+                f"known: {sorted(STATE_MACHINE_ARN_VARIABLES)}"
             )
         return iam.PolicyStatement(
             sid=f"{'Start' if access == 'write' else 'Describe'}StateMachine{_pascal(machine_id)}",
@@ -409,9 +408,9 @@ class TixPilotFunction(Construct):
         )
 
 
-# The state machine's ARN, by its derived name (no cross-stack export), for the functions that
-# start executions (adapters/stepfunctions.py reads it).
-ENV_VAR_PIPELINE_ARN = "TIXPILOT_PIPELINE_ARN"
+# A state machine's ARN is passed by its derived name (no cross-stack export) to the functions
+# that start executions (adapters/stepfunctions.py reads it), in the variable
+# STATE_MACHINE_ARN_VARIABLES names.
 
 
 def state_machine_name(env: str, machine_id: str) -> str:

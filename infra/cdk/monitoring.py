@@ -1,5 +1,6 @@
-"""Alarms to an encrypted SNS topic: each function's errors, the DLQ depth, the API's 5XXs, and
-marketplace feeds that keep failing to be polled.
+"""Alarms to an encrypted SNS topic: each function's errors, the DLQ depth, the age of the oldest
+message of the queues whose worker must keep up, the API's 5XXs, and marketplace feeds that keep
+failing to be polled.
 
 Metrics are addressed by the resources' derived names, so this stack needs no exports from the
 others and can be deployed (or torn down) on its own.
@@ -7,7 +8,7 @@ others and can be deployed (or torn down) on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -37,6 +38,7 @@ class Monitoring(Construct):
         function_ids: Sequence[str],
         dead_letter_queue_names: Sequence[str],
         api_name: str,
+        oldest_message_alarms: Mapping[str, int] | None = None,
         api_stage: str,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -96,6 +98,20 @@ class Monitoring(Construct):
                 ),
                 f"{queue_name} holds events that failed every retry; inspect and redrive them.",
             )
+        for queue_name, seconds in sorted((oldest_message_alarms or {}).items()):
+            self._alarm(
+                f"{queue_name.removeprefix(f'{constants.PROJECT}-{config.name}-')}-oldest-message-age",
+                cloudwatch.Metric(
+                    namespace="AWS/SQS",
+                    metric_name="ApproximateAgeOfOldestMessage",
+                    dimensions_map={"QueueName": queue_name},
+                    statistic="Maximum",
+                    period=PERIOD,
+                ),
+                f"{queue_name}: a message has waited more than {seconds} s; its worker is failing or not "
+                "keeping up (its errors alarm, its logs say why).",
+                threshold=seconds,
+            )
         self._alarm(
             "api-5xx",
             cloudwatch.Metric(
@@ -122,7 +138,12 @@ class Monitoring(Construct):
         )
 
     def _alarm(
-        self, alarm_id: str, metric: cloudwatch.Metric, description: str, evaluation_periods: int = 1
+        self,
+        alarm_id: str,
+        metric: cloudwatch.Metric,
+        description: str,
+        threshold: float = 1,
+        evaluation_periods: int = 1,
     ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
@@ -130,7 +151,7 @@ class Monitoring(Construct):
             alarm_name=f"{constants.PROJECT}-{self._config.name}-{alarm_id}",
             alarm_description=description,
             metric=metric,
-            threshold=1,
+            threshold=threshold,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=evaluation_periods,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,

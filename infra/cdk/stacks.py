@@ -17,6 +17,7 @@ from constructs import Construct
 from infra.cdk import constants
 from infra.cdk.api import Api
 from infra.cdk.config import EnvConfig
+from infra.cdk.fulfillment import FulfillmentTimer
 from infra.cdk.functions import SharedLayers
 from infra.cdk.intake import EmailIntake, ses_delivery_statement
 from infra.cdk.keys import Keys
@@ -72,13 +73,15 @@ class IntakeStack(_TixPilotStack):
             scope,
             "Intake",
             config=config,
-            description="SES inbound email, intake, purchase pipeline, marketplace sales (poller, workers)",
+            description="SES inbound email, intake, purchase pipeline, marketplace sales (poller, workers), "
+            "fulfillment (worker, retry timer)",
         )
         layers = SharedLayers(self, "Layers")
         self.intake = EmailIntake(self, "EmailIntake", config=config, layers=layers)
         self.pipeline = PurchasePipeline(self, "PurchasePipeline", config=config, layers=layers)
         self.workers = QueueWorkers(self, "QueueWorkers", config=config, layers=layers)
         self.poller = MarketplacePoller(self, "MarketplacePoller", config=config, layers=layers)
+        self.fulfillment_timer = FulfillmentTimer(self, "FulfillmentTimer", config=config)
 
 
 class MonitoringStack(_TixPilotStack):
@@ -93,6 +96,11 @@ class MonitoringStack(_TixPilotStack):
                 constants.queue_name(config.name, constants.INTAKE_DLQ),
                 *(constants.dead_letter_queue_name(config.name, queue_id) for queue_id in QUEUES),
             ],
+            oldest_message_alarms={
+                constants.queue_name(config.name, queue_id): definition.oldest_message_alarm_s
+                for queue_id, definition in QUEUES.items()
+                if definition.oldest_message_alarm_s is not None
+            },
             api_name=constants.api_name(config.name),
             api_stage=api.api.stage_name,
         )

@@ -9,7 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tixpilot.settings import FULFILLMENT_TIMER_ARN, PIPELINE_ARN
+
 Access = Literal["read", "write"]
+
+# The state machines a function may start, each with the variable that gives a function its ARN.
+STATE_MACHINE_ARN_VARIABLES: dict[str, str] = {
+    "purchase-pipeline": PIPELINE_ARN,
+    "fulfillment-timer": FULFILLMENT_TIMER_ARN,
+}
 
 
 @dataclass(frozen=True)
@@ -33,7 +41,7 @@ class FunctionDef:
     # Queues whose messages invoke the function (batches of up to 10, partial batch failures).
     consumes: tuple[str, ...] = ()
     secrets: dict[str, Access] = field(default_factory=dict)  # Secrets Manager: "read" only
-    # Step Functions state machines (infra/definitions/pipeline.py): "write" = start executions
+    # Step Functions state machines (STATE_MACHINE_ARN_VARIABLES): "write" = start executions
     state_machines: dict[str, Access] = field(default_factory=dict)
     timeout_s: int = 10
     memory_mb: int = 512
@@ -73,7 +81,7 @@ API_PURCHASES = FunctionDef(
     ),
     # recordpo rewrites the purchase together with its index items (PO copies)
     tables={**_AUTH, "purchases": "write", "purchase_index": "write"},
-    buckets={"ticket-pdfs": "read"},
+    buckets={"ticket-pdfs": "read"},  # presigned links are signed with the function's own rights
     secrets={"cursor-key": "read"},  # signs and checks the page cursors
 )
 
@@ -110,7 +118,8 @@ API_CRAWL = FunctionDef(
     description="Crawl requests (GET /v2/crawl): recorded, crawled, the pipeline started per order found.",
     routes=(Route("GET", "/v2/crawl"),),
     # purchases/claims/sequences/purchase_index: an order the crawl finds creates or merges its
-    # purchase; accounts: the username of an account given by id.
+    # purchase; accounts: the username of an account given by id; ticket-pdfs: the ticket files
+    # the primary shows.
     tables={
         **_AUTH,
         "crawl_requests": "write",
@@ -120,6 +129,7 @@ API_CRAWL = FunctionDef(
         "sequences": "write",
         "purchase_index": "write",
     },
+    buckets={"ticket-pdfs": "write"},
     state_machines={"purchase-pipeline": "write"},
     timeout_s=30,
 )
@@ -207,11 +217,14 @@ MARKETPLACE_OI = FunctionDef(
         Route("POST", "/oi/v1/holds"),
         Route("POST", "/oi/v1/orders/{order_id}/release"),
         Route("POST", "/oi/v1/orders/{order_id}/invoice"),
+        Route("GET", "/oi/v1/orders/{order_id}/tickets"),
     ),
     # tokens: the marketplace key (and the sale's credential check); tenants: which POS sells
     # (inventory_pos); ledger: the order and its seats (builtin POS), or TixPilot's record of the
-    # order (SkyBox); sales: the order's sale; ion-tasks: the hold's expiry, for the sales worker.
+    # order (SkyBox); sales: the order's sale; ion-tasks: the hold's expiry, for the sales worker;
+    # ticket-pdfs: the delivered tickets' links.
     tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    buckets={"ticket-pdfs": "read"},
     keys={"pos-credentials": "read"},  # a tenant selling from SkyBox: its SkyBox credentials
     queues={"ion-tasks": "write"},
 )
@@ -223,12 +236,15 @@ MARKETPLACE_ION = FunctionDef(
         Route("POST", "/ion/v1/sales"),
         Route("GET", "/ion/v1/sales/{order_id}"),
         Route("POST", "/ion/v1/sales/{order_id}/cancel"),
+        Route("GET", "/ion/v1/sales/{order_id}/tickets"),
         Route("POST", "/ion/v1/holds"),
         Route("POST", "/ion/v1/holds/{hold_id}/release"),
     ),
     # sales: the order's record (received, its lease while a hold is made) and sale; ledger and
-    # tenants: holds in the inventory POS; the queues: sales for the worker, hold expiries.
+    # tenants: holds in the inventory POS; the queues: sales for the worker, hold expiries;
+    # ticket-pdfs: the delivered tickets' links.
     tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    buckets={"ticket-pdfs": "read"},
     keys={"pos-credentials": "read"},  # holds in SkyBox: the tenant's SkyBox credentials
     queues={"ion-sales": "write", "ion-tasks": "write"},
 )
@@ -270,6 +286,34 @@ MARKETPLACE_POLLER = FunctionDef(
 )
 POLL_SCHEDULE_MINUTES = 1  # EventBridge's finest rate; each feed's own limit is kept in marketplace_polls
 
+
+FULFILLMENT_WORKER = FunctionDef(
+    id="fulfillment_worker",
+    description="Fulfillment worker: deliver sold tickets through the marketplaces (retried on 1Ticket's "
+    "schedule), complete sales in the POS.",
+    consumes=("fulfillment",),
+    # sales: the sale, its attempts and its lease; tenants/ledger: the POS and its ticket data
+    # (complete marks an order fulfilled); purchases/purchase_index/claims/sequences and the
+    # ticket-pdfs bucket: a crawl of the primary for tickets not there yet, the files it finds
+    # and the files a generic v1 delivery keeps; credentials: the marketplaces' APIs; the timer:
+    # each retry, due later.
+    tables={
+        "sales": "write",
+        "tenants": "read",
+        "ledger": "write",
+        "purchases": "write",
+        "purchase_index": "write",
+        "claims": "write",
+        "sequences": "write",
+        "marketplace_credentials": "read",
+    },
+    buckets={"ticket-pdfs": "write"},
+    # pos-credentials: ticket data and completion in SkyBox for a sale sold from it
+    keys={"marketplace-credentials": "read", "pos-credentials": "read"},
+    state_machines={"fulfillment-timer": "write"},
+    timeout_s=60,
+)
+
 # The purchase pipeline's Lambda tasks (infra/definitions/purchase_pipeline.asl.json).
 _PIPELINE_TABLES: dict[str, Access] = {
     "purchases": "write",
@@ -283,6 +327,7 @@ PIPELINE_CRAWL = FunctionDef(
     id="pipeline_crawl",
     description="Purchase pipeline: crawl the primary for a purchase's order and merge what it says.",
     tables=_PIPELINE_TABLES,
+    buckets={"ticket-pdfs": "write"},  # the ticket files the primary shows
     timeout_s=60,
 )
 PIPELINE_EVALUATE = FunctionDef(
@@ -322,6 +367,7 @@ FUNCTIONS: dict[str, FunctionDef] = {
         MARKETPLACE_OI,
         MARKETPLACE_ION,
         ION_WORKER,
+        FULFILLMENT_WORKER,
         MARKETPLACE_WEBHOOKS,
         MARKETPLACE_POLLER,
         PIPELINE_CRAWL,

@@ -32,14 +32,19 @@ def placeholders() -> set[str]:
     return set(_PLACEHOLDER.findall(definition_text()))
 
 
-def render(substitutions: dict[str, str]) -> str:
-    """The definition with every `${Name}` replaced; KeyError names one that was not given."""
-    missing = placeholders() - set(substitutions)
+def render_asl(text: str, substitutions: dict[str, str]) -> str:
+    """An ASL text with every `${Name}` replaced; KeyError names one that was not given."""
+    missing = set(_PLACEHOLDER.findall(text)) - set(substitutions)
     if missing:
         raise KeyError(f"no value for {', '.join(sorted(missing))}")
-    text = _PLACEHOLDER.sub(lambda m: substitutions[m.group(1)], definition_text())
-    json.loads(text)  # still valid JSON
-    return text
+    rendered = _PLACEHOLDER.sub(lambda m: substitutions[m.group(1)], text)
+    json.loads(rendered)  # still valid JSON
+    return rendered
+
+
+def render(substitutions: dict[str, str]) -> str:
+    """The pipeline's definition with every `${Name}` replaced."""
+    return render_asl(definition_text(), substitutions)
 
 
 def function_arns(arn_of: Any) -> dict[str, str]:

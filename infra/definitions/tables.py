@@ -216,11 +216,19 @@ class QueueDef:
     purpose: str
     max_receive_count: int = 5
     visibility_timeout_s: int = 120
+    # Alarm when the oldest message has waited this long: its worker is not keeping up (or down).
+    oldest_message_alarm_s: int | None = None
 
 
 QUEUES: dict[str, QueueDef] = {
+    # The fulfillment worker takes a message within seconds; a delivery that fails is rescheduled
+    # on the retry timer (not left on the queue), so an old message means the worker is stuck.
     "fulfillment": QueueDef(
-        "Sales to fulfill (GET /v2/fulfill): {tenant_id, marketplace_id, order_id} per message."
+        "Sales to deliver (GET /v2/fulfill, and each retry when due) and to complete in the POS "
+        "(complete-sale): {tenant_id, marketplace_id, order_id, kind, schedule?} per message.",
+        max_receive_count=20,
+        visibility_timeout_s=360,
+        oldest_message_alarm_s=900,
     ),
     # The sales worker hands a message that failed for a passing reason back with a growing delay
     # (TIXPILOT_ION_RETRY_S doubling, at most 15 minutes): 20 receives cover a marketplace down

@@ -73,7 +73,12 @@ def main() -> int:
     from infra.local.lambdas import LocalLambdas
     from infra.local.marketplace_sim import MarketplaceSimulator, make_marketplace_server
     from infra.local.moto_serial import start_emulator
-    from infra.local.pipeline import resume_unfinished, start_local_pipeline
+    from infra.local.pipeline import (
+        resume_fulfillment,
+        resume_unfinished,
+        start_local_pipeline,
+        start_local_timer,
+    )
     from infra.local.queues import LocalQueueWorkers
     from infra.local.resources import ensure_resources
     from infra.local.sandbox import Sandbox, make_sandbox_server
@@ -98,9 +103,13 @@ def main() -> int:
     lambdas = LocalLambdas()
     # the purchase pipeline: moto runs the real state machine, its Lambda tasks in this process
     start_local_pipeline(settings, aws.client("stepfunctions"), lambdas)
+    # the fulfillment retry timer: a Wait, then SQS, in moto's interpreter
+    start_local_timer(settings, aws.client("stepfunctions"), aws.client("sqs"), lambdas)
     if restored:
         resume_unfinished(settings, dynamodb)  # moto's executions are not in the snapshot
-    # the queue workers (the sales worker): moto's queues polled, the handlers run in this process
+        resume_fulfillment(settings, dynamodb)
+    # the queue workers (the sales and fulfillment workers): moto's queues polled, the handlers
+    # run in this process
     workers = LocalQueueWorkers(settings, lambdas, aws.client("sqs")).start()
     # SMTP first: the stack counts as ready when the API answers, so everything else must be up.
     smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)

@@ -1,5 +1,7 @@
-"""The purchase pipeline in the local stack: moto's Step Functions interpreter runs the real
-ASL (infra/definitions/purchase_pipeline.asl.json), its Lambda tasks dispatched in-process.
+"""The state machines in the local stack: moto's Step Functions interpreter runs the real ASL of
+the purchase pipeline (infra/definitions/purchase_pipeline.asl.json), its Lambda tasks dispatched
+in-process, and of the fulfillment retry timer (infra/definitions/fulfillment_timer.asl.json),
+whose SQS task sends to the emulator's queue.
 
 moto's parser-based interpreter (`execute_state_machine`) invokes a Lambda task through a boto3
 "lambda" client it makes itself (moto.stepfunctions.parser.asl.utils.boto_client.boto_client_for,
@@ -7,20 +9,24 @@ imported into lambda_eval_utils). We replace that client with one whose `invoke`
 handler for the function named in the ARN (`tixpilot-<env>-<function id>`) via LocalLambdas,
 and reports a raised exception as Lambda does (FunctionError + errorType/errorMessage), so
 Retry/Catch on error names behave as in AWS. No function needs registering with moto's Lambda.
+The SQS task's client (the same helper, imported into the SQS task's module) would address moto on
+its own default port; ours points at this stack's emulator (AWS_ENDPOINT_URL).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
 import traceback
 from typing import Any
 
+from infra.definitions import fulfillment_timer
 from infra.definitions.functions import FUNCTIONS
 from infra.definitions.pipeline import STATE_MACHINE_ID, function_arns, render
 from infra.local.lambdas import LocalLambdas
-from tixpilot.settings import PIPELINE_ARN, Settings, get_settings
+from tixpilot.settings import FULFILLMENT_TIMER_ARN, PIPELINE_ARN, Settings, get_settings
 
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/tixpilot-local-pipeline"
@@ -71,27 +77,34 @@ _installed: dict[str, Any] = {}
 
 
 def install_interpreter(lambdas: LocalLambdas) -> None:
-    """Make moto's Step Functions execute state machines, with Lambda tasks run in-process."""
+    """Make moto's Step Functions execute state machines, with Lambda tasks run in-process and SQS
+    tasks sent to the emulator."""
     from moto.core.config import default_user_config
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sqs,
+    )
+
+    from tixpilot import aws
 
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     client = InProcessLambdaClient(lambdas)
     _installed["client"] = client
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-        if service != "lambda":
-            raise NotImplementedError(f"the local pipeline runs Lambda tasks only, not {service}")
-        return client
+        if service == "lambda":
+            return client
+        if service == "sqs":
+            return aws.client("sqs")
+        raise NotImplementedError(f"the local state machines run Lambda and SQS tasks only, not {service}")
 
     lambda_eval_utils.boto_client_for = boto_client_for
+    state_task_service_sqs.boto_client_for = boto_client_for
 
 
-def ensure_state_machine(settings: Settings, sfn: Any) -> str:
-    """Create (or update to the current definition) the pipeline's state machine; its ARN, also
-    put into TIXPILOT_PIPELINE_ARN for the handlers in this process."""
-    definition = render(function_arns(lambda fid: function_arn(settings, fid)))
-    name = state_machine_name(settings)
+def _ensure(sfn: Any, name: str, definition: str, variable: str) -> str:
+    """Create (or update to the current definition) a state machine; its ARN, also put into
+    `variable` for the handlers in this process."""
     existing = next(
         (m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name), None
     )
@@ -100,14 +113,33 @@ def ensure_state_machine(settings: Settings, sfn: Any) -> str:
         arn = existing
     else:
         arn = sfn.create_state_machine(name=name, definition=definition, roleArn=ROLE_ARN)["stateMachineArn"]
-    os.environ[PIPELINE_ARN] = arn
+    os.environ[variable] = arn
     get_settings.cache_clear()  # the settings are read once; this process's handlers read them again
     return str(arn)
+
+
+def ensure_state_machine(settings: Settings, sfn: Any) -> str:
+    """The pipeline's state machine (TIXPILOT_PIPELINE_ARN)."""
+    definition = render(function_arns(lambda fid: function_arn(settings, fid)))
+    return _ensure(sfn, state_machine_name(settings), definition, PIPELINE_ARN)
+
+
+def ensure_fulfillment_timer(settings: Settings, sfn: Any, sqs: Any) -> str:
+    """The fulfillment retry timer's state machine (TIXPILOT_FULFILLMENT_TIMER_ARN), sending to
+    this stack's fulfillment queue."""
+    queue = sqs.get_queue_url(QueueName=settings.queue_name(fulfillment_timer.QUEUE_ID))["QueueUrl"]
+    name = f"tixpilot-{settings.env}-{fulfillment_timer.STATE_MACHINE_ID}"
+    return _ensure(sfn, name, fulfillment_timer.render(queue), FULFILLMENT_TIMER_ARN)
 
 
 def start_local_pipeline(settings: Settings, sfn: Any, lambdas: LocalLambdas) -> str:
     install_interpreter(lambdas)
     return ensure_state_machine(settings, sfn)
+
+
+def start_local_timer(settings: Settings, sfn: Any, sqs: Any, lambdas: LocalLambdas) -> str:
+    install_interpreter(lambdas)
+    return ensure_fulfillment_timer(settings, sfn, sqs)
 
 
 def resume_unfinished(settings: Settings, dynamodb: Any) -> int:
@@ -135,3 +167,34 @@ def resume_unfinished(settings: Settings, dynamodb: Any) -> int:
             tenant_id, rid = item["tenant_id"]["S"], int(item["rid"]["N"])
             started += start_run(runs.purchases, runs.executions, tenant_id, rid) is not None
     return started
+
+
+def resume_fulfillment(settings: Settings, dynamodb: Any) -> int:
+    """After a restart from TIXPILOT_STATE_DIR: the retry timers were moto executions, not in the
+    snapshot, so every sale with a retry scheduled gets its timer again, due when it was (at once
+    if that has passed). A Scan at start-up, local stack only. Returns how many."""
+    from tixpilot.adapters.stepfunctions import FulfillmentTimer
+    from tixpilot.models.fulfillment import FulfillmentMessage
+    from tixpilot.repositories.dynamo import from_item
+
+    timer = FulfillmentTimer()
+    resumed = 0
+    pages = dynamodb.get_paginator("scan").paginate(
+        TableName=settings.table_name("sales"),
+        ProjectionExpression="tenant_id, marketplace_id, order_id, fulfillment",
+        FilterExpression="attribute_exists(fulfillment.#s)",
+        ExpressionAttributeNames={"#s": "schedule"},
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            sale = from_item(item)
+            state = sale["fulfillment"]
+            message = FulfillmentMessage(
+                tenant_id=sale["tenant_id"],
+                marketplace_id=int(sale["marketplace_id"]),
+                order_id=str(sale["order_id"]),
+                schedule=state["schedule"],
+            )
+            timer.schedule(message, dt.datetime.fromisoformat(state["next_at"]))
+            resumed += 1
+    return resumed

@@ -1,4 +1,5 @@
-"""Alarms on every function's errors, the DLQ depth and the API's 5XXs, to an encrypted topic."""
+"""Alarms on every function's errors, the DLQ depth, the age of the oldest message where a worker
+must keep up, and the API's 5XXs, to an encrypted topic."""
 
 from __future__ import annotations
 
@@ -26,9 +27,21 @@ def test_alarms_cover_functions_dlq_and_api(synthesized):
     expected = {("Errors", f"tixpilot-{env}-{f}") for f in FUNCTIONS}
     dead_letter_queues = {f"tixpilot-{env}-intake-dlq", *(f"tixpilot-{env}-{q}-dlq" for q in QUEUES)}
     expected |= {("ApproximateNumberOfMessagesVisible", name) for name in dead_letter_queues}
+    expected |= {
+        ("ApproximateAgeOfOldestMessage", f"tixpilot-{env}-{q}")
+        for q, definition in QUEUES.items()
+        if definition.oldest_message_alarm_s is not None
+    }
     expected.add(("5XXError", f"tixpilot-{env}-api"))
     expected.add(("PollErrors", "tixpilot"))  # the poller's custom metric, by service
     assert set(_alarms(synthesized)) == expected
+
+
+def test_the_fulfillment_queues_oldest_message_is_alarmed(synthesized):
+    """Its worker takes a message within seconds; one waiting 15 minutes means it is stuck."""
+    props = _alarms(synthesized)[("ApproximateAgeOfOldestMessage", f"tixpilot-{synthesized.env}-fulfillment")]
+    assert props["Threshold"] == QUEUES["fulfillment"].oldest_message_alarm_s == 900
+    assert props["Statistic"] == "Maximum" and props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
 
 def test_alarms_notify_an_encrypted_tls_only_topic(synthesized):

@@ -5,32 +5,37 @@ from __future__ import annotations
 
 import pytest
 
-from infra.definitions.pipeline import ASL_PATH, TASK_FUNCTIONS, placeholders
+from infra.definitions.pipeline import ASL_PATH, STATE_MACHINE_ID, TASK_FUNCTIONS, placeholders
 
 pytestmark = pytest.mark.infra
 
 
-def _state_machine(synthesized):
+def state_machine(synthesized, machine_id: str = STATE_MACHINE_ID):
+    """(template, properties) of the state machine `tixpilot-<env>-<machine_id>`."""
+    name = f"tixpilot-{synthesized.env}-{machine_id}"
     for template in synthesized.templates.values():
-        machines = template.of_type("AWS::StepFunctions::StateMachine")
-        if machines:
-            ((_, resource),) = machines.items()
-            return template, resource["Properties"]
-    raise AssertionError("no state machine in the app")
+        for resource in template.of_type("AWS::StepFunctions::StateMachine").values():
+            if resource["Properties"]["StateMachineName"] == name:
+                return template, resource["Properties"]
+    raise AssertionError(f"no state machine {name} in the app")
 
 
-def test_the_definition_is_the_asl_file_the_local_stack_runs(synthesized):
-    _, props = _state_machine(synthesized)
+def uploaded_definition(synthesized, props) -> bytes:
     location = props["DefinitionS3Location"]
     key = location["Key"] if isinstance(location["Key"], str) else str(location["Key"])
     asset_hash = key.split(".")[0].split("/")[-1]
     uploaded = [p for p in synthesized.outdir.glob(f"asset.{asset_hash}*") if p.is_file()]
     assert uploaded, f"no asset {asset_hash} in {synthesized.outdir}"
-    assert uploaded[0].read_bytes() == ASL_PATH.read_bytes()
+    return uploaded[0].read_bytes()
+
+
+def test_the_definition_is_the_asl_file_the_local_stack_runs(synthesized):
+    _, props = state_machine(synthesized)
+    assert uploaded_definition(synthesized, props) == ASL_PATH.read_bytes()
 
 
 def test_every_placeholder_is_the_arn_of_its_pipeline_function(synthesized):
-    template, props = _state_machine(synthesized)
+    template, props = state_machine(synthesized)
     substitutions = props["DefinitionSubstitutions"]
     assert set(substitutions) == placeholders() == set(TASK_FUNCTIONS)
     for name, function_id in TASK_FUNCTIONS.items():
@@ -41,7 +46,7 @@ def test_every_placeholder_is_the_arn_of_its_pipeline_function(synthesized):
 
 
 def test_logging_tracing_and_failed_execution_alarm(synthesized):
-    _, props = _state_machine(synthesized)
+    _, props = state_machine(synthesized)
     assert props["TracingConfiguration"] == {"Enabled": True}
     assert props["LoggingConfiguration"]["Level"] == "ALL"
     failed = [
@@ -49,5 +54,6 @@ def test_logging_tracing_and_failed_execution_alarm(synthesized):
         for t in synthesized.templates.values()
         for a in t.of_type("AWS::CloudWatch::Alarm").values()
         if a["Properties"].get("MetricName") == "ExecutionsFailed"
+        and a["Properties"]["AlarmName"].endswith("-pipeline-executions-failed")
     ]
     assert failed, "an alarm on failed executions"

@@ -13,6 +13,7 @@ DEFAULTS = {
     "mobile_po_as": "transfer",
     "timezone": "America/New_York",
     "inventory_pos": "builtin",
+    "delivery_delays": [],
 }
 
 
@@ -102,3 +103,34 @@ def test_each_call_is_one_round_trip_after_auth(invoke, new_tenant, dynamodb_cal
 def test_no_token_no_settings(invoke, moto_server):
     status, document = call(invoke, None, "GET", "/v2/settings")
     assert status == 401 and document["result"]["messageid"] == "E_AUTH"
+
+
+def test_delivery_delays_replace_each_other_and_are_cleared_with_none(invoke, new_tenant):
+    tenant = new_tenant()
+    status, document = call(
+        invoke, tenant.token, "POST", "/v2/settings/update", {"delivery_delays": "vivid/pdf:72,stubhub:24"}
+    )
+    assert status == 200, document
+    assert document["output"][0]["delivery_delays"] == [
+        {"marketplaceid": 4, "marketplace": "Vivid Seats", "delivery": "pdf", "hours_before_event": 72},
+        {"marketplaceid": 1, "marketplace": "StubHub", "delivery": "any", "hours_before_event": 24},
+    ]
+    assert settings(invoke, tenant.token)["delivery_delays"] == document["output"][0]["delivery_delays"]
+    call(invoke, tenant.token, "POST", "/v2/settings/update", {"safeguard": "3"})  # other settings leave them
+    assert len(settings(invoke, tenant.token)["delivery_delays"]) == 2
+    status, document = call(invoke, tenant.token, "POST", "/v2/settings/update", {"delivery_delays": "none"})
+    assert status == 200 and settings(invoke, tenant.token)["delivery_delays"] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("vivid", "is not a delivery delay"), ("mars:3", "'mars' is not a resale marketplace")],
+)
+def test_a_malformed_delivery_delay_is_a_400_naming_it(invoke, new_tenant, value, says):
+    tenant = new_tenant()
+    status, document = call(invoke, tenant.token, "POST", "/v2/settings/update", {"delivery_delays": value})
+    assert status == 400 and document["result"]["messageid"] == "E_PARAM"
+    assert (
+        document["result"]["message"].startswith("delivery_delays: ")
+        and says in document["result"]["message"]
+    )

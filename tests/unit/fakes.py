@@ -17,6 +17,7 @@ from tixpilot.adapters.pos.base import (
     PosError,
     PosOrder,
     SeatsUnavailable,
+    SeatTickets,
     TicketGroupInfo,
     UnknownOrder,
     UnknownTicketGroup,
@@ -25,7 +26,7 @@ from tixpilot.errors import Conflict
 from tixpilot.models.domains import Domain
 from tixpilot.models.ion import IonOrder
 from tixpilot.models.marketplace_credentials import SellerAccount
-from tixpilot.models.marketplaces import MarketplaceSale
+from tixpilot.models.marketplaces import Delivery, MarketplaceSale
 from tixpilot.models.receipts import Receipt
 from tixpilot.models.sales import CreateOutcome, Sale, Step, StepResult
 from tixpilot.models.tenants import Credential, Tenant
@@ -190,6 +191,7 @@ class FakeSales:
         sets: Mapping[str, object] | None = None,
         require: Mapping[str, object] | None = None,
         removes: tuple[str, ...] = (),
+        forbid: Mapping[str, object] | None = None,
     ) -> Sale | None:
         row = self.rows.get((tenant_id, marketplace_id, order_id))
         if row is None:
@@ -197,6 +199,8 @@ class FakeSales:
         for name, expected in (require or {}).items():
             if _path_get(row, name) != expected:
                 return None
+        if forbid and all(_path_get(row, name) == value for name, value in forbid.items()):
+            return None
         for name, step in (steps or {}).items():
             row.setdefault("processing", {})[name] = step.model_dump(mode="json")
         for name, value in (sets or {}).items():
@@ -291,6 +295,8 @@ class FakePos:
         self.seats: dict[str, dict[str, str | None]] = {}  # tgid -> seat -> holding order key or None
         self.orders: dict[tuple[int, str], PosOrder] = {}
         self.down = False
+        self.tickets: dict[tuple[str, str], SeatTickets] = {}  # (tgid, seat) -> what it delivers
+        self.files: dict[str, bytes] = {}  # file_ref -> content
 
     def add_group(self, tgid: str, seats: list[str]) -> None:
         self.seats[tgid] = dict.fromkeys(seats)
@@ -357,6 +363,25 @@ class FakePos:
             self.orders[(marketplace_id, order_id)] = order
         return order
 
+    def complete(self, context: PosContext, marketplace_id: int, order_id: str) -> PosOrder:
+        self._check()
+        order = self.orders.get((marketplace_id, order_id))
+        if order is None:
+            raise UnknownOrder(f"no order {order_id}")
+        if order.state != "invoiced":
+            raise OrderConflict(f"order {order_id} is {order.state}; only an invoiced order is completed")
+        order = dataclasses.replace(order, completed=True)
+        self.orders[(marketplace_id, order_id)] = order
+        return order
+
+    def ticket_data(self, context: PosContext, ticketgroupid: str, seats: list[str]) -> list[SeatTickets]:
+        self._check()
+        return [self.tickets[(ticketgroupid, s)] for s in seats if (ticketgroupid, s) in self.tickets]
+
+    def ticket_file(self, context: PosContext, file_ref: str) -> bytes:
+        self._check()
+        return self.files[file_ref]
+
     def sold(self) -> dict[tuple[str, str], list[str]]:
         """(ticket group, seat) -> the orders that invoiced it."""
         sold: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -376,6 +401,8 @@ class FakeMarketplace:
         self.calls: list[tuple[str, str]] = []
         self.fail: list[MarketplaceError] = []
         self.sales: dict[str, MarketplaceSale] = {}
+        self.delivered: list[tuple[str, Delivery]] = []
+        self.deliveries: frozenset[str] = frozenset({"pdf", "barcodes", "transfer"})  # StubHub's
 
     def _maybe_fail(self) -> None:
         if self.fail:
@@ -393,3 +420,55 @@ class FakeMarketplace:
         self._maybe_fail()
         self.calls.append(("get_sale", order_id))
         return self.sales[order_id]
+
+    def deliver(self, credentials: Mapping[str, str], order_id: str, delivery: Delivery) -> None:
+        self._maybe_fail()
+        self.calls.append(("deliver", order_id))
+        self.delivered.append((order_id, delivery))
+
+
+class FakeLocks:
+    """A lease per sale (fulfillment's)."""
+
+    def __init__(self) -> None:
+        self.owners: dict[tuple[str, int, str], tuple[str, int]] = {}
+
+    def lock(
+        self, tenant_id: str, marketplace_id: int, order_id: str, owner: str, now_s: int, lease_s: int
+    ) -> bool:
+        key = (tenant_id, marketplace_id, order_id)
+        holder = self.owners.get(key)
+        if holder is not None and holder[0] != owner and holder[1] >= now_s:
+            return False
+        self.owners[key] = (owner, now_s + lease_s)
+        return True
+
+    def unlock(self, tenant_id: str, marketplace_id: int, order_id: str, owner: str) -> None:
+        key = (tenant_id, marketplace_id, order_id)
+        if self.owners.get(key, ("",))[0] == owner:
+            del self.owners[key]
+
+
+class FakeTimer:
+    """The retry timer: what was scheduled, and when it is due."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[tuple[object, dt.datetime]] = []
+
+    def schedule(self, message: object, due: dt.datetime) -> None:
+        self.scheduled.append((message, due))
+
+
+class FakeDeliveryFiles:
+    def __init__(self) -> None:
+        self.kept: dict[str, bytes] = {}
+
+    def store_delivered(
+        self, tenant_id: str, marketplace_id: int, order_id: str, seat: str, content: bytes
+    ) -> str:
+        key = f"{tenant_id}/deliveries/{marketplace_id}/{order_id}/{seat}"
+        self.kept[key] = content
+        return key
+
+    def url(self, key: str) -> str:
+        return f"https://files.example/{key}?signed"

@@ -92,8 +92,10 @@ def test_an_order_tixpilot_placed_is_completed_in_its_pos() -> None:
 
 def test_a_sale_the_broker_recorded_is_left_to_the_broker() -> None:
     pos, sales = Pos(), Sales(sale(source="api"))
-    complete_in_pos(ports(pos), sales, "t1", [(25, "9001")], NOW)
-    assert pos.contexts == [] and sales.steps == {}
+    assert complete_in_pos(ports(pos), sales, "t1", [(25, "9001")], NOW) == []
+    assert pos.contexts == []
+    step = sales.steps["complete"]
+    assert step.status == "error" and "TixPilot placed no order for it in SkyBox" in step.message
 
 
 @pytest.mark.parametrize(
@@ -106,9 +108,11 @@ def test_a_sale_the_broker_recorded_is_left_to_the_broker() -> None:
 )
 def test_a_pos_failure_is_the_steps_message(error: Exception, status: str) -> None:
     sales = Sales(sale())
-    complete_in_pos(ports(Pos(error)), sales, "t1", [(25, "9001")], NOW)
+    unanswered = complete_in_pos(ports(Pos(error)), sales, "t1", [(25, "9001")], NOW)
     step = sales.steps["complete"]
     assert step.status == status and step.message == f"SkyBox: {error}"
+    # a POS that did not answer: the fulfillment worker tries again
+    assert unanswered == ([(25, "9001")] if status == "pending" else [])
 
 
 def test_unreadable_credentials_are_an_error_step() -> None:
@@ -119,3 +123,11 @@ def test_unreadable_credentials_are_an_error_step() -> None:
     complete_in_pos(ports(Pos(), unreadable), sales, "t1", [(25, "9001")], NOW)
     assert sales.steps["complete"].status == "error"
     assert "set them again" in sales.steps["complete"].message
+
+
+def test_a_pos_without_an_adapter_is_an_error_step_not_a_pending_one() -> None:
+    sales = Sales(sale(pos="posnext"))
+    none = InventoryPorts(tenants=None, adapter=lambda name: None, credentials=lambda t, n: None)  # type: ignore[arg-type]
+    assert complete_in_pos(none, sales, "t1", [(25, "9001")], NOW) == []
+    step = sales.steps["complete"]
+    assert step.status == "error" and "cannot complete sales in" in step.message

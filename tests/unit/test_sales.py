@@ -15,6 +15,7 @@ from tixpilot.api.mapping import sale_from_legacy, sale_to_legacy
 from tixpilot.api.sales_schemas import SaleAddIn
 from tixpilot.errors import Conflict, InvalidParameter, NotFound
 from tixpilot.models.crawl_requests import CrawlRequest
+from tixpilot.models.fulfillment import FulfillmentMessage
 from tixpilot.models.sales import Hold, Sale, SaleDetails, Step, StepResult
 from tixpilot.models.tenants import Credential, Tenant, TenantSettings
 from tixpilot.services.crawl_requests import normalize_confnum, record_crawl_request
@@ -26,6 +27,7 @@ from tixpilot.services.sales import (
     add_sale,
     complete_sales,
     request_fulfillment,
+    retry_completions,
     search_sales,
 )
 from tixpilot.services.sales_query import DateWindow, SalesQuery, matches
@@ -98,9 +100,13 @@ class FakeSales:
         steps: dict[Step, StepResult],
         *,
         fulfilled: bool | None = None,
+        unless_filled: bool = False,
     ) -> Sale | None:
         sale = self.rows.get((tenant_id, marketplace_id, order_id))
         if sale is None:
+            return None
+        step = sale.processing.get("fulfill")
+        if unless_filled and sale.fulfilled and step is not None and step.status == "success":
             return None
         update: dict[str, Any] = {"processing": {**sale.processing, **steps}}
         if fulfilled is not None:
@@ -149,10 +155,10 @@ class FakeTenants:
 
 class FakeQueue:
     def __init__(self) -> None:
-        self.sent: list[tuple[str, int, str]] = []
+        self.sent: list[tuple[str, int, str, str]] = []
 
-    def send(self, tenant_id: str, marketplace_id: int, order_id: str) -> None:
-        self.sent.append((tenant_id, marketplace_id, order_id))
+    def put(self, message: FulfillmentMessage) -> None:
+        self.sent.append((message.tenant_id, message.marketplace_id, message.order_id, message.kind))
 
 
 def make_repos(timezone: str = "America/New_York") -> SalesRepos:
@@ -264,7 +270,15 @@ def test_fulfill_records_pending_and_queues():
     add_sale(repos, "t1", details("5"), NOW)
     sale = request_fulfillment(repos, "t1", 1, "5", NOW)
     assert sale.processing["fulfill"].status == "pending"
-    assert isinstance(repos.fulfillment, FakeQueue) and repos.fulfillment.sent == [("t1", 1, "5")]
+    assert isinstance(repos.fulfillment, FakeQueue) and repos.fulfillment.sent == [("t1", 1, "5", "fulfill")]
+
+
+def test_fulfill_of_a_filled_sale_queues_nothing():
+    repos = make_repos()
+    add_sale(repos, "t1", details("5", fulfilled=True), NOW)
+    sale = request_fulfillment(repos, "t1", 1, "5", NOW)
+    assert sale.processing["fulfill"].status == "success"
+    assert isinstance(repos.fulfillment, FakeQueue) and repos.fulfillment.sent == []
 
 
 def test_fulfill_of_an_unknown_sale_is_not_found_and_queues_nothing():
@@ -282,6 +296,10 @@ def test_complete_marks_filled_and_fails_items_of_other_users_alone():
     (sale,) = search_sales(repos, "t1", "5", NOW).sales
     assert sale.fulfilled and sale.processing["complete"].status == "pending"
     assert "filled" in sale.states()
+    # completed in the POS by the caller (services.pos_completion); only a retry is queued
+    assert isinstance(repos.fulfillment, FakeQueue) and repos.fulfillment.sent == []
+    retry_completions(repos, "t1", [(1, "5")])
+    assert repos.fulfillment.sent == [("t1", 1, "5", "complete")]
 
 
 # --- states, matching, mapping ---------------------------------------------------------------------

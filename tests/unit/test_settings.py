@@ -36,10 +36,13 @@ def test_what_the_functions_are_told_is_read_into_the_settings():
             "TIXPILOT_PIPELINE_ARN": "arn:aws:states:eu-west-1:1:stateMachine:p",
             "TIXPILOT_PRIMARY_URL": "http://127.0.0.1:3100",
             "TIXPILOT_FULFILLMENT_QUEUE_URL": "https://sqs/q",
+            "TIXPILOT_FULFILLMENT_TIMER_ARN": "arn:aws:states:eu-west-1:1:stateMachine:t",
+            "TIXPILOT_FULFILL_RETRY_S": "0",
             "TIXPILOT_RECRAWL_INITIAL_S": "0",
             "TIXPILOT_SAFEGUARD_WINDOW_S": "12",
         }
     )
+    assert settings.fulfillment_timer_arn.endswith(":t") and settings.fulfill_retry_s == 1  # at least 1 s
     assert (settings.env, settings.region) == ("dev", "eu-west-1")
     assert settings.pipeline_arn.endswith(":p") and settings.primary_url.endswith(":3100")
     assert settings.fulfillment_queue_url == "https://sqs/q"

@@ -17,6 +17,7 @@ _ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
 # The variables the CDK app and the local stack set for a function (besides TIXPILOT_ENV and
 # the TIXPILOT_<ID>_BUCKET names).
 PIPELINE_ARN = "TIXPILOT_PIPELINE_ARN"
+FULFILLMENT_TIMER_ARN = "TIXPILOT_FULFILLMENT_TIMER_ARN"
 PRIMARY_URL = "TIXPILOT_PRIMARY_URL"
 FULFILLMENT_QUEUE_URL = "TIXPILOT_FULFILLMENT_QUEUE_URL"
 RECRAWL_INITIAL_S = "TIXPILOT_RECRAWL_INITIAL_S"
@@ -28,6 +29,7 @@ ION_REJECT_AFTER_S = "TIXPILOT_ION_REJECT_AFTER_S"
 ION_RETRY_S = "TIXPILOT_ION_RETRY_S"
 WEBHOOK_BASE_URL = "TIXPILOT_WEBHOOK_BASE_URL"
 POLL_S = "TIXPILOT_POLL_S"
+FULFILL_RETRY_S = "TIXPILOT_FULFILL_RETRY_S"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ class Settings:
     primary_url: str = ""
     # The fulfillment queue's URL (set by CDK); "" = looked up by name (locally).
     fulfillment_queue_url: str = ""
+    # The state machine that waits until a fulfillment retry is due and queues it again.
+    fulfillment_timer_arn: str = ""
+    # Fulfillment's first retry delay; the whole retry schedule scales from it (docs/fulfillment.md).
+    fulfill_retry_s: int = 300
     # The recrawl waits of the pipeline: the first, the longest, and how long the Safeguard
     # waits for the data it needs before the purchase is parked for QuickPO.
     recrawl_initial_s: int = 30
@@ -136,6 +142,8 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         pipeline_arn=environ.get(PIPELINE_ARN, ""),
         primary_url=environ.get(PRIMARY_URL, ""),
         fulfillment_queue_url=environ.get(FULFILLMENT_QUEUE_URL, ""),
+        fulfillment_timer_arn=environ.get(FULFILLMENT_TIMER_ARN, ""),
+        fulfill_retry_s=_seconds(environ, FULFILL_RETRY_S, 300, least=1),
         recrawl_initial_s=_seconds(environ, RECRAWL_INITIAL_S, 30, least=1),
         recrawl_max_s=_seconds(environ, RECRAWL_MAX_S, 600, least=1),
         safeguard_window_s=_seconds(environ, SAFEGUARD_WINDOW_S, 21600, least=0),

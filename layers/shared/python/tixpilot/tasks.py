@@ -1,5 +1,5 @@
-"""The `lambda_handler` of each purchase-pipeline task, of intake and of the sales worker, defined
-once.
+"""The `lambda_handler` of each purchase-pipeline task, of intake, of the sales worker and of the
+fulfillment worker, defined once.
 
 The services behind them (and pydantic, the repositories, the POS adapters) are imported on the
 first invocation (`tixpilot.deferred`): a task's module costs little more than boto3 to import.
@@ -155,6 +155,74 @@ def ion_worker_function() -> Handler:
     """The handler of the sales worker: both Instant Notification queues, partial batch failures
     (a message that failed stays on its queue, the others are done)."""
     run = deferred(_ion_worker)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: Event, context: LambdaContext) -> Event:
+        return run()(event, context)
+
+    return lambda_handler
+
+
+def _fulfillment_worker() -> Callable[[Event, LambdaContext], Event]:
+    import datetime as dt
+
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from pydantic import ValidationError
+
+    from tixpilot.models.fulfillment import FulfillmentMessage
+    from tixpilot.services import fulfillment
+    from tixpilot.services.ion import Busy
+    from tixpilot.settings import get_settings
+    from tixpilot.wiring import components
+    from tixpilot.wiring.fulfillment import fulfillment_deps
+
+    # The dependencies come from the cached builders on every record, not once: one call of a
+    # cached function each, and a process whose environment changes (the local stack's tests clear
+    # the caches when they shorten the schedule) is seen by the next message.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+    def handle(record: SQSRecord) -> str:
+        try:
+            message = FulfillmentMessage.model_validate_json(record.body)
+        except ValidationError:  # never readable, however often it comes back: dropped, logged
+            logger.error("unreadable fulfillment message", extra={"body": record.body[:500]})
+            metrics.add_metric(name="Fulfillment_unreadable", unit=MetricUnit.Count, value=1)
+            return "unreadable"
+        try:
+            # the message id is the same on every delivery of one message: its lease is its own again
+            outcome = fulfillment.handle(
+                fulfillment_deps(), message, record.message_id, dt.datetime.now(dt.UTC)
+            )
+        except Exception as exc:
+            # A passing failure (another worker on the sale, a POS down): the message comes back
+            # soon. Delivery attempts that fail are not this: they are recorded and rescheduled.
+            attempt = int(record.attributes.approximate_receive_count or 1)
+            delay = retry_delay(get_settings().ion_retry_s, attempt, busy=isinstance(exc, Busy))
+            components.fulfillment_queue().retry_later(record.receipt_handle, delay)
+            logger.warning(
+                "fulfillment message failed",
+                extra={"attempt": attempt, "retry_in_s": delay, "error": str(exc)},
+            )
+            raise
+        metrics.add_metric(name=f"Fulfillment_{outcome}", unit=MetricUnit.Count, value=1)
+        return outcome
+
+    def run(event: Event, context: LambdaContext) -> Event:
+        response = process_partial_response(
+            event=event, record_handler=handle, processor=processor, context=context
+        )
+        return dict(response)
+
+    return run
+
+
+def fulfillment_worker_function() -> Handler:
+    """The handler of the fulfillment worker: the `fulfillment` queue (deliveries and their
+    retries, completions in the POS), partial batch failures."""
+    run = deferred(_fulfillment_worker)
 
     @logger.inject_lambda_context
     @metrics.log_metrics

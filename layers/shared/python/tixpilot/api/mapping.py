@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tixpilot.api.sales_schemas import (
+    FulfillmentAttemptOut,
+    FulfillmentOut,
     HoldDetailsOut,
     SaleAddIn,
     SaleEventOut,
@@ -197,8 +199,28 @@ def sale_from_legacy(body: SaleAddIn) -> SaleDetails:
     )
 
 
+def _fulfillment_out(sale: Sale, timezone: str) -> FulfillmentOut | None:
+    state = sale.fulfillment
+    if state is None:
+        return None
+
+    def when(value: datetime | None) -> str:
+        return format_datetime(_local(value, timezone)) if value else ""
+
+    return FulfillmentOut(
+        attempts=state.attempts,
+        next_attempt=when(state.next_at),
+        delivered=when(state.delivered.at if state.delivered else None),
+        delivery=state.delivered.kind if state.delivered else "",
+        history=[
+            FulfillmentAttemptOut(attempt=a.number, at=when(a.at), outcome=a.outcome, message=a.message)
+            for a in state.history
+        ],
+    )
+
+
 def sale_to_legacy(sale: Sale, marketplace_name: str, timezone: str = DEFAULT_TIMEZONE) -> SaleOut:
-    """A sale as `GET /v2/sales` writes it."""
+    """A sale as `GET /v2/sales` writes it (with TixPilot's `fulfillment` beside the legacy fields)."""
     hold = sale.hold
     return SaleOut(
         orderid=sale.order_id,
@@ -233,6 +255,7 @@ def sale_to_legacy(sale: Sale, marketplace_name: str, timezone: str = DEFAULT_TI
             ),
             removed_by=_text(hold.removed_by) if hold else "",
         ),
+        fulfillment=_fulfillment_out(sale, timezone),
     )
 
 

@@ -194,6 +194,25 @@ class HoldDetailsOut(BaseModel):
     removed_by: str
 
 
+class FulfillmentAttemptOut(BaseModel):
+    attempt: int = Field(description="1, 2, ...; 0 for a decision that is not an attempt (held for a delay)")
+    at: str = Field(description="m/d/yyyy h:mm:ss AM in your time zone")
+    outcome: str = Field(
+        description="delivered, waiting, refused, failed, held, manual, impossible or given_up"
+    )
+    message: str
+
+
+class FulfillmentOut(BaseModel):
+    """TixPilot extension: every delivery attempt of the sale (the `fulfill` step shows the last)."""
+
+    attempts: int = Field(description="delivery attempts so far")
+    next_attempt: str = Field(description="when the next attempt is due (m/d/yyyy h:mm:ss AM); empty if none")
+    delivered: str = Field(description="when it was delivered; empty until then")
+    delivery: str = Field(description="what was delivered: pdf, barcodes, transfer or qr; empty until then")
+    history: list[FulfillmentAttemptOut] = Field(description="the last 20 attempts, oldest first")
+
+
 class SaleOut(BaseModel):
     orderid: str
     marketplace: str
@@ -206,6 +225,10 @@ class SaleOut(BaseModel):
     event: SaleEventOut
     tickets: SaleTicketsOut
     hold_details: HoldDetailsOut
+    fulfillment: FulfillmentOut | None = Field(
+        default=None,
+        description="TixPilot extension: the delivery attempts; null until fulfillment is asked for",
+    )
 
 
 class CompleteSaleOut(BaseModel):

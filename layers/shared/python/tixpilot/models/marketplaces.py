@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from tixpilot.models.fulfillment import DeliveryKind as DeliveryKind  # the adapters' `deliveries`
 from tixpilot.models.sales import DeliveryFormat
 
 # What a notification says happened to an order:
@@ -34,8 +35,6 @@ NotificationEvent = Literal[
 
 # Why a sale is rejected, in TixPilot's words; each adapter maps them to its marketplace's list.
 RejectReason = Literal["unavailable", "priced_incorrectly", "duplicate", "fraud", "test", "other"]
-
-DeliveryKind = Literal["pdf", "barcodes", "transfer", "qr"]
 
 # A marketplace account's credentials as the tenant stored them, e.g. {"access_token": ...}.
 Credentials = Mapping[str, str]
@@ -116,6 +115,23 @@ class TicketFile(BaseModel):
     seat: str | None = None  # None: the file holds every seat of the order
     filename: str = "tickets.pdf"
     content_type: str = "application/pdf"
+
+
+# What a ticket file is, by its first bytes: (file name extension, content type).
+_FILE_TYPES: tuple[tuple[bytes, str, str], ...] = (
+    (b"%PDF", "pdf", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
+    (b"\xff\xd8\xff", "jpg", "image/jpeg"),
+)
+
+
+def file_type(content: bytes) -> tuple[str, str]:
+    """(extension, content type) of a ticket file: a PDF, or a PNG/JPEG screenshot; anything else
+    is kept as octets."""
+    for magic, extension, content_type in _FILE_TYPES:
+        if content.startswith(magic):
+            return extension, content_type
+    return "bin", "application/octet-stream"
 
 
 class PdfDelivery(BaseModel):

@@ -43,14 +43,27 @@ class Items(BaseModel):
 
 
 class Ticket(BaseModel):
-    """One seat's ticket as the primary delivers it: barcode and, when there is one, its PDF
-    (`pdf_key` is the object key in the ticket-pdfs bucket). Unknown parts stay None."""
+    """One seat's ticket as the primary delivers it: barcode and, when there is one, its ticket
+    file (`file_ref` is the primary's own reference to download it; `pdf_key` the object key in the
+    ticket-pdfs bucket once stored, a PDF or, for mobile stock, a screenshot) and its transfer
+    link. Unknown parts stay None."""
 
     seatnumber: str
     seatid: str | None = None
     barcode: str | None = None
     pdf_key: str | None = None
     printed_at: dt.datetime | None = None
+    file_ref: str | None = None
+    transfer_url: str | None = None  # the link the buyer claims a mobile transfer with
+
+
+class TicketTransfer(BaseModel):
+    """A mobile transfer as the primary shows it: who made it (the provider's usual name,
+    "Ticketmaster", "AXS", ...), its confirmation number, the provider's site."""
+
+    provider: str
+    confirmation_number: str | None = None
+    provider_url: str | None = None
 
 
 class Money(BaseModel):
@@ -87,6 +100,7 @@ class Purchase(BaseModel):
     purchaseorders: dict[str, str] = Field(default_factory=dict)
     haspdf: bool = False
     tickets: list[Ticket] | None = None  # per-seat barcodes and PDFs; None: not known yet
+    transfer: TicketTransfer | None = None  # the order's mobile transfer, once the primary shows one
     datefirstseen: dt.datetime
     datelastseen: dt.datetime
     pipeline_state: PipelineState = "new"
@@ -122,3 +136,7 @@ class Observation(BaseModel):
     refund_eligible: bool | None = None
     status: str | None = None
     receipt_verified: bool | None = None  # an email: whether it is authenticated (services.mail_trust)
+    # The primary's tickets per seat (barcodes, file references, transfer links), once it shows
+    # them; None: this source does not say (an email, or tickets not released yet).
+    tickets: list[Ticket] | None = None
+    transfer: TicketTransfer | None = None

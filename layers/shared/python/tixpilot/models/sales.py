@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tixpilot.models.fulfillment import Fulfillment
 from tixpilot.models.pos import SalePos
 
 DeliveryFormat = Literal[
@@ -115,6 +116,7 @@ class Sale(SaleDetails):
     reject_due: dt.datetime | None = None  # when the automatic rejection is due, while it is pending
     hold: Hold | None = None
     processing: dict[Step, StepResult] = Field(default_factory=dict)
+    fulfillment: Fulfillment | None = None  # once fulfillment was asked for: attempts, delivery
     fingerprint: str = ""  # of the SaleDetails it was created from: tells a retry from a clash
     created: dt.datetime
     updated: dt.datetime

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tixpilot.models.fulfillment import DeliveryDelay
 from tixpilot.models.pos import InventoryPos
 
 SafeguardLevel = Literal[1, 2, 3]
@@ -22,6 +23,8 @@ class TenantSettings(BaseModel):
     # The POS whose inventory the marketplaces sell: the one a `ticketgroupid` of a marketplace
     # hold or sale names, and where holds and invoices go.
     inventory_pos: InventoryPos = "builtin"
+    # Deliver to a marketplace no earlier than so many hours before the event (fulfillment waits).
+    delivery_delays: list[DeliveryDelay] = Field(default_factory=list)
 
 
 class Tenant(BaseModel):

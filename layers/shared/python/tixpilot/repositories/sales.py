@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from tixpilot import aws
+from tixpilot.models.fulfillment import FulfillmentMessage
 from tixpilot.models.sales import CreateOutcome, Sale, Step, StepResult
 from tixpilot.repositories.dynamo import Table, from_item, side_by_side, to_item, to_value
 from tixpilot.settings import get_settings
@@ -205,14 +206,17 @@ class SaleRepository:
         steps: dict[Step, StepResult],
         *,
         fulfilled: bool | None = None,
+        unless_filled: bool = False,
     ) -> Sale | None:
-        """Set processing steps (and the fulfilled flag) of an existing sale; None if there is none."""
+        """Set processing steps (and the fulfilled flag) of an existing sale; None if there is none
+        (or, `unless_filled`, if it is filled: fulfilled with its fulfill step a success)."""
         return self.update(
             tenant_id,
             marketplace_id,
             order_id,
             steps=steps,
             sets={} if fulfilled is None else {"fulfilled": fulfilled},
+            forbid={"fulfilled": True, "processing.fulfill.status": "success"} if unless_filled else None,
         )
 
     def update(
@@ -225,11 +229,13 @@ class SaleRepository:
         sets: Mapping[str, Any] | None = None,
         require: Mapping[str, Any] | None = None,
         removes: tuple[str, ...] = (),
+        forbid: Mapping[str, Any] | None = None,
     ) -> Sale | None:
         """Change an existing sale in one conditional UpdateItem and answer it as it is now:
         `steps` set processing steps, `sets` other attributes (dotted paths, e.g. `hold.removed_at`;
         None removes one), `removes` more paths to remove, `require` attribute values it must have
-        (None: must be absent). None when there is no such sale or a requirement does not hold."""
+        (None: must be absent), `forbid` values it must not have all at once. None when there is
+        no such sale or a condition does not hold."""
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
 
@@ -261,6 +267,9 @@ class SaleRepository:
                 conditions.append(f"attribute_not_exists({path(name)})")
             else:
                 conditions.append(f"{path(name)} = {value(expected)}")
+        if forbid:
+            together = " AND ".join(f"{path(name)} = {value(data)}" for name, data in forbid.items())
+            conditions.append(f"NOT ({together})")
         client = self.table.client
         try:
             response = client.update_item(
@@ -280,8 +289,8 @@ class SaleRepository:
 
 
 class FulfillmentQueue:
-    """The SQS queue the fulfillment function reads. Its URL comes from the settings in AWS
-    (`TIXPILOT_FULFILLMENT_QUEUE_URL`, set by CDK); locally it is looked up once by name."""
+    """The SQS queue the fulfillment worker reads (`FulfillmentMessage`s). Its URL comes from the
+    settings when given (`TIXPILOT_FULFILLMENT_QUEUE_URL`); otherwise it is looked up once by name."""
 
     def __init__(self, client: Any | None = None) -> None:
         self._client = client
@@ -300,6 +309,12 @@ class FulfillmentQueue:
             self._url = str(self.client.get_queue_url(QueueName=name)["QueueUrl"])
         return self._url
 
-    def send(self, tenant_id: str, marketplace_id: int, order_id: str) -> None:
-        body = {"tenant_id": tenant_id, "marketplace_id": marketplace_id, "order_id": order_id}
+    def put(self, message: FulfillmentMessage) -> None:
+        body = message.model_dump(mode="json", exclude_none=True)
         self.client.send_message(QueueUrl=self.url, MessageBody=json.dumps(body, sort_keys=True))
+
+    def retry_later(self, receipt_handle: str, delay_s: int) -> None:
+        """Make a received message visible again after `delay_s` (it stays on the queue)."""
+        self.client.change_message_visibility(
+            QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=max(0, min(900, delay_s))
+        )

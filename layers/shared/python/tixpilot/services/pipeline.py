@@ -27,8 +27,9 @@ from tixpilot.models.purchase_search import IndexQuery, QueryPage, Read
 from tixpilot.models.purchases import Observation, Purchase
 from tixpilot.observability import logger
 from tixpilot.services.autopo import PoDeps, push_po
-from tixpilot.services.purchases import PurchaseRepos, record_observation, update_purchase
+from tixpilot.services.purchases import PurchaseRepos, update_purchase
 from tixpilot.services.safeguard import email_authenticated, evaluate_safeguard
+from tixpilot.services.tickets import TicketFileStore, record_crawl
 from tixpilot.settings import Settings
 
 
@@ -64,6 +65,7 @@ class PipelineDeps:
     repos: PurchaseRepos  # record_observation's (purchases + sequences)
     po: PoDeps
     connector: Callable[[int], PrimaryConnector | None]  # by buying marketplace id
+    files: TicketFileStore | None = None  # where the ticket files a crawl finds are kept
 
 
 def _state(payload: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +125,7 @@ def crawl_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
         or (seen.confirmation_region or "").upper() != (purchase.confirmation_region or "").upper()
     ):
         return state | {"crawled": False}
-    record_observation(deps.repos, purchase.tenant_id, seen, "crawl")
+    record_crawl(deps.repos, deps.po.purchases, deps.files, connector, purchase.tenant_id, seen)
     return state | {"crawled": True}
 
 
@@ -358,7 +360,7 @@ def crawl_account(
     for observation in seen:
         # the orders are the account's: recorded under its own name, whatever the primary wrote
         mine = observation.model_copy(update={"marketplace_id": marketplace_id, "account_username": username})
-        purchase, new = record_observation(deps.repos, tenant_id, mine, "crawl")
+        purchase, new = record_crawl(deps.repos, deps.po.purchases, deps.files, connector, tenant_id, mine)
         created += int(new)
         starter.start(purchase, new)
     return CrawlResult(len(seen), created)

@@ -1,7 +1,9 @@
 """complete-sale's second half: a sale whose order TixPilot placed in the POS (Order Integration,
 Instant Notification) is completed there too (SkyBox: its invoice's fulfillment COMPLETE), and
-the sale's `complete` step says how that went. A sale the broker recorded (`/v2/sales/add`) is
-the broker's to complete in the POS: its step stays pending."""
+the sale's `complete` step says how that went. A POS that does not answer leaves the step pending
+and the completion to the fulfillment worker, which tries again (services.fulfillment). A sale
+the broker recorded (`/v2/sales/add`) has no order of TixPilot's in the POS: its step says so
+(an error: the broker completes it in the POS)."""
 
 from __future__ import annotations
 
@@ -30,15 +32,32 @@ def complete_in_pos(
     tenant_id: str,
     orders: Iterable[tuple[int, str]],
     now: dt.datetime,
-) -> None:
-    """Complete each (marketplace id, order id) sale's order in the POS that holds it."""
+) -> list[tuple[int, str]]:
+    """Complete each (marketplace id, order id) sale's order in the POS that holds it; answers the
+    orders whose POS did not answer (their step is pending: to be tried again)."""
+    retry: list[tuple[int, str]] = []
     for marketplace_id, order_id in orders:
         sale = sales.get(tenant_id, marketplace_id, order_id)
-        if sale is None or sale.source == "api":
+        if sale is None:
             continue
         pos = BY_POSUSED[sale.pos]
+        if sale.source == "api":
+            step = StepResult(
+                status="error",
+                message=f"added with POST /v2/sales/add: TixPilot placed no order for it in {pos.title}; "
+                "complete it there yourself",
+                at=now,
+            )
+            sales.record_steps(tenant_id, marketplace_id, order_id, {"complete": step})
+            continue
         adapter = ports.adapter(pos.name)
         if adapter is None:
+            step = StepResult(
+                status="error",
+                message=f"TixPilot cannot complete sales in {pos.title}: mark it fulfilled there",
+                at=now,
+            )
+            sales.record_steps(tenant_id, marketplace_id, order_id, {"complete": step})
             continue
         try:
             context = PosContext(tenant_id, now, ports.credentials(tenant_id, pos.name) or {})
@@ -46,9 +65,12 @@ def complete_in_pos(
         except PosError as exc:
             status = "pending" if exc.transient else "error"
             step = StepResult(status=status, message=f"{pos.title}: {exc.message}", at=now)
+            if exc.transient:
+                retry.append((marketplace_id, order_id))
         except TixPilotError as exc:  # the POS credentials could not be read
             step = StepResult(status="error", message=f"{pos.title}: {exc.message}", at=now)
         else:
             invoice = f" (invoice {order.invoice_id})" if order.invoice_id else ""
             step = StepResult(status="success", message=f"completed in {pos.title}{invoice}", at=now)
         sales.record_steps(tenant_id, marketplace_id, order_id, {"complete": step})
+    return retry

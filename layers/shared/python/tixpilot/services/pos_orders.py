@@ -26,7 +26,7 @@ from tixpilot.adapters.pos.base import (
     UnknownTicketGroup,
 )
 from tixpilot.errors import Conflict, NotFound, TixPilotError, Unavailable, Unprocessable
-from tixpilot.models.pos import BY_NAME
+from tixpilot.models.pos import BY_NAME, BY_POSUSED
 from tixpilot.models.sales import (
     CreateOutcome,
     DeliveryFormat,
@@ -113,6 +113,18 @@ def inventory_of(ports: InventoryPorts, tenant_id: str, now: dt.datetime) -> Inv
         )
     credentials = ports.credentials(tenant_id, name) or {}
     return Inventory(pos=name, adapter=adapter, context=PosContext(tenant_id, now, credentials))
+
+
+def inventory_for_sale(ports: InventoryPorts, sale: Sale, now: dt.datetime) -> Inventory | None:
+    """The POS a sale was recorded in (its `posused`) and how to call it now; None when TixPilot
+    has no adapter for that POS."""
+    pos = BY_POSUSED.get(sale.pos)
+    name = pos.name if pos is not None else sale.pos
+    adapter = ports.adapter(name)
+    if adapter is None:
+        return None
+    credentials = ports.credentials(sale.tenant_id, name) or {}
+    return Inventory(pos=name, adapter=adapter, context=PosContext(sale.tenant_id, now, credentials))
 
 
 def api_error(exc: PosError) -> TixPilotError:

@@ -22,7 +22,7 @@ from typing import Any, Protocol, TypeVar
 from pydantic import BaseModel
 
 from tixpilot.errors import NotFound
-from tixpilot.models.purchases import Observation, Purchase, Source
+from tixpilot.models.purchases import Observation, Purchase, Source, Ticket
 
 T = TypeVar("T")
 
@@ -73,6 +73,25 @@ def _merge_model(current: BaseModel, incoming: BaseModel, authoritative: bool) -
     return merged
 
 
+def merge_tickets(known: list[Ticket] | None, seen: list[Ticket]) -> list[Ticket]:
+    """The primary's tickets (authoritative) over what was known: a seat's stored file is kept
+    while the primary still names the same file; a new file is stored anew."""
+    before = {t.seatnumber: t for t in known or []}
+    merged = []
+    for ticket in seen:
+        old = before.get(ticket.seatnumber)
+        same_file = old is not None and old.pdf_key and ticket.file_ref and old.file_ref == ticket.file_ref
+        merged.append(
+            ticket.model_copy(
+                update={
+                    "pdf_key": old.pdf_key if same_file and old else ticket.pdf_key,
+                    "printed_at": ticket.printed_at or (old.printed_at if old else None),
+                }
+            )
+        )
+    return merged
+
+
 def merge(purchase: Purchase, seen: Observation, source: Source, now: dt.datetime) -> Purchase:
     """The purchase updated with an observation; pure."""
     # A forged receipt that arrived first must not keep its figures once the real one is in.
@@ -92,6 +111,11 @@ def merge(purchase: Purchase, seen: Observation, source: Source, now: dt.datetim
             update[name] = value
     if authoritative and seen.status in ("active", "canceled"):
         update["status"] = seen.status
+    if source == "crawl" and seen.tickets is not None:
+        update["tickets"] = merge_tickets(purchase.tickets, seen.tickets)
+        update["haspdf"] = any(t.pdf_key for t in update["tickets"])
+    if source == "crawl" and seen.transfer is not None:
+        update["transfer"] = seen.transfer
     update["seen_emailreceipt" if source == "email" else "seen_onlinereceipt"] = True
     if source == "email" and seen.receipt_verified is not None:
         update["receipt_verified"] = bool(purchase.receipt_verified) or seen.receipt_verified

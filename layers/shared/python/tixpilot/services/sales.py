@@ -2,7 +2,8 @@
 
 Round trips after auth (the API's budget is two): add = credid lookup + one transaction;
 search = one Query or GetItem, plus the tenant's time zone only when the answer depends on it;
-fulfill = one conditional update + one SQS message; complete-sale = one update per sale.
+fulfill = one conditional update + one SQS message; complete-sale = per sale one update, then its
+completion in the POS (services.pos_completion).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 
 from tixpilot.data.reference import RESALE_MARKETPLACES
 from tixpilot.errors import Conflict, InvalidParameter, NotFound
+from tixpilot.models.fulfillment import FulfillmentMessage
 from tixpilot.models.sales import CreateOutcome, Sale, SaleDetails, Step, StepResult
 from tixpilot.models.tenants import Credential, Tenant, TenantSettings
 from tixpilot.services.sales_query import (
@@ -58,6 +60,7 @@ class SaleStore(Protocol):
         steps: dict[Step, StepResult],
         *,
         fulfilled: bool | None = None,
+        unless_filled: bool = False,
     ) -> Sale | None: ...
 
 
@@ -72,7 +75,7 @@ class TenantLookup(Protocol):
 
 
 class Queue(Protocol):
-    def send(self, tenant_id: str, marketplace_id: int, order_id: str) -> None: ...
+    def put(self, message: FulfillmentMessage) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -235,8 +238,8 @@ def search_sales(
     then marketplace and order id, and where the next page starts.
 
     The tenant's time zone is read only when the answer depends on it: a relative window (or
-    the default window), or a hold time to show. A page continuing a window query reads the
-    window its first page resolved to (in the position)."""
+    the default window), or a hold or fulfillment time to show. A page continuing a window query
+    reads the window its first page resolved to (in the position)."""
     aliases = resale_aliases()
     zone_of: Callable[[], str] = cache(lambda: _zone(repos.tenants.get(tenant_id)))
     digest = query_digest(text)
@@ -268,7 +271,8 @@ def search_sales(
     if key is not None:
         span = (window.start.isoformat(), window.end.isoformat()) if window and not query.order_ids else None
         position = SalesPosition(digest, key, span)
-    timezone = zone_of() if any(s.hold for s in sales) or needs_today else TenantSettings().timezone
+    shows_times = any(s.hold or s.fulfillment for s in sales)
+    timezone = zone_of() if shows_times or needs_today else TenantSettings().timezone
     return SalesAnswer(sales=sales, timezone=timezone, next=position)
 
 
@@ -322,18 +326,30 @@ def _window_page(
     return found, position
 
 
+def _no_sale(order_id: str, marketplace_id: int) -> NotFound:
+    return NotFound(
+        f"no sale {order_id} of marketplace {marketplace_id} in your account; "
+        "add it with POST /v2/sales/add or check GET /v2/sales?q=<orderid>"
+    )
+
+
 def request_fulfillment(
     repos: SalesRepos, tenant_id: str, marketplace_id: int, order_id: str, now: dt.datetime
 ) -> Sale:
-    """Mark the sale's fulfill step pending and queue it for the fulfillment function."""
-    step = StepResult(status="pending", message="queued for fulfillment", at=now)
-    sale = repos.sales.record_steps(tenant_id, marketplace_id, order_id, {"fulfill": step})
-    if sale is None:
-        raise NotFound(
-            f"no sale {order_id} of marketplace {marketplace_id} in your account; "
-            "add it with POST /v2/sales/add or check GET /v2/sales?q=<orderid>"
-        )
-    repos.fulfillment.send(tenant_id, marketplace_id, order_id)
+    """Mark the sale's fulfill step pending and queue it for the fulfillment worker. A sale
+    already filled (delivered, or marked filled) is answered as it is: nothing is delivered twice."""
+    pending = StepResult(status="pending", message="queued for fulfillment", at=now)
+    sale = repos.sales.record_steps(
+        tenant_id, marketplace_id, order_id, {"fulfill": pending}, unless_filled=True
+    )
+    if sale is None:  # no such sale, or filled already (a second read tells which, on this path only)
+        existing = repos.sales.get(tenant_id, marketplace_id, order_id)
+        if existing is None:
+            raise _no_sale(order_id, marketplace_id)
+        return existing
+    repos.fulfillment.put(
+        FulfillmentMessage(tenant_id=tenant_id, marketplace_id=marketplace_id, order_id=order_id)
+    )
     return sale
 
 
@@ -353,11 +369,22 @@ class Completion:
     marketplace_id: int
 
 
+def retry_completions(repos: SalesRepos, tenant_id: str, orders: list[tuple[int, str]]) -> None:
+    """Hand completions whose POS did not answer to the fulfillment worker, which tries again."""
+    for marketplace_id, order_id in orders:
+        repos.fulfillment.put(
+            FulfillmentMessage(
+                tenant_id=tenant_id, marketplace_id=marketplace_id, order_id=order_id, kind="complete"
+            )
+        )
+
+
 def complete_sales(
     repos: SalesRepos, tenant_id: str, items: list[Completion], now: dt.datetime
 ) -> list[CompletionResult]:
-    """Mark each of the tenant's sales filled and record the POS completion as pending (the
-    pipeline completes it in the POS). An item of another user, or an unknown sale, fails alone."""
+    """Mark each of the tenant's sales filled and record the POS completion as pending (completed
+    in the POS right after: services.pos_completion). An item of another user, or an unknown sale,
+    fails alone."""
     results = []
     for item in items:
         sale = None

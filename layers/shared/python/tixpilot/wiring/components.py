@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tixpilot.adapters.kms import KmsCipher
     from tixpilot.adapters.secrets import SecretValue
-    from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
+    from tixpilot.adapters.stepfunctions import FulfillmentTimer, StepFunctionsPipeline
     from tixpilot.repositories.accounts import AccountRepository
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
     from tixpilot.repositories.domains import DomainRepository
     from tixpilot.repositories.forwarders import ForwarderRepository
+    from tixpilot.repositories.fulfillment import FulfillmentLocks
     from tixpilot.repositories.ion import IonOrderRepository, IonSales, IonTasks
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
@@ -144,6 +145,13 @@ def fulfillment_queue() -> FulfillmentQueue:
 
 
 @cache
+def fulfillment_locks() -> FulfillmentLocks:
+    from tixpilot.repositories.fulfillment import FulfillmentLocks
+
+    return FulfillmentLocks()
+
+
+@cache
 def marketplace_credentials() -> MarketplaceCredentialRepository:
     """A tenant's credentials for a marketplace's own API, decrypted on read:
     `get(tenant_id, marketplace_id)`, `find_by_account(marketplace_id, account_key)`,
@@ -221,3 +229,10 @@ def pipeline_starter() -> StepFunctionsPipeline:
     from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
 
     return StepFunctionsPipeline()
+
+
+@cache
+def fulfillment_timer() -> FulfillmentTimer:
+    from tixpilot.adapters.stepfunctions import FulfillmentTimer
+
+    return FulfillmentTimer()

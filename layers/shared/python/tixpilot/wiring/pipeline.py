@@ -28,7 +28,9 @@ def po_deps() -> PoDeps:
 
 @cache
 def pipeline_deps() -> PipelineDeps:
-    return PipelineDeps(repos=purchase_repos(), po=po_deps(), connector=connector_for)
+    return PipelineDeps(
+        repos=purchase_repos(), po=po_deps(), connector=connector_for, files=components.ticket_files()
+    )
 
 
 @cache

@@ -167,13 +167,27 @@ class HoldOutcome:
 
 
 @dataclass(frozen=True)
+class SeatTransfer:
+    """A seat's mobile transfer: who made it (the provider's usual name: "Ticketmaster", "AXS",
+    ...), its confirmation number, the link the buyer claims it with, the provider's site."""
+
+    provider: str
+    confirmation_number: str | None = None
+    url: str | None = None
+    provider_url: str | None = None
+
+
+@dataclass(frozen=True)
 class SeatTickets:
     """What the POS holds to deliver one seat: barcodes and/or a ticket file (`file_ref`, read with
-    `ticket_file`)."""
+    `ticket_file`; a PDF, or a screenshot of a mobile ticket), a mobile transfer, and whether its
+    barcodes rotate (None: not known)."""
 
     seat: str
     barcodes: tuple[str, ...] = ()
     file_ref: str | None = None
+    transfer: SeatTransfer | None = None
+    rotating_barcodes: bool | None = None
 
 
 class PosAdapter(Protocol):

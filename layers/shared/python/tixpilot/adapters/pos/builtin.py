@@ -25,6 +25,7 @@ from tixpilot.adapters.pos.base import (
     PosOrder,
     SeatsUnavailable,
     SeatTickets,
+    SeatTransfer,
     TicketGroupInfo,
     UnknownOrder,
     UnknownTicketGroup,
@@ -409,21 +410,38 @@ class BuiltinPos:
         return _order({**item, "completed_at": context.now.isoformat()})
 
     def ticket_data(self, context: PosContext, ticketgroupid: str, seats: list[str]) -> list[SeatTickets]:
-        """From the purchase the ticket group was PO'd from: each seat's barcode and PDF."""
+        """From the purchase the ticket group was PO'd from, as the crawl keeps it: each seat's
+        barcode, ticket file and transfer, and whether the barcodes rotate."""
         group = self.ledger.ticket_group(context.tenant_id, ticketgroupid)
         if group is None:
             raise UnknownTicketGroup(f"no ticket group {ticketgroupid} in this account")
-        purchase = self.purchases.get(context.tenant_id, int(group["rid"]))
-        tickets = {t.seatnumber: t for t in (purchase.tickets or [])} if purchase else {}
+        # consistent: fulfillment reads right after a crawl stored the tickets
+        purchase = self.purchases.get(context.tenant_id, int(group["rid"]), consistent=True)
+        if purchase is None:
+            return []
+        tickets = {t.seatnumber: t for t in (purchase.tickets or [])}
+        order_transfer = purchase.transfer
         found = []
         for seat in seats:
             ticket = tickets.get(seat)
-            if ticket is not None and (ticket.barcode or ticket.pdf_key):
+            if ticket is None:
+                continue
+            transfer = None
+            if order_transfer is not None and (order_transfer.confirmation_number or ticket.transfer_url):
+                transfer = SeatTransfer(
+                    provider=order_transfer.provider,
+                    confirmation_number=order_transfer.confirmation_number,
+                    url=ticket.transfer_url,
+                    provider_url=order_transfer.provider_url,
+                )
+            if ticket.barcode or ticket.pdf_key or transfer:
                 found.append(
                     SeatTickets(
                         seat=seat,
                         barcodes=(ticket.barcode,) if ticket.barcode else (),
                         file_ref=ticket.pdf_key,
+                        transfer=transfer,
+                        rotating_barcodes=purchase.rotating_barcodes,
                     )
                 )
         return found

@@ -1,4 +1,5 @@
-"""What a crawl of a primary (Ticketmaster, AXS, ...) gives: the primary's own data per order."""
+"""What a crawl of a primary (Ticketmaster, AXS, ...) gives: the primary's own data per order,
+its tickets per seat included (barcodes, ticket files, transfer links) once it shows them."""
 
 from __future__ import annotations
 
@@ -18,4 +19,9 @@ class PrimaryConnector(Protocol):
 
     def orders(self, username: str) -> list[Observation]:
         """Every order the account shows."""
+        ...
+
+    def ticket_file(self, file_ref: str) -> bytes:
+        """The content of a ticket file an observation names (`Ticket.file_ref`): a PDF, or a
+        screenshot of a mobile ticket. PrimaryUnavailable when it cannot be fetched."""
         ...

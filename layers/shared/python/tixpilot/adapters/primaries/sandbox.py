@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from tixpilot.adapters.primaries.base import PrimaryUnavailable
-from tixpilot.models.purchases import EventInfo, Items, Money, Observation
+from tixpilot.models.purchases import EventInfo, Items, Money, Observation, Ticket, TicketTransfer
 
 TIMEOUT_S = 10.0
 _STOCKS = {"eticket", "mobile", "transfer", "hard", "flash", "willcall", "paperless", "pdf"}
@@ -33,6 +33,34 @@ def _when(value: Any) -> dt.datetime | None:
         return dt.datetime.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+def tickets_of(order: dict[str, Any]) -> list[Ticket] | None:
+    """The order's tickets per seat as the primary shows them; None before it shows any."""
+    shown = order.get("tickets")
+    if not shown:
+        return None
+    return [
+        Ticket(
+            seatnumber=str(t["seat"]),
+            barcode=t.get("barcode") or None,
+            file_ref=t.get("file") or None,
+            transfer_url=t.get("transfer_url") or None,
+        )
+        for t in shown
+        if t.get("seat")
+    ]
+
+
+def transfer_of(order: dict[str, Any]) -> TicketTransfer | None:
+    transfer = order.get("transfer") or {}
+    if not transfer.get("provider"):
+        return None
+    return TicketTransfer(
+        provider=str(transfer["provider"]),
+        confirmation_number=transfer.get("confirmation_number") or None,
+        provider_url=transfer.get("provider_url") or None,
+    )
 
 
 def observation_of(order: dict[str, Any]) -> Observation:
@@ -65,6 +93,8 @@ def observation_of(order: dict[str, Any]) -> Observation:
         disclosures=list(order.get("disclosures") or []),
         rotating_barcodes=order.get("rotating_barcodes"),
         status="active",
+        tickets=tickets_of(order),
+        transfer=transfer_of(order),
     )
 
 
@@ -72,16 +102,31 @@ class SandboxConnector:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def _get(self, path: str) -> Any | None:
+    def _fetch(self, path: str) -> bytes | None:
         try:
             with urllib.request.urlopen(self.base_url + path, timeout=TIMEOUT_S) as response:
-                return json.loads(response.read())
+                return bytes(response.read())
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 return None
             raise PrimaryUnavailable(f"the primary answered {exc.code}") from exc
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+        except (urllib.error.URLError, OSError) as exc:
             raise PrimaryUnavailable(f"the primary could not be reached: {exc}") from exc
+
+    def _get(self, path: str) -> Any | None:
+        body = self._fetch(path)
+        try:
+            return json.loads(body) if body is not None else None
+        except ValueError as exc:
+            raise PrimaryUnavailable(f"the primary answered something unreadable: {exc}") from exc
+
+    def ticket_file(self, file_ref: str) -> bytes:
+        if not file_ref.startswith("/files/"):
+            raise PrimaryUnavailable(f"{file_ref!r} is not a ticket file of this primary")
+        content = self._fetch(file_ref)
+        if content is None:
+            raise PrimaryUnavailable(f"the primary no longer has the ticket file {file_ref}")
+        return content
 
     def order(self, username: str, confirmation_number: str) -> Observation | None:
         found = self._get(

@@ -1,7 +1,8 @@
 """Instant Notification for marketplaces without a native adapter (docs/marketplaces.md), generic
 v1, authenticated by `x-marketplace-key` like /oi/v1: POST /ion/v1/sales announces a sale (202:
 invoiced and confirmed, or marked for rejection, by the sales worker), GET /ion/v1/sales/{id}
-answers where it stands, POST /ion/v1/sales/{id}/cancel cancels it; POST /ion/v1/holds and
+answers where it stands, POST /ion/v1/sales/{id}/cancel cancels it, GET /ion/v1/sales/{id}/tickets
+answers the delivered tickets (docs/fulfillment.md); POST /ion/v1/holds and
 /ion/v1/holds/{id}/release hold seats (binding for StubHub and Vivid Seats, otherwise giving way
 to a sale elsewhere)."""
 
@@ -18,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from tixpilot.adapters.pos.base import PosOrder
 from tixpilot.api.app import marketplace_credential
-from tixpilot.api.routes.marketplace_oi import HoldIn
+from tixpilot.api.routes.marketplace_oi import HoldIn, TicketsOut, delivered_tickets
 from tixpilot.api.sales_schemas import check_identifier
 from tixpilot.api.schemas import Envelope
 from tixpilot.legacy import format_money
@@ -159,6 +160,18 @@ def announce(body: SaleIn) -> Response[Envelope[SaleStateOut]]:
 def state(order_id: OrderId) -> Envelope[SaleStateOut]:
     market = _market()
     return _state_out(ion.sale_state(ion_deps(), market.tenant_id, market.marketplace_id, order_id))
+
+
+@router.get(
+    "/ion/v1/sales/<order_id>/tickets",
+    summary="The tickets delivered for a sale",
+    tags=["marketplaces"],
+    security=SECURITY,
+)
+def tickets(order_id: OrderId) -> Envelope[TicketsOut]:
+    """Once the broker's tickets are delivered (`status: delivered`): per seat its barcodes, its
+    ticket file (a link valid an hour) or its transfer link. Before that, `pending` and why."""
+    return delivered_tickets(_market(), order_id)
 
 
 @router.post(

@@ -32,6 +32,7 @@ from tixpilot.services.sales import (
     complete_sales,
     request_fulfillment,
     resale_names,
+    retry_completions,
     search_sales,
 )
 from tixpilot.wiring.ion import ion_deps
@@ -112,7 +113,8 @@ def complete(
     now = _now()
     results = complete_sales(sales_repos(), tenant_id(), items, now)
     done = [(r.marketplace_id, r.order_id) for r in results if r.status == "success"]
-    complete_in_pos(inventory_ports(), sales_repos().sales, tenant_id(), done, now)
+    unanswered = complete_in_pos(inventory_ports(), sales_repos().sales, tenant_id(), done, now)
+    retry_completions(sales_repos(), tenant_id(), unanswered)
     failed = sum(r.status == "error" for r in results)
     result = Result()
     if failed:

@@ -10,12 +10,24 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope
+from tixpilot.errors import InvalidParameter
+from tixpilot.models.fulfillment import DeliveryDelay
 from tixpilot.models.pos import INVENTORY_POS_NAMES, InventoryPos
 from tixpilot.models.tenants import MobilePoAs, SafeguardLevel, TenantSettings
 from tixpilot.services import settings as service
+from tixpilot.services.sales import resale_aliases, resale_names
 from tixpilot.wiring import components
 
 router = Router()
+
+
+class DeliveryDelayOut(BaseModel):
+    marketplaceid: int = Field(description="resale marketplace id")
+    marketplace: str
+    delivery: str = Field(description="pdf, barcodes, transfer, qr, or any")
+    hours_before_event: int = Field(
+        description="nothing is delivered to it earlier than this before the event"
+    )
 
 
 class SettingsOut(BaseModel):
@@ -28,6 +40,19 @@ class SettingsOut(BaseModel):
         description="the POS whose inventory the marketplaces sell (whose ids `ticketgroupid` names): "
         + " or ".join(INVENTORY_POS_NAMES)
     )
+    delivery_delays: list[DeliveryDelayOut] = Field(
+        description="per marketplace (and kind of delivery): deliver no earlier than so many hours before "
+        "the event"
+    )
+
+
+def _delay_out(delay: DeliveryDelay) -> DeliveryDelayOut:
+    return DeliveryDelayOut(
+        marketplaceid=delay.marketplace_id,
+        marketplace=resale_names().get(delay.marketplace_id, ""),
+        delivery=delay.kind or "any",
+        hours_before_event=delay.hours_before_event,
+    )
 
 
 def _number(value: object) -> object:
@@ -35,7 +60,18 @@ def _number(value: object) -> object:
 
 
 def _out(settings: TenantSettings) -> Envelope[SettingsOut]:
-    return Envelope(output=[SettingsOut.model_validate(settings.model_dump())])
+    data = settings.model_dump(exclude={"delivery_delays"})
+    delays = [_delay_out(d) for d in settings.delivery_delays]
+    return Envelope(output=[SettingsOut.model_validate({**data, "delivery_delays": delays})])
+
+
+def _delays(value: str | None) -> list[DeliveryDelay] | None:
+    if value is None:
+        return None
+    try:
+        return service.parse_delivery_delays(value, resale_aliases())
+    except ValueError as exc:
+        raise InvalidParameter("delivery_delays", f"delivery_delays: {exc}") from None
 
 
 @router.get("/v2/settings", summary="Your account's settings (TixPilot extension)", tags=["settings"])
@@ -66,6 +102,13 @@ def update_settings(
         InventoryPos | None,
         Query(description="the POS the marketplaces sell from: " + " or ".join(INVENTORY_POS_NAMES)),
     ] = None,
+    delivery_delays: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description=f"replaces your delivery delays: {service.DELAY_FORM}; none clears them",
+        ),
+    ] = None,
 ) -> Envelope[SettingsOut]:
     settings = service.update_settings(
         components.tenants(),
@@ -74,5 +117,6 @@ def update_settings(
         mobile_po_as=mobile_po_as,
         timezone=timezone,
         inventory_pos=inventory_pos,
+        delivery_delays=_delays(delivery_delays),
     )
     return _out(settings)
