@@ -165,7 +165,8 @@ def resume_unfinished(settings: Settings, dynamodb: Any) -> int:
     for page in pages:
         for item in page.get("Items", []):
             tenant_id, rid = item["tenant_id"]["S"], int(item["rid"]["N"])
-            started += start_run(runs.purchases, runs.executions, tenant_id, rid) is not None
+            # nothing was starting an execution across the restart: no grace for the claim
+            started += start_run(runs.purchases, runs.executions, tenant_id, rid, start_grace_s=0) is not None
     return started
 
 

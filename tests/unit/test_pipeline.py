@@ -26,6 +26,7 @@ from tixpilot.repositories.ledger import LedgerPo
 from tixpilot.services.autopo import AUTOPO_OFF, ZERO_COST, PoDeps, push_po
 from tixpilot.services.inventory import inventory
 from tixpilot.services.pipeline import (
+    RUN_START_GRACE_S,
     Backoff,
     CrawlDeps,
     CrawlResult,
@@ -636,7 +637,26 @@ def test_a_run_whose_execution_is_gone_is_taken_over() -> None:
     executions = FakeExecutions()
     assert start_run(store, executions, "t1", purchase.rid) == 1
     executions.running_generations.clear()  # aborted, timed out, or lost on a restart
-    assert start_run(store, executions, "t1", purchase.rid) == 2
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=RUN_START_GRACE_S + 1)
+    assert start_run(store, executions, "t1", purchase.rid, now=later) == 2
+
+
+def test_a_run_claimed_moments_ago_is_not_taken_over_before_its_execution_starts() -> None:
+    """The starter claims the run, then starts its execution: another start in between finds the
+    claim active and no execution, and must not start a second run beside it."""
+    _, store, _ = world()
+    purchase = email(store)
+    claimed = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
+    store.rows[("t1", purchase.rid)] = purchase.model_copy(
+        update={"run_generation": 1, "run_active": True, "run_claimed_at": claimed}
+    )
+    executions = FakeExecutions()  # run 1's execution does not exist yet
+    soon = claimed + dt.timedelta(seconds=RUN_START_GRACE_S - 1)
+    assert start_run(store, executions, "t1", purchase.rid, now=soon) is None
+    assert executions.started == []
+    late = claimed + dt.timedelta(seconds=RUN_START_GRACE_S)
+    assert start_run(store, executions, "t1", purchase.rid, now=late) == 2  # its starter died
+    assert start_run(store, executions, "t1", purchase.rid, now=late, start_grace_s=0) is None  # 2 runs
 
 
 @pytest.mark.parametrize("executions", [FakeExecutions(configured=False), FakeExecutions(fails=True)])

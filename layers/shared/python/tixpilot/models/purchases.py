@@ -109,6 +109,9 @@ class Purchase(BaseModel):
     # conditional write that sets both, and released by the step that ends it.
     run_generation: int = 0
     run_active: bool = False
+    # When the run was claimed: its execution is started just after, so until then a claim whose
+    # execution does not exist yet is not one to take over (services.pipeline.RUN_START_GRACE_S).
+    run_claimed_at: dt.datetime | None = None
     safeguard_overridden: bool = False
     flags: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)

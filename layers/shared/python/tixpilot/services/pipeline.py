@@ -12,6 +12,7 @@ production (30 s doubling to 10 min, for 6 h) and the tests (a second or two).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -235,15 +236,32 @@ class RunStore(Protocol):
     def replace(self, purchase: Purchase) -> bool: ...
 
 
-def start_run(purchases: RunStore, executions: Executions, tenant_id: str, rid: int) -> int | None:
+# A claimed run whose execution does not exist (yet) is taken over only this long after the claim:
+# its starter writes the claim and then starts the execution, and on a busy machine the second
+# call can come seconds after the first. Taking it over in between made two runs at once.
+RUN_START_GRACE_S = 120.0
+
+
+def start_run(
+    purchases: RunStore,
+    executions: Executions,
+    tenant_id: str,
+    rid: int,
+    *,
+    now: dt.datetime | None = None,
+    start_grace_s: float = RUN_START_GRACE_S,
+) -> int | None:
     """Start a new run of the purchase's pipeline, unless it needs none (it has its PO, or is
     canceled) or a run is going: the generation started, or None.
 
     The run is claimed on the purchase by a conditional write (generation + 1, active) that
     succeeds only while no run is active, so of any number of concurrent starts one wins; the
     step that ends the run releases it (`_release`). A run marked active whose execution is no
-    longer running (aborted, timed out, or lost with the local stack's emulator) is taken over.
-    Its execution is named after the generation: every run has a name of its own."""
+    longer running (aborted, timed out, or lost with the local stack's emulator) is taken over,
+    once `start_grace_s` has passed since it was claimed (its execution may be about to start; the
+    local stack's resume after a restart passes 0). Its execution is named after the generation:
+    every run has a name of its own."""
+    now = now or dt.datetime.now(dt.UTC)
     current = purchases.get(tenant_id, rid, consistent=True)
     if current is None or _finished(current):
         return None
@@ -251,6 +269,9 @@ def start_run(purchases: RunStore, executions: Executions, tenant_id: str, rid: 
     if current.run_active:
         if executions.running(tenant_id, rid, current.run_generation):
             return None
+        claimed_at = current.run_claimed_at
+        if claimed_at is not None and (now - claimed_at).total_seconds() < start_grace_s:
+            return None  # its starter may not have started the execution yet
         stale = current.run_generation
     claimed: dict[str, int | None] = {"generation": None}
 
@@ -259,7 +280,7 @@ def start_run(purchases: RunStore, executions: Executions, tenant_id: str, rid: 
         if _finished(p) or (p.run_active and p.run_generation != stale):
             return None  # nothing to run, or another start claimed the run meanwhile
         claimed["generation"] = p.run_generation + 1
-        return {"run_generation": p.run_generation + 1, "run_active": True}
+        return {"run_generation": p.run_generation + 1, "run_active": True, "run_claimed_at": now}
 
     update_purchase(purchases, tenant_id, rid, claim)
     generation = claimed["generation"]
