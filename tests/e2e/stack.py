@@ -187,13 +187,36 @@ class LocalStack:
         self.process.wait()
 
 
+PORT_ATTEMPTS = 3
+
+
 def start_stack(
     state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN, env: dict[str, str] | None = None
 ) -> LocalStack:
     """`python -m infra.local` in its own process group, returned once it is ready.
 
     Without a state dir the stack keeps nothing when it stops (and stops sooner). `env`: more
-    variables for it (the shortened timings a test needs)."""
+    variables for it (the shortened timings a test needs). The ports are free when chosen, but
+    another process (a stack of another worker, a moto server) may bind one before the stack
+    does: then the stack is started again on new ports, up to PORT_ATTEMPTS times."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        log_path.touch()
+        offset = log_path.stat().st_size
+        stack = _start_once(state_dir, log_path, token, env)
+        if stack.process.poll() is None:
+            return stack
+        with contextlib.suppress(ProcessLookupError):  # whatever it started before it exited
+            os.killpg(stack.process.pid, signal.SIGKILL)
+        log = log_path.read_bytes()[offset:]
+        if b"Address already in use" not in log or attempt == PORT_ATTEMPTS:
+            pytest.fail(
+                f"the local stack exited with {stack.process.returncode} while starting:\n{stack.log_tail()}"
+            )
+    raise AssertionError("unreachable")
+
+
+def _start_once(state_dir: Path | None, log_path: Path, token: str, env: dict[str, str] | None) -> LocalStack:
+    """One start: the stack once ready, or once it exited (the caller looks at why)."""
     aws_port, api_port, smtp_port, primary_port, marketplace_port, skybox_port = free_ports(6)
     env = {
         **shell_environment(),
@@ -234,9 +257,7 @@ def start_stack(
     deadline = time.monotonic() + START_TIMEOUT_S
     while not stack.is_ready():
         if process.poll() is not None:
-            pytest.fail(
-                f"the local stack exited with {process.returncode} while starting:\n{stack.log_tail()}"
-            )
+            return stack
         if time.monotonic() > deadline:
             stack.kill()
             pytest.fail(f"the local stack was not ready within {START_TIMEOUT_S:.0f}s:\n{stack.log_tail()}")
