@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from tixpilot.deferred import deferred
+from tixpilot.deferred import deferred, run_later
 from tixpilot.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -41,7 +41,10 @@ def pipeline_task(step: Step) -> Handler:
 
     @logger.inject_lambda_context
     def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        return run()(event)
+        try:
+            return run()(event)
+        finally:
+            run_later()
 
     return lambda_handler
 
@@ -79,6 +82,9 @@ def intake_function() -> Handler:
     @logger.inject_lambda_context
     @metrics.log_metrics
     def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        return receive()(event)
+        try:
+            return receive()(event)
+        finally:
+            run_later()  # name-cap raises: after the purchases are recorded and their pipelines started
 
     return lambda_handler
