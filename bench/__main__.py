@@ -58,6 +58,10 @@ BENCHMARKS: dict[str, tuple[str, Any]] = {
         "bench.oi_contention",
         lambda r: {k: r.get(k) for k in ("oi_trials", "oi_double_sales", "hold_ms_p50")},
     ),
+    "ion": (
+        "bench.ion",
+        lambda r: {k: r.get(k) for k in ("ion_confirm_s_p50", "ion_trials", "ion_double_sales")},
+    ),
 }
 
 SUMMARY_KEYS = (
@@ -72,6 +76,9 @@ SUMMARY_KEYS = (
     "oi_trials",
     "oi_double_sales",
     "hold_ms_p50",
+    "ion_confirm_s_p50",
+    "ion_trials",
+    "ion_double_sales",
 )
 
 

@@ -140,7 +140,7 @@ def _po(stack: Stack, confirmation: str) -> dict[str, Any] | None:
 
 def _transitions(stack: Stack, tenant_id: str, rid: int) -> int:
     machine = stack.sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
-    arn = machine.replace(":stateMachine:", ":execution:") + f":p-{tenant_id}-{rid}"
+    arn = machine.replace(":stateMachine:", ":execution:") + f":p-{tenant_id}-{rid}-1"  # run 1
 
     def done() -> bool:
         return bool(stack.sfn.describe_execution(executionArn=arn)["status"] != "RUNNING")
@@ -243,8 +243,9 @@ def run(runs: int = 20) -> dict[str, Any]:
         "transitions_level_1": transitions["1"],
         "transitions_level_2": transitions["2"],
         "transitions_level_3": transitions["3"],
-        "note": f"{runs} receipts for one event, one after another (its name's cap is reached at counts "
-        "2, 5, 9, 17); local stack (moto's Step Functions interpreter, in-process Lambda tasks); recrawl waits "
+        "note": f"{runs} receipts for one event, one after another (its name's cap is reached at "
+        "counts 2, 5, 9, 17); local stack (moto's Step Functions interpreter, in-process Lambda "
+        "tasks); recrawl waits "
         "1 s doubling to 2 s; level 2: order visible on the primary after 2 s; level 3: rotating "
         "status known after 4 s. Transitions = StateEntered events of the purchase's execution.",
     }

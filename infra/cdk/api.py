@@ -1,7 +1,10 @@
 """The REST API: one resource per route path, a Lambda proxy method per route.
 
 Authentication is the legacy `x-api-token` header, checked by the handlers against hashed
-tokens in DynamoDB, so every method is `AuthorizationType.NONE` at the gateway.
+tokens in DynamoDB, so every method is `AuthorizationType.NONE` at the gateway. Public routes
+(the marketplaces' webhooks, `Route.public`) are checked by their handlers the marketplace's own
+way, and throttled on their own at a quarter of the stage's rates, so a flood of forged
+deliveries cannot use up what the API's clients are allowed.
 
 Trailing slashes: a resource's path part cannot be empty, so `/v2/verify/` cannot be declared.
 REST APIs are reported to route it to the `/v2/verify` resource with the slash kept in the
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Aws, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -23,7 +26,12 @@ from infra.cdk import constants
 from infra.cdk.config import EnvConfig
 from infra.cdk.functions import SharedLayers, TixPilotFunction
 from infra.cdk.nag import acknowledge
+from infra.definitions import gateway as answers
 from infra.definitions.functions import api_functions
+from tixpilot.settings import WEBHOOK_BASE_URL
+
+# Public routes get this share of the stage's throttle (rate and burst).
+PUBLIC_THROTTLE_SHARE = 0.25
 
 # What each access log line records; never headers (the token travels in one).
 _ACCESS_LOG_FIELDS = {
@@ -42,13 +50,6 @@ _ACCESS_LOG_FIELDS = {
     "errorType": apigw.AccessLogField.context_error_response_type(),
     "xrayTraceId": apigw.AccessLogField.context_xray_trace_id(),
 }
-
-
-def _envelope(message: str, messageid: str) -> str:
-    """The API's error envelope, for answers API Gateway gives without calling a handler."""
-    return json.dumps(
-        {"result": {"status": "error", "message": message, "messageid": messageid}, "output": []}
-    )
 
 
 class Api(Construct):
@@ -88,6 +89,17 @@ class Api(Construct):
                 stage_name=self.stage_name,
                 throttling_rate_limit=config.api_throttle_rate,
                 throttling_burst_limit=config.api_throttle_burst,
+                method_options={
+                    f"{route.path}/{route.method}": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=max(1.0, config.api_throttle_rate * PUBLIC_THROTTLE_SHARE),
+                        throttling_burst_limit=max(1, int(config.api_throttle_burst * PUBLIC_THROTTLE_SHARE)),
+                        logging_level=apigw.MethodLoggingLevel.ERROR,
+                        data_trace_enabled=False,
+                    )
+                    for definition in api_functions()
+                    for route in definition.routes
+                    if route.public
+                },
                 tracing_enabled=True,
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,  # would log request bodies and the token header
@@ -98,29 +110,72 @@ class Api(Construct):
             ),
         )
 
+        # What the marketplaces are given as the webhook URLs' base (and sign over): built from the
+        # API's id, not `rest_api.url`, which would make the function depend on the stage that
+        # depends on the function's own methods.
+        self.base_url = (
+            f"https://{self.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}/{self.stage_name}"
+        )
         for function in self.functions.values():
+            if any(route.public for route in function.definition.routes):
+                function.function.add_environment(WEBHOOK_BASE_URL, self.base_url)
             integration = apigw.LambdaIntegration(function.function, proxy=True, allow_test_invoke=False)
             for route in function.definition.routes:
                 resource = self.rest_api.root.resource_for_path(route.path)
                 resource.add_method(
                     route.method, integration, authorization_type=apigw.AuthorizationType.NONE
                 )
+        for path, methods in answers.allowed_methods().items():
+            self._method_not_allowed(self.rest_api.root.resource_for_path(path), path, methods)
 
         self._gateway_responses()
         self._acknowledge()
+
+    def _method_not_allowed(self, resource: apigw.Resource, path: str, methods: tuple[str, ...]) -> None:
+        """`ANY` on a route's resource answers every method the route does not take: a 405 in
+        the envelope with `Allow`, from a mock integration (the declared methods win over ANY,
+        and no function runs). The local gateway answers the same (infra/definitions/gateway.py)."""
+        allow = ", ".join(methods)
+        headers = {
+            "method.response.header.Allow": f"'{allow}'",
+            "method.response.header.Content-Type": "'application/json'",
+        }
+        body = answers.envelope(
+            answers.NOT_ALLOWED_ID, answers.method_not_allowed(path, methods, "$context.httpMethod")
+        )
+        resource.add_method(
+            "ANY",
+            apigw.MockIntegration(
+                # whatever the request's content type, the mock answers and the one response applies
+                passthrough_behavior=apigw.PassthroughBehavior.WHEN_NO_TEMPLATES,
+                request_templates={"application/json": '{"statusCode": 405}'},
+                integration_responses=[
+                    apigw.IntegrationResponse(
+                        status_code="405",
+                        response_parameters=headers,
+                        response_templates={"application/json": body},
+                    )
+                ],
+            ),
+            authorization_type=apigw.AuthorizationType.NONE,
+            method_responses=[
+                apigw.MethodResponse(status_code="405", response_parameters=dict.fromkeys(headers, True))
+            ],
+        )
 
     def _gateway_responses(self) -> None:
         """Answers the gateway gives on its own, in the API's envelope instead of AWS's."""
         json_type = {"gatewayresponse.header.Content-Type": "'application/json'"}
         self.rest_api.add_gateway_response(
             "NoSuchRoute",
-            # What API Gateway answers for a path or method it has no resource for.
+            # What API Gateway answers for a path it has no resource for (a method a resource does
+            # not take reaches its ANY mock: a 405).
             type=apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
             status_code="404",
             response_headers=json_type,
             templates={
-                "application/json": _envelope(
-                    "No such endpoint: check the method and path against /openapi.json.", "E_NOT_FOUND"
+                "application/json": answers.envelope(
+                    answers.NOT_FOUND_ID, answers.no_endpoint("$context.path")
                 )
             },
         )
@@ -130,8 +185,8 @@ class Api(Construct):
             status_code="429",
             response_headers={**json_type, "gatewayresponse.header.Retry-After": "'1'"},
             templates={
-                "application/json": _envelope(
-                    "Too many requests: slow down and retry after a second.", "E_THROTTLED"
+                "application/json": answers.envelope(
+                    "E_THROTTLED", "Too many requests: slow down and retry after a second."
                 )
             },
         )
@@ -139,7 +194,7 @@ class Api(Construct):
             "Default5xx",
             type=apigw.ResponseType.DEFAULT_5_XX,
             response_headers=json_type,
-            templates={"application/json": _envelope("Internal error; retry later.", "E_INTERNAL")},
+            templates={"application/json": answers.envelope("E_INTERNAL", "Internal error; retry later.")},
         )
 
     def _acknowledge(self) -> None:

@@ -85,6 +85,11 @@ def dead_letter_queue_name(env: str, queue_id: str) -> str:
     return f"{PROJECT}-{env}-{queue_id}-dlq"
 
 
+def secret_name(env: str, secret_id: str) -> str:
+    """`tixpilot-<env>-<secret id>`, as tixpilot.settings.Settings.secret_name derives it."""
+    return f"{PROJECT}-{env}-{secret_id}"
+
+
 def key_alias(env: str, key_id: str) -> str:
     """`alias/tixpilot-<env>-<key id>`, as tixpilot.settings.Settings.key_alias derives it."""
     return f"alias/{PROJECT}-{env}-{key_id}"

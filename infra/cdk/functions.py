@@ -24,7 +24,7 @@ from infra.cdk.dependency_layer import build_dependency_layer, direct_dependenci
 from infra.cdk.nag import acknowledge
 from infra.definitions.functions import Access, FunctionDef
 from infra.definitions.pipeline import STATE_MACHINE_ID
-from infra.definitions.tables import BUCKETS, KEYS, QUEUES, TABLES
+from infra.definitions.tables import BUCKETS, KEYS, QUEUES, SECRETS, TABLES
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # pinned: the dependency layer is built for python3.12
 ARCHITECTURE = lambda_.Architecture.ARM_64  # and for ARM64 (dependency_layer.PLATFORM)
@@ -69,6 +69,8 @@ IMPLEMENTED_FIELDS = frozenset(
         "buckets",
         "keys",
         "queues",
+        "consumes",
+        "secrets",
         "state_machines",
         "timeout_s",
         "memory_mb",
@@ -159,8 +161,29 @@ class TixPilotFunction(Construct):
             self.role.add_to_policy(self._key_statement(stack, config, key_id, access))
         for queue_id, access in sorted(definition.queues.items()):
             self.role.add_to_policy(self._queue_statement(stack, config, queue_id, access))
+        for queue_id in definition.consumes:
+            self.role.add_to_policy(self._queue_statement(stack, config, queue_id, "read"))
+        for secret_id, access in sorted(definition.secrets.items()):
+            self.role.add_to_policy(self._secret_statement(stack, config, secret_id, access))
         for machine_id, access in sorted(definition.state_machines.items()):
             self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, access))
+            if access == "write":  # whoever starts a run asks whether the last one still runs
+                name = state_machine_name(config.name, machine_id)
+                acknowledge(
+                    self.role,
+                    "IAM5",
+                    f"Execution names are made per run (p-<tenant>-<rid>-<generation>); the statement "
+                    f"allows DescribeExecution only, on the executions of {name} only.",
+                    f"Resource::arn:{_nag_token(stack.partition, 'AWS::Partition')}:states:{stack.region}:"
+                    f"{_nag_token(stack.account, 'AWS::AccountId')}:execution:{name}:*",
+                )
+                self.role.add_to_policy(
+                    iam.PolicyStatement(
+                        sid=f"DescribeExecutions{_pascal(machine_id)}",
+                        actions=["states:DescribeExecution"],
+                        resources=[execution_arns(stack, config, machine_id)],
+                    )
+                )
 
         code_dir = constants.FUNCTIONS_DIR / definition.id
         if not (code_dir / "handler.py").is_file():
@@ -214,6 +237,23 @@ class TixPilotFunction(Construct):
         )
 
         self._depend_on_policy_only(stack)
+
+        # Each consumed queue invokes the function with batches; the failed messages of a batch
+        # (batchItemFailures) stay on the queue and the others are deleted.
+        for queue_id in definition.consumes:
+            mapping = lambda_.EventSourceMapping(
+                self,
+                f"From{_pascal(queue_id)}",
+                target=self.function,
+                event_source_arn=self._queue_arn(stack, config, queue_id),
+                batch_size=10,
+                report_batch_item_failures=True,
+            )
+            # The role's policy (with the consume statement) must exist before Lambda checks it.
+            cfn_mapping = mapping.node.default_child
+            policy = self.role.node.find_child("DefaultPolicy").node.default_child
+            assert isinstance(cfn_mapping, CfnResource) and isinstance(policy, CfnResource)
+            cfn_mapping.add_dependency(policy)
 
         acknowledge(
             self.function,
@@ -308,6 +348,30 @@ class TixPilotFunction(Construct):
             },
         )
 
+    def _secret_statement(
+        self, stack: Stack, config: EnvConfig, secret_id: str, access: Access
+    ) -> iam.PolicyStatement:
+        if secret_id not in SECRETS or access != "read":
+            raise KeyError(
+                f"FunctionDef {self.definition.id!r}: secret {secret_id!r} ({access}); "
+                f"known (read only): {sorted(SECRETS)}"
+            )
+        # Secrets Manager appends 6 random characters to a secret's name in its ARN: `??????`
+        # matches exactly those (no `*`, so this one secret only).
+        name = constants.secret_name(config.name, secret_id)
+        return iam.PolicyStatement(
+            sid=f"ReadSecret{_pascal(secret_id)}",
+            actions=["secretsmanager:GetSecretValue"],
+            resources=[
+                stack.format_arn(
+                    service="secretsmanager",
+                    resource="secret",
+                    resource_name=f"{name}-??????",
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+        )
+
     def _queue_statement(
         self, stack: Stack, config: EnvConfig, queue_id: str, access: Access
     ) -> iam.PolicyStatement:
@@ -315,15 +379,19 @@ class TixPilotFunction(Construct):
             raise KeyError(
                 f"FunctionDef {self.definition.id!r}: unknown queue {queue_id!r}; known: {sorted(QUEUES)}"
             )
-        queue_arn = stack.format_arn(
-            service="sqs",
-            resource=constants.queue_name(config.name, queue_id),
-            arn_format=ArnFormat.NO_RESOURCE_NAME,
-        )
+        queue_arn = self._queue_arn(stack, config, queue_id)
         return iam.PolicyStatement(
             sid=f"{'Send' if access == 'write' else 'Consume'}Queue{_pascal(queue_id)}",
             actions=list(QUEUE_ACTIONS[access]),
             resources=[queue_arn],
+        )
+
+    @staticmethod
+    def _queue_arn(stack: Stack, config: EnvConfig, queue_id: str) -> str:
+        return stack.format_arn(
+            service="sqs",
+            resource=constants.queue_name(config.name, queue_id),
+            arn_format=ArnFormat.NO_RESOURCE_NAME,
         )
 
     def _state_machine_statement(
@@ -355,6 +423,16 @@ def state_machine_arn(stack: Stack, config: EnvConfig, machine_id: str) -> str:
         service="states",
         resource="stateMachine",
         resource_name=state_machine_name(config.name, machine_id),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def execution_arns(stack: Stack, config: EnvConfig, machine_id: str) -> str:
+    """Every execution of the state machine (`execution:<machine name>:*`)."""
+    return stack.format_arn(
+        service="states",
+        resource="execution",
+        resource_name=f"{state_machine_name(config.name, machine_id)}:*",
         arn_format=ArnFormat.COLON_RESOURCE_NAME,
     )
 

@@ -1,4 +1,5 @@
-"""Alarms to an encrypted SNS topic: each function's errors, the DLQ depth, the API's 5XXs.
+"""Alarms to an encrypted SNS topic: each function's errors, the DLQ depth, the API's 5XXs, and
+marketplace feeds that keep failing to be polled.
 
 Metrics are addressed by the resources' derived names, so this stack needs no exports from the
 others and can be deployed (or torn down) on its own.
@@ -21,6 +22,9 @@ from infra.cdk import constants
 from infra.cdk.config import EnvConfig
 
 PERIOD = Duration.minutes(5)
+# The poller's PollErrors (a tenant's feed the marketplace refused or did not answer) alarm when
+# they persist this many periods: one failed poll is retried a minute later anyway.
+POLL_ERROR_PERIODS = 3
 
 
 class Monitoring(Construct):
@@ -103,8 +107,23 @@ class Monitoring(Construct):
             ),
             f"{api_name} ({api_stage}) answered 5XX: a handler failed or the integration did.",
         )
+        self._alarm(
+            "marketplace-poll-errors",
+            cloudwatch.Metric(
+                namespace=constants.METRICS_NAMESPACE,
+                metric_name="PollErrors",
+                dimensions_map={"service": constants.SERVICE_NAME},
+                statistic="Sum",
+                period=PERIOD,
+            ),
+            "Marketplace feeds keep failing to be polled (revoked credentials, the marketplace down): "
+            "those tenants' sales are not arriving. The poller's log names tenant and feed.",
+            evaluation_periods=POLL_ERROR_PERIODS,
+        )
 
-    def _alarm(self, alarm_id: str, metric: cloudwatch.Metric, description: str) -> cloudwatch.Alarm:
+    def _alarm(
+        self, alarm_id: str, metric: cloudwatch.Metric, description: str, evaluation_periods: int = 1
+    ) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
             self,
             alarm_id,
@@ -113,7 +132,7 @@ class Monitoring(Construct):
             metric=metric,
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=1,
+            evaluation_periods=evaluation_periods,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         action = cw_actions.SnsAction(self.topic)

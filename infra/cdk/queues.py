@@ -10,9 +10,6 @@ from infra.cdk import constants
 from infra.cdk.config import EnvConfig
 from infra.definitions.tables import QUEUES
 
-# A message that failed this many receives is parked in the DLQ (alarmed) instead of retried.
-MAX_RECEIVE_COUNT = 5
-
 
 def secure_queue(
     scope: Construct,
@@ -43,7 +40,7 @@ class Queues(Construct):
         super().__init__(scope, construct_id)
         self.queues: dict[str, sqs.Queue] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
-        for queue_id in QUEUES:
+        for queue_id, definition in QUEUES.items():
             construct_name = "".join(part.capitalize() for part in queue_id.split("-"))
             dlq = secure_queue(
                 self,
@@ -59,7 +56,9 @@ class Queues(Construct):
                 name=constants.queue_name(config.name, queue_id),
                 config=config,
                 # At least six times a consumer's timeout, as Lambda's SQS integration advises.
-                visibility_timeout=Duration.minutes(2),
+                visibility_timeout=Duration.seconds(definition.visibility_timeout_s),
                 retention_period=Duration.days(4),
-                dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=MAX_RECEIVE_COUNT),
+                dead_letter_queue=sqs.DeadLetterQueue(
+                    queue=dlq, max_receive_count=definition.max_receive_count
+                ),
             )

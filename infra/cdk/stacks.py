@@ -1,4 +1,5 @@
-"""One thin stack set per environment: Data, Api, Intake, Monitoring.
+"""One thin stack set per environment: Data, Api, Intake (email, pipeline, marketplace poller),
+Monitoring.
 
 Everything stateful (tables, buckets, queues, keys) lives in Data and is never referenced through
 CloudFormation exports: the other stacks address it by its derived name (`constants`), so a
@@ -19,11 +20,14 @@ from infra.cdk.config import EnvConfig
 from infra.cdk.functions import SharedLayers
 from infra.cdk.intake import EmailIntake, ses_delivery_statement
 from infra.cdk.keys import Keys
+from infra.cdk.marketplaces import MarketplacePoller
 from infra.cdk.monitoring import Monitoring
 from infra.cdk.pipeline import PurchasePipeline
 from infra.cdk.queues import Queues
+from infra.cdk.secrets import Secrets
 from infra.cdk.storage import Storage
 from infra.cdk.tables import Tables
+from infra.cdk.workers import QueueWorkers
 from infra.definitions.functions import FUNCTIONS
 from infra.definitions.tables import QUEUES
 
@@ -49,6 +53,7 @@ class DataStack(_TixPilotStack):
         self.storage = Storage(self, "Storage", config=config)
         self.queues = Queues(self, "Queues", config=config)
         self.keys = Keys(self, "Keys", config=config)
+        self.secrets = Secrets(self, "Secrets", config=config)
         raw_email = self.storage.buckets[constants.RAW_EMAIL_BUCKET]
         raw_email.add_to_resource_policy(ses_delivery_statement(raw_email.bucket_arn, self, config))
 
@@ -67,11 +72,13 @@ class IntakeStack(_TixPilotStack):
             scope,
             "Intake",
             config=config,
-            description="SES inbound email, raw-email bucket, intake, purchase pipeline",
+            description="SES inbound email, intake, purchase pipeline, marketplace sales (poller, workers)",
         )
         layers = SharedLayers(self, "Layers")
         self.intake = EmailIntake(self, "EmailIntake", config=config, layers=layers)
         self.pipeline = PurchasePipeline(self, "PurchasePipeline", config=config, layers=layers)
+        self.workers = QueueWorkers(self, "QueueWorkers", config=config, layers=layers)
+        self.poller = MarketplacePoller(self, "MarketplacePoller", config=config, layers=layers)
 
 
 class MonitoringStack(_TixPilotStack):

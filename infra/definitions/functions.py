@@ -16,6 +16,9 @@ Access = Literal["read", "write"]
 class Route:
     method: Literal["GET", "POST", "PUT", "DELETE"]
     path: str  # without trailing slash; API Gateway and the local gateway also accept it with one
+    # No x-api-token: the caller proves itself another way (a marketplace's webhook signature),
+    # checked by the handler; the gateway throttles these routes on their own, tighter.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class FunctionDef:
     buckets: dict[str, Access] = field(default_factory=dict)
     keys: dict[str, Access] = field(default_factory=dict)  # KMS: "write" = encrypt, "read" = decrypt
     queues: dict[str, Access] = field(default_factory=dict)  # "write" = send messages, "read" = consume
+    # Queues whose messages invoke the function (batches of up to 10, partial batch failures).
+    consumes: tuple[str, ...] = ()
+    secrets: dict[str, Access] = field(default_factory=dict)  # Secrets Manager: "read" only
     # Step Functions state machines (infra/definitions/pipeline.py): "write" = start executions
     state_machines: dict[str, Access] = field(default_factory=dict)
     timeout_s: int = 10
@@ -68,6 +74,7 @@ API_PURCHASES = FunctionDef(
     # recordpo rewrites the purchase together with its index items (PO copies)
     tables={**_AUTH, "purchases": "write", "purchase_index": "write"},
     buckets={"ticket-pdfs": "read"},
+    secrets={"cursor-key": "read"},  # signs and checks the page cursors
 )
 
 API_RECEIPTS = FunctionDef(
@@ -75,20 +82,27 @@ API_RECEIPTS = FunctionDef(
     description="Every email received: parsed, unparsed (with the reason) or duplicate.",
     routes=(Route("GET", "/v2/receipts"),),
     tables={**_AUTH, "receipts": "read"},
+    secrets={"cursor-key": "read"},
 )
 
 API_SALES = FunctionDef(
     id="api_sales",
-    description="Sales: add, query, fulfill and complete-sale.",
+    description="Sales: add, query, fulfill, complete-sale, and confirm or reject an ION sale.",
     routes=(
         Route("POST", "/v2/sales/add"),
         Route("GET", "/v2/sales"),
         Route("GET", "/v2/fulfill"),
         Route("POST", "/sales/v1/complete-sale"),
+        Route("POST", "/v2/sales/confirm"),
+        Route("POST", "/v2/sales/reject"),
     ),
-    # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add.
-    tables={**_AUTH, "sales": "write", "tenants": "read"},
-    queues={"fulfillment": "write"},
+    # tenants: the time zone of date windows; tokens: the credid check of /v2/sales/add;
+    # ion-tasks: a person's confirm/reject of an ION sale, carried out by the sales worker; ledger:
+    # complete-sale completes an order TixPilot placed in the POS (builtin seats, SkyBox records).
+    tables={**_AUTH, "sales": "write", "tenants": "read", "ledger": "write"},
+    keys={"pos-credentials": "read"},  # complete-sale in SkyBox: the tenant's SkyBox credentials
+    queues={"fulfillment": "write", "ion-tasks": "write"},
+    secrets={"cursor-key": "read"},
 )
 
 API_CRAWL = FunctionDef(
@@ -120,9 +134,20 @@ API_ACCOUNTS = FunctionDef(
         Route("POST", "/v2/accounts/update/v2"),
     ),
     # Buying marketplaces come from the layer's reference data (no read); tenants: the time zone
-    # (error times, AutoPO's default date); claims: one account per username and marketplace.
-    tables={**_AUTH, "accounts": "write", "claims": "write", "sequences": "write", "tenants": "read"},
+    # (error times, AutoPO's default date); claims: one account per username and marketplace;
+    # purchases/purchase_index: an updated account's parked or failed purchases run again (their
+    # run claimed on the purchase, services.pipeline.rerun_after_account_fix).
+    tables={
+        **_AUTH,
+        "accounts": "write",
+        "claims": "write",
+        "sequences": "write",
+        "tenants": "read",
+        "purchases": "write",
+        "purchase_index": "write",
+    },
     keys={"account-passwords": "write"},
+    state_machines={"purchase-pipeline": "write"},
 )
 
 API_SETTINGS = FunctionDef(
@@ -172,6 +197,7 @@ API_INVENTORY = FunctionDef(
         "tenants": "read",
         "accounts": "read",
     },
+    keys={"pos-credentials": "read"},  # QuickPO into SkyBox: the tenant's SkyBox credentials
 )
 
 MARKETPLACE_OI = FunctionDef(
@@ -182,10 +208,67 @@ MARKETPLACE_OI = FunctionDef(
         Route("POST", "/oi/v1/orders/{order_id}/release"),
         Route("POST", "/oi/v1/orders/{order_id}/invoice"),
     ),
-    # tokens: the marketplace key (and the sale's credential check); ledger: the order and its
-    # seats; sales: the order's sale, written in the same transactions.
-    tables={**_AUTH, "ledger": "write", "sales": "write"},
+    # tokens: the marketplace key (and the sale's credential check); tenants: which POS sells
+    # (inventory_pos); ledger: the order and its seats (builtin POS), or TixPilot's record of the
+    # order (SkyBox); sales: the order's sale; ion-tasks: the hold's expiry, for the sales worker.
+    tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    keys={"pos-credentials": "read"},  # a tenant selling from SkyBox: its SkyBox credentials
+    queues={"ion-tasks": "write"},
 )
+
+MARKETPLACE_ION = FunctionDef(
+    id="marketplace_ion",
+    description="Instant Notification for marketplaces (x-marketplace-key): sales, their state, holds.",
+    routes=(
+        Route("POST", "/ion/v1/sales"),
+        Route("GET", "/ion/v1/sales/{order_id}"),
+        Route("POST", "/ion/v1/sales/{order_id}/cancel"),
+        Route("POST", "/ion/v1/holds"),
+        Route("POST", "/ion/v1/holds/{hold_id}/release"),
+    ),
+    # sales: the order's record (received, its lease while a hold is made) and sale; ledger and
+    # tenants: holds in the inventory POS; the queues: sales for the worker, hold expiries.
+    tables={**_AUTH, "tenants": "read", "ledger": "write", "sales": "write"},
+    keys={"pos-credentials": "read"},  # holds in SkyBox: the tenant's SkyBox credentials
+    queues={"ion-sales": "write", "ion-tasks": "write"},
+)
+
+ION_WORKER = FunctionDef(
+    id="ion_worker",
+    description="Instant Notification sales worker: invoice in the POS, confirm or reject with the "
+    "marketplace; automatic rejections and hold expiries.",
+    consumes=("ion-sales", "ion-tasks"),
+    # tenants/ledger: the inventory POS; sales: sales and the per-order records; credentials:
+    # the tenant's marketplace API credentials (decrypted with their key); ion-tasks: the
+    # automatic rejection and hold expiry it schedules (and re-delays until due).
+    tables={"tenants": "read", "ledger": "write", "sales": "write", "marketplace_credentials": "read"},
+    # pos-credentials: holds and invoices in SkyBox for a tenant selling from it
+    keys={"marketplace-credentials": "read", "pos-credentials": "read"},
+    queues={"ion-tasks": "write"},
+    timeout_s=60,
+)
+
+MARKETPLACE_WEBHOOKS = FunctionDef(
+    id="marketplace_webhooks",
+    description="Sales the marketplaces push (StubHub, TEvo): verified, queued for the ION worker.",
+    routes=(Route("POST", "/webhooks/{marketplace}", public=True),),
+    # The account a delivery claims -> its tenant and credentials (to verify it); no tokens table:
+    # a marketplace proves itself its own way.
+    tables={"marketplace_credentials": "read"},
+    keys={"marketplace-credentials": "read"},
+    queues={"ion-sales": "write"},
+)
+
+# The poller runs on a schedule (infra/cdk/marketplaces.py; locally every TIXPILOT_POLL_S).
+MARKETPLACE_POLLER = FunctionDef(
+    id="marketplace_poller",
+    description="Polls the marketplaces that do not push sales (Vivid Seats) within their rate limits.",
+    tables={"marketplace_credentials": "read", "marketplace_polls": "write"},
+    keys={"marketplace-credentials": "read"},
+    queues={"ion-sales": "write"},
+    timeout_s=60,
+)
+POLL_SCHEDULE_MINUTES = 1  # EventBridge's finest rate; each feed's own limit is kept in marketplace_polls
 
 # The purchase pipeline's Lambda tasks (infra/definitions/purchase_pipeline.asl.json).
 _PIPELINE_TABLES: dict[str, Access] = {
@@ -211,6 +294,7 @@ PIPELINE_AUTOPO = FunctionDef(
     id="pipeline_autopo",
     description="Purchase pipeline: AutoPO in each POS where the account has it on.",
     tables={**_PIPELINE_TABLES, "ledger": "write"},
+    keys={"pos-credentials": "read"},  # the tenant's SkyBox credentials
     timeout_s=60,
     reserved_concurrency=10,  # POS APIs (SkyBox and others) rate-limit per broker account
 )
@@ -236,6 +320,10 @@ FUNCTIONS: dict[str, FunctionDef] = {
         INTAKE,
         API_INVENTORY,
         MARKETPLACE_OI,
+        MARKETPLACE_ION,
+        ION_WORKER,
+        MARKETPLACE_WEBHOOKS,
+        MARKETPLACE_POLLER,
         PIPELINE_CRAWL,
         PIPELINE_EVALUATE,
         PIPELINE_AUTOPO,

@@ -1,9 +1,10 @@
 """`make run`: the whole system locally, in the foreground, until Ctrl-C.
 
 Ports and options come from the environment (docs/local-stack.md): AWS_PORT (4566), API_PORT
-(3000), SMTP_PORT (2525), PRIMARY_PORT (3100), MARKETPLACE_PORT (3200), TIXPILOT_STATE_DIR,
-TIXPILOT_DEMO_TOKEN; for the marketplace simulator MARKETPLACE_TIME_SCALE (1.0) and
-MARKETPLACE_TEVO_WEBHOOK_URL (the API's /webhooks/tevo).
+(3000), SMTP_PORT (2525), PRIMARY_PORT (3100), MARKETPLACE_PORT (3200), SKYBOX_PORT (3300; no
+fake SkyBox when TIXPILOT_SKYBOX_URL names another), TIXPILOT_STATE_DIR, TIXPILOT_DEMO_TOKEN; for
+the marketplace simulator MARKETPLACE_TIME_SCALE (1.0) and MARKETPLACE_TEVO_WEBHOOK_URL (the API's
+/webhooks/tevo); TIXPILOT_POLL_S (60), how often the marketplace poller runs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,19 @@ def _port(name: str, default: int) -> int:
     return int(value)
 
 
-def configure_environment(aws_port: int, primary_port: int, marketplace_port: int | None = None) -> None:
+def fake_skybox_port() -> int | None:
+    """Where the fake SkyBox listens (SKYBOX_PORT, 3300), or None: TIXPILOT_SKYBOX_URL names an
+    outside SkyBox (another fake, or the real one), which the adapter then talks to."""
+    return None if os.environ.get("TIXPILOT_SKYBOX_URL") else _port("SKYBOX_PORT", 3300)
+
+
+def configure_environment(
+    aws_port: int,
+    primary_port: int,
+    marketplace_port: int | None = None,
+    api_port: int | None = None,
+    skybox_port: int | None = None,
+) -> None:
     """Point every boto3 client of this process at the emulator, before any is created."""
     os.environ["AWS_ENDPOINT_URL"] = f"http://{HOST}:{aws_port}"
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -37,6 +50,10 @@ def configure_environment(aws_port: int, primary_port: int, marketplace_port: in
     if marketplace_port is not None:  # the marketplace adapters talk to the simulator
         for name, prefix in (("STUBHUB", "stubhub"), ("TEVO", "tevo"), ("VIVID", "vivid")):
             os.environ.setdefault(f"TIXPILOT_{name}_URL", f"http://{HOST}:{marketplace_port}/{prefix}")
+    if skybox_port is not None:  # the SkyBox adapter talks to the fake (unless told otherwise)
+        os.environ.setdefault("TIXPILOT_SKYBOX_URL", f"http://{HOST}:{skybox_port}")
+    if api_port is not None:  # the marketplaces' webhooks reach the local API
+        os.environ.setdefault("TIXPILOT_WEBHOOK_BASE_URL", f"http://{HOST}:{api_port}")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TixPilot")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -46,18 +63,23 @@ def main() -> int:
     aws_port, api_port = _port("AWS_PORT", 4566), _port("API_PORT", 3000)
     smtp_port, primary_port = _port("SMTP_PORT", 2525), _port("PRIMARY_PORT", 3100)
     marketplace_port = _port("MARKETPLACE_PORT", 3200)
+    skybox_port = fake_skybox_port()
     state_dir = Path(os.environ["TIXPILOT_STATE_DIR"]) if os.environ.get("TIXPILOT_STATE_DIR") else None
-    configure_environment(aws_port, primary_port, marketplace_port)
+    configure_environment(aws_port, primary_port, marketplace_port, api_port, skybox_port)
 
+    from infra.definitions.functions import MARKETPLACE_POLLER
     from infra.local import state
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
     from infra.local.marketplace_sim import MarketplaceSimulator, make_marketplace_server
     from infra.local.moto_serial import start_emulator
     from infra.local.pipeline import resume_unfinished, start_local_pipeline
+    from infra.local.queues import LocalQueueWorkers
     from infra.local.resources import ensure_resources
     from infra.local.sandbox import Sandbox, make_sandbox_server
+    from infra.local.schedule import start_schedule
     from infra.local.seed import ensure_demo_tenant, seed_reference
+    from infra.local.skybox_fake import DEMO_ACCOUNT, SkyBoxFake, make_skybox_server
     from infra.local.smtp import start_smtp
     from tixpilot import aws
     from tixpilot.repositories.receipts import RawMailStore
@@ -65,9 +87,9 @@ def main() -> int:
 
     moto = start_emulator(HOST, aws_port)
     settings = get_settings()
-    dynamodb, s3 = aws.client("dynamodb"), aws.client("s3")
-    ensure_resources(settings, dynamodb, s3)
-    restored = state.restore(settings, dynamodb, s3, state_dir) if state_dir else None
+    dynamodb, s3, secrets = aws.client("dynamodb"), aws.client("s3"), aws.client("secretsmanager")
+    ensure_resources(settings, dynamodb, s3, secretsmanager=secrets)
+    restored = state.restore(settings, dynamodb, s3, state_dir, secrets) if state_dir else None
     seed_reference()
     meta = state.read_meta(state_dir)
     demo = ensure_demo_tenant(meta.get("demo_tenant_id"), os.environ.get("TIXPILOT_DEMO_TOKEN"))
@@ -78,6 +100,8 @@ def main() -> int:
     start_local_pipeline(settings, aws.client("stepfunctions"), lambdas)
     if restored:
         resume_unfinished(settings, dynamodb)  # moto's executions are not in the snapshot
+    # the queue workers (the sales worker): moto's queues polled, the handlers run in this process
+    workers = LocalQueueWorkers(settings, lambdas, aws.client("sqs")).start()
     # SMTP first: the stack counts as ready when the API answers, so everything else must be up.
     smtp = start_smtp(lambdas, RawMailStore(), HOST, smtp_port)
     marketplaces = MarketplaceSimulator(
@@ -90,10 +114,22 @@ def main() -> int:
         make_sandbox_server(Sandbox(), HOST, primary_port),
         make_marketplace_server(marketplaces, HOST, marketplace_port),
     ]
+    if skybox_port is not None:
+        skybox = SkyBoxFake()
+        skybox.add_account(DEMO_ACCOUNT.account_id, DEMO_ACCOUNT.api_token, DEMO_ACCOUNT.application_token)
+        servers.append(make_skybox_server(skybox, HOST, skybox_port))
+        skybox_line = (
+            f"  SkyBox (fake)  http://{HOST}:{skybox_port}   (account {DEMO_ACCOUNT.account_id}, "
+            f"tokens {DEMO_ACCOUNT.api_token} / {DEMO_ACCOUNT.application_token})"
+        )
+    else:
+        skybox_line = f"  SkyBox         {os.environ['TIXPILOT_SKYBOX_URL']}   (TIXPILOT_SKYBOX_URL)"
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
 
     stop = threading.Event()
+    # EventBridge's schedule in AWS; here every TIXPILOT_POLL_S (each feed within its own limit)
+    poller = start_schedule(lambdas, MARKETPLACE_POLLER.id, settings.poll_s, stop)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print(
@@ -106,6 +142,9 @@ def main() -> int:
                 f"  SMTP (SES)     {HOST}:{smtp_port}           (mail to anyone@{demo.domain})",
                 f"  Primary        http://{HOST}:{primary_port}   (POST /sandbox/orders)",
                 f"  Marketplaces   http://{HOST}:{marketplace_port}   (/stubhub /tevo /vivid; /sandbox/sell)",
+                f"                 webhooks to {settings.webhook_base_url}/webhooks/<name>; "
+                f"polled every {settings.poll_s}s",
+                skybox_line,
                 f"  Demo tenant    {demo.tenant.name} (id {demo.tenant.tenant_id})",
                 f"  API token      {demo.api_token}",
                 f"Try: curl -H 'x-api-token: {demo.api_token}' http://{HOST}:{api_port}/v2/verify",
@@ -117,13 +156,15 @@ def main() -> int:
     )
     stop.wait()
     print("stopping...", flush=True)
+    poller.join(timeout=10)  # a run in progress ends before the emulator goes
     smtp.stop()
+    workers.stop()
     marketplaces.stop()
     for server in servers:
         server.shutdown()
         server.server_close()
     if state_dir:
-        counts = state.snapshot(settings, dynamodb, s3, state_dir)
+        counts = state.snapshot(settings, dynamodb, s3, state_dir, secrets)
         print(f"saved {counts} to {state_dir}", flush=True)
     moto.stop()
     return 0

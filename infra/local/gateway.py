@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import re
 import time
 import uuid
@@ -12,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from infra.definitions import gateway as answers
 from infra.definitions.functions import FunctionDef, api_functions
 from infra.local.lambdas import LocalLambdas
 from tixpilot.observability import logger
@@ -88,26 +88,31 @@ def proxy_event(
     }
 
 
-def _error(status: int, messageid: str, message: str) -> dict[str, Any]:
-    body = {"result": {"status": "error", "message": message, "messageid": messageid}, "output": []}
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+def _error(status: int, messageid: str, message: str, **headers: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **headers},
+        "body": answers.envelope(messageid, message),
+    }
 
 
 class Gateway:
     def __init__(self, lambdas: LocalLambdas, functions: list[FunctionDef] | None = None) -> None:
         self.lambdas = lambdas
-        self.routes = compile_routes(functions if functions is not None else api_functions())
+        declared = functions if functions is not None else api_functions()
+        self.routes = compile_routes(declared)
+        self.allowed = answers.allowed_methods(declared)
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
         parts = urlsplit(target)
         path = parts.path or "/"
-        allowed = []
+        allowed: list[CompiledRoute] = []
         for route in self.routes:
             match = route.pattern.match(path)
             if not match:
                 continue
             if route.method != method:
-                allowed.append(route.method)
+                allowed.append(route)
                 continue
             event = proxy_event(method, route, path, parts.query, headers, body, match.groupdict())
             try:
@@ -115,9 +120,16 @@ class Gateway:
             except Exception:  # a crashed function is a 502 from API Gateway, never a hang
                 logger.exception("local lambda failed", extra={"function": route.function.id})
                 return _error(502, "E_INTERNAL", "the function failed; see the local stack's log")
-        if allowed:
-            return _error(405, "E_METHOD", f"{path} accepts {', '.join(sorted(set(allowed)))}, not {method}")
-        return _error(404, "E_NOT_FOUND", f"no endpoint {path}; see /openapi.json")
+        if allowed:  # as API Gateway's mock method on the resource answers: no function runs
+            resource = allowed[0].resource
+            methods = self.allowed[resource]
+            return _error(
+                405,
+                answers.NOT_ALLOWED_ID,
+                answers.method_not_allowed(resource, methods, method),
+                Allow=", ".join(methods),
+            )
+        return _error(404, answers.NOT_FOUND_ID, answers.no_endpoint(path))
 
 
 def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
@@ -142,9 +154,15 @@ def make_server(gateway: Gateway, host: str, port: int) -> ThreadingHTTPServer:
                     self.send_header(key, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":  # a HEAD answer has headers only
+                self.wfile.write(data)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _serve
+        def __getattr__(self, name: str) -> Any:
+            # Every method, TRACE and made-up ones too, reaches the gateway (a 405 or 404 in the
+            # envelope), instead of http.server's HTML 501 for a method it has no do_<METHOD> for.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:
             logger.debug("api " + format % args)

@@ -112,21 +112,26 @@ def start_local_pipeline(settings: Settings, sfn: Any, lambdas: LocalLambdas) ->
 
 def resume_unfinished(settings: Settings, dynamodb: Any) -> int:
     """After a restart from TIXPILOT_STATE_DIR: moto's executions are not part of the snapshot, so
-    every purchase that was waiting gets its execution again (AWS keeps executions; this is the
-    local stack only, and a Scan at start-up, never on a request path). Returns how many."""
-    from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
+    every purchase whose run was going (or that was waiting) runs again: its run is marked
+    active but its execution no longer exists, so start_run takes it over with the next
+    generation. AWS keeps executions; this is the local stack only, and a Scan at start-up, never
+    on a request path. Returns how many runs were started."""
+    from tixpilot.services.pipeline import start_run
+    from tixpilot.wiring.pipeline import pipeline_runs
 
-    starter = StepFunctionsPipeline()
+    runs = pipeline_runs()
     started = 0
     pages = dynamodb.get_paginator("scan").paginate(
         TableName=settings.table_name("purchases"),
         ProjectionExpression="tenant_id, rid, doc",
-        FilterExpression="contains(doc, :waiting)",
-        ExpressionAttributeValues={":waiting": {"S": '"pipeline_state":"waiting"'}},
+        FilterExpression="contains(doc, :active) OR contains(doc, :waiting)",
+        ExpressionAttributeValues={
+            ":active": {"S": '"run_active":true'},
+            ":waiting": {"S": '"pipeline_state":"waiting"'},
+        },
     )
     for page in pages:
         for item in page.get("Items", []):
-            doc = json.loads(item.get("doc", {}).get("S", "{}"))
-            if doc.get("pipeline_state") == "waiting" and not doc.get("purchaseorders"):
-                started += starter.start_execution(item["tenant_id"]["S"], int(item["rid"]["N"]))
+            tenant_id, rid = item["tenant_id"]["S"], int(item["rid"]["N"])
+            started += start_run(runs.purchases, runs.executions, tenant_id, rid) is not None
     return started

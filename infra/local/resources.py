@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from typing import Any
 
-from infra.definitions.tables import BUCKETS, KEYS, QUEUES, TABLES, TableDef
+from infra.definitions.tables import BUCKETS, KEYS, QUEUES, SECRETS, TABLES, TableDef
 from tixpilot.settings import Settings
 
 
@@ -38,7 +40,12 @@ def create_table_request(table: TableDef, name: str) -> dict[str, Any]:
 
 
 def ensure_resources(
-    settings: Settings, dynamodb: Any, s3: Any, sqs: Any | None = None, kms: Any | None = None
+    settings: Settings,
+    dynamodb: Any,
+    s3: Any,
+    sqs: Any | None = None,
+    kms: Any | None = None,
+    secretsmanager: Any | None = None,
 ) -> None:
     """Create whatever of the tables and buckets is missing (idempotent)."""
     existing = set(dynamodb.list_tables().get("TableNames", []))
@@ -61,8 +68,22 @@ def ensure_resources(
             from tixpilot import aws
 
             sqs = aws.client("sqs")
-        for purpose in QUEUES:
-            sqs.create_queue(QueueName=settings.queue_name(purpose))  # idempotent by name
+        for purpose, definition in QUEUES.items():
+            # Each with its dead-letter queue, as the CDK app makes them (moto moves a message
+            # received max_receive_count times, as SQS does).
+            dlq_url = sqs.create_queue(QueueName=settings.queue_name(f"{purpose}-dlq"))["QueueUrl"]
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(definition.max_receive_count)}
+            url = sqs.create_queue(QueueName=settings.queue_name(purpose))["QueueUrl"]  # idempotent by name
+            sqs.set_queue_attributes(
+                QueueUrl=url,
+                Attributes={
+                    "RedrivePolicy": json.dumps(redrive),
+                    "VisibilityTimeout": str(definition.visibility_timeout_s),
+                },
+            )
     if KEYS:
         if kms is None:
             from tixpilot import aws
@@ -75,3 +96,24 @@ def ensure_resources(
             except kms.exceptions.NotFoundException:
                 key_id = kms.create_key(Description=description)["KeyMetadata"]["KeyId"]
                 kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+    if SECRETS:
+        if secretsmanager is None:
+            from tixpilot import aws
+
+            secretsmanager = aws.client("secretsmanager")
+        for purpose, description in SECRETS.items():
+            ensure_secret(secretsmanager, settings.secret_name(purpose), description)
+
+
+def ensure_secret(secretsmanager: Any, name: str, description: str, value: str | None = None) -> None:
+    """Create the secret with a random value (as CloudFormation generates it) unless it exists;
+    with `value` (restored from the state folder), set that value."""
+    try:
+        secretsmanager.describe_secret(SecretId=name)
+    except secretsmanager.exceptions.ResourceNotFoundException:
+        secretsmanager.create_secret(
+            Name=name, Description=description, SecretString=value or secrets.token_urlsafe(48)
+        )
+        return
+    if value is not None:
+        secretsmanager.put_secret_value(SecretId=name, SecretString=value)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from infra.definitions.tables import BUCKETS, TABLES
+from infra.definitions.tables import BUCKETS, SECRETS, TABLES
 from tixpilot.settings import Settings
 
 STATE_FILE = "state.json"
@@ -24,9 +24,16 @@ def _decode_binary(value: dict[str, Any]) -> Any:
     return base64.b64decode(value["$b64"]) if value.keys() == {"$b64"} else value
 
 
-def snapshot(settings: Settings, dynamodb: Any, s3: Any, folder: Path) -> dict[str, int]:
-    """Write every table's items and every bucket's objects to folder/state.json."""
-    state: dict[str, Any] = {"tables": {}, "buckets": {}, "meta": {}}
+def snapshot(
+    settings: Settings, dynamodb: Any, s3: Any, folder: Path, secretsmanager: Any | None = None
+) -> dict[str, int]:
+    """Write every table's items, every bucket's objects and the secrets (the cursor key: the
+    cursors handed out before a restart stay valid) to folder/state.json."""
+    state: dict[str, Any] = {"tables": {}, "buckets": {}, "secrets": {}, "meta": {}}
+    if secretsmanager is not None:
+        for purpose in SECRETS:
+            value = secretsmanager.get_secret_value(SecretId=settings.secret_name(purpose))
+            state["secrets"][purpose] = value["SecretString"]
     counts: dict[str, int] = {}
     for table in TABLES.values():
         items: list[Any] = []
@@ -50,12 +57,20 @@ def snapshot(settings: Settings, dynamodb: Any, s3: Any, folder: Path) -> dict[s
     return counts
 
 
-def restore(settings: Settings, dynamodb: Any, s3: Any, folder: Path) -> dict[str, int] | None:
+def restore(
+    settings: Settings, dynamodb: Any, s3: Any, folder: Path, secretsmanager: Any | None = None
+) -> dict[str, int] | None:
     path = folder / STATE_FILE
     if not path.exists():
         return None
     state = json.loads(path.read_text(), object_hook=_decode_binary)
     counts: dict[str, int] = {}
+    if secretsmanager is not None:
+        from infra.local.resources import ensure_secret
+
+        for purpose, value in state.get("secrets", {}).items():
+            if purpose in SECRETS:
+                ensure_secret(secretsmanager, settings.secret_name(purpose), SECRETS[purpose], value)
     for table_id, items in state.get("tables", {}).items():
         if table_id not in TABLES:
             continue

@@ -89,6 +89,7 @@ class LocalStack:
     state_dir: Path | None
     log_path: Path
     marketplace_port: int = 0
+    skybox_port: int = 0
 
     @property
     def api_url(self) -> str:
@@ -106,6 +107,10 @@ class LocalStack:
     def marketplace_url(self) -> str:
         return f"http://{HOST}:{self.marketplace_port}"
 
+    @property
+    def skybox_url(self) -> str:
+        return f"http://{HOST}:{self.skybox_port}"
+
     def get(
         self, path: str, params: dict[str, str] | None = None, token: str | None = None, auth: bool = True
     ) -> requests.Response:
@@ -115,7 +120,13 @@ class LocalStack:
 
     def cli(self, *args: str) -> CliResult:
         """`tixpilot ARGS` against this stack's emulator; its stdout must be one JSON object."""
-        env = {**shell_environment(), "AWS_ENDPOINT_URL": self.aws_url}
+        # the ports tell the CLI where this stack's API (webhook URLs) and marketplace simulator are
+        env = {
+            **shell_environment(),
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "API_PORT": str(self.api_port),
+            "MARKETPLACE_PORT": str(self.marketplace_port),
+        }
         command = [str(Path(sys.executable).with_name("tixpilot")), *args]
         done = subprocess.run(
             command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=CLI_TIMEOUT_S
@@ -176,11 +187,14 @@ class LocalStack:
         self.process.wait()
 
 
-def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN) -> LocalStack:
+def start_stack(
+    state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN, env: dict[str, str] | None = None
+) -> LocalStack:
     """`python -m infra.local` in its own process group, returned once it is ready.
 
-    Without a state dir the stack keeps nothing when it stops (and stops sooner)."""
-    aws_port, api_port, smtp_port, primary_port, marketplace_port = free_ports(5)
+    Without a state dir the stack keeps nothing when it stops (and stops sooner). `env`: more
+    variables for it (the shortened timings a test needs)."""
+    aws_port, api_port, smtp_port, primary_port, marketplace_port, skybox_port = free_ports(6)
     env = {
         **shell_environment(),
         "AWS_PORT": str(aws_port),
@@ -188,9 +202,12 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
         "SMTP_PORT": str(smtp_port),
         "PRIMARY_PORT": str(primary_port),
         "MARKETPLACE_PORT": str(marketplace_port),
+        "SKYBOX_PORT": str(skybox_port),
         **({"TIXPILOT_STATE_DIR": str(state_dir)} if state_dir else {}),
         "TIXPILOT_DEMO_TOKEN": token,
+        "TIXPILOT_POLL_S": "1",  # the marketplace poller's loop (each feed still within its limit)
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -203,7 +220,16 @@ def start_stack(state_dir: Path | None, log_path: Path, token: str = DEMO_TOKEN)
             process_group=0,
         )
     stack = LocalStack(
-        process, aws_port, api_port, smtp_port, primary_port, token, state_dir, log_path, marketplace_port
+        process,
+        aws_port,
+        api_port,
+        smtp_port,
+        primary_port,
+        token,
+        state_dir,
+        log_path,
+        marketplace_port,
+        skybox_port,
     )
     deadline = time.monotonic() + START_TIMEOUT_S
     while not stack.is_ready():

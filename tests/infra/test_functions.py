@@ -128,7 +128,9 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
     tables: dict[str, bool] = {}  # table name -> write access
     buckets: dict[str, bool] = {}
     queues: set[str] = set()
+    consumed: set[str] = set()
     keys: set[str] = set()
+    secrets: set[str] = set()
     for statement in _statements(template, role_id):
         assert statement["Effect"] == "Allow"
         actions = set(_as_list(statement["Action"]))
@@ -155,6 +157,12 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
                 buckets[match.group("bucket")] = buckets.get(match.group("bucket"), False) or bool(
                     actions & S3_WRITES
                 )
+        elif service == "secretsmanager":
+            assert actions == {"secretsmanager:GetSecretValue"}, actions
+            [arn] = rendered
+            secret_id = arn.rsplit(f":secret:tixpilot-{synthesized.env}-", 1)[1].removesuffix("-??????")
+            assert definition.secrets.get(secret_id) == "read", (definition.id, arn)
+            secrets.add(secret_id)
         elif service == "logs":
             assert actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}, actions
             assert rendered == [own_log_group], f"logs only to its own log group: {rendered}"
@@ -166,10 +174,14 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
                 assert actions == {"sqs:SendMessage"}, actions
                 continue
             queue_id = queue.rsplit(f":tixpilot-{synthesized.env}-", 1)[1]
-            access = definition.queues.get(queue_id)
-            assert access, f"{definition.id} may not use queue {queue}"
             sends = "sqs:SendMessage" in actions
             consumes = bool(actions & {"sqs:ReceiveMessage", "sqs:DeleteMessage"})
+            if consumes and queue_id in definition.consumes:
+                assert not sends, actions
+                consumed.add(queue_id)
+                continue
+            access = definition.queues.get(queue_id)
+            assert access, f"{definition.id} may not use queue {queue}"
             assert (sends, consumes) == ((True, False) if access == "write" else (False, True)), actions
             queues.add(queue_id)
         elif service == "kms":
@@ -182,6 +194,10 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
             assert access, f"{definition.id} may not use key {alias}"
             assert actions == ({"kms:Encrypt"} if access == "write" else {"kms:Decrypt"}), actions
             keys.add(key_id)
+        elif service == "states" and actions == {"states:DescribeExecution"}:  # is the last run running?
+            [executions] = rendered
+            machine_id = executions.rsplit(f":execution:tixpilot-{synthesized.env}-", 1)[1].removesuffix(":*")
+            assert definition.state_machines.get(machine_id) == "write", (definition.id, executions)
         elif service == "states":  # starting the purchase pipeline, by its derived name
             [machine] = rendered
             machine_id = machine.rsplit(f":stateMachine:tixpilot-{synthesized.env}-", 1)[1]
@@ -199,7 +215,24 @@ def test_role_reaches_only_what_the_definition_lists(synthesized, definition: Fu
     }
     assert buckets == expected_buckets
     assert queues == set(definition.queues)
+    assert consumed == set(definition.consumes)
     assert keys == set(definition.keys)
+    assert secrets == set(definition.secrets)
+
+
+@pytest.mark.parametrize("definition", [d for d in DEFINITIONS if d.consumes], ids=lambda d: d.id)
+def test_a_queue_worker_is_invoked_by_its_queues_with_partial_batch_failures(synthesized, definition):
+    template, function_id, _ = synthesized.function(definition.id)
+    mappings = [
+        m["Properties"]
+        for m in template.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
+    sources = sorted(template.render(m["EventSourceArn"]).rsplit(":", 1)[1] for m in mappings)
+    assert sources == sorted(f"tixpilot-{synthesized.env}-{q}" for q in definition.consumes)
+    for mapping in mappings:
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert mapping["BatchSize"] <= 10
 
 
 def test_every_functiondef_field_is_implemented():
@@ -238,3 +271,16 @@ def test_a_definition_without_code_is_refused():
             config=load_env_config("dev", read_cdk_json_context()),
             layers=SharedLayers(stack, "Layers"),
         )
+
+
+def test_a_consumed_queue_outlasts_its_worker():
+    # Lambda's SQS integration advises a visibility timeout of six times the function's timeout;
+    # shorter, a batch still being handled comes back to another worker.
+    from infra.definitions.tables import QUEUES
+
+    for definition in DEFINITIONS:
+        for queue_id in definition.consumes:
+            assert QUEUES[queue_id].visibility_timeout_s >= 6 * definition.timeout_s, (
+                definition.id,
+                queue_id,
+            )

@@ -80,6 +80,9 @@ def test_failed_intake_lands_in_an_encrypted_tls_only_queue(synthesized):
         for s in policy["PolicyDocument"]["Statement"]
     )
 
-    [invoke_config] = intake.of_type("AWS::Lambda::EventInvokeConfig").values()
-    assert intake.referenced_id(invoke_config["Properties"]["FunctionName"]) == function_id
+    [invoke_config] = [  # the stack holds the marketplace poller's too
+        c
+        for c in intake.of_type("AWS::Lambda::EventInvokeConfig").values()
+        if intake.referenced_id(c["Properties"]["FunctionName"]) == function_id
+    ]
     assert invoke_config["Properties"]["MaximumRetryAttempts"] == 2

@@ -27,6 +27,7 @@ def test_alarms_cover_functions_dlq_and_api(synthesized):
     dead_letter_queues = {f"tixpilot-{env}-intake-dlq", *(f"tixpilot-{env}-{q}-dlq" for q in QUEUES)}
     expected |= {("ApproximateNumberOfMessagesVisible", name) for name in dead_letter_queues}
     expected.add(("5XXError", f"tixpilot-{env}-api"))
+    expected.add(("PollErrors", "tixpilot"))  # the poller's custom metric, by service
     assert set(_alarms(synthesized)) == expected
 
 
@@ -53,3 +54,9 @@ def test_alarm_email_subscription_follows_config(synthesized):
     subscriptions = synthesized.stack("Monitoring").of_type("AWS::SNS::Subscription").values()
     expected = [synthesized.config.alarm_email] if synthesized.config.alarm_email else []
     assert [s["Properties"]["Endpoint"] for s in subscriptions] == expected
+
+
+def test_poll_errors_alarm_only_when_they_persist(synthesized):
+    props = _alarms(synthesized)[("PollErrors", "tixpilot")]
+    assert props["Namespace"] == "TixPilot" and props["Statistic"] == "Sum"
+    assert props["EvaluationPeriods"] == 3 and props["Threshold"] == 1

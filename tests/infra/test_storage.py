@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.definitions.tables import BUCKETS, KEYS, QUEUES
+from infra.definitions.tables import BUCKETS, KEYS, QUEUES, SECRETS
 
 pytestmark = pytest.mark.infra
 
@@ -94,7 +94,8 @@ def test_queue_is_encrypted_tls_only_with_a_dead_letter_queue(synthesized, queue
         assert props.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in props
     redrive = queue["Properties"]["RedrivePolicy"]
     assert data.referenced_id(redrive["deadLetterTargetArn"]) == dlq_lid
-    assert redrive["maxReceiveCount"] >= 1
+    assert redrive["maxReceiveCount"] == QUEUES[queue_id].max_receive_count >= 1
+    assert queue["Properties"]["VisibilityTimeout"] == QUEUES[queue_id].visibility_timeout_s
     for lid in (queue_lid, dlq_lid):
         [policy] = [
             p["Properties"]
@@ -114,3 +115,12 @@ def test_key_rotates_and_has_its_alias(synthesized, key_id):
     key = data.resources[data.referenced_id(alias["Properties"]["TargetKeyId"])]
     assert key["Type"] == "AWS::KMS::Key"
     assert key["Properties"]["EnableKeyRotation"] is True
+
+
+@pytest.mark.parametrize("secret_id", list(SECRETS))
+def test_secret_is_generated_by_the_stack_under_its_derived_name(synthesized, secret_id):
+    data = synthesized.stack("Data")
+    _, secret = data.one("AWS::SecretsManager::Secret", Name=f"tixpilot-{synthesized.env}-{secret_id}")
+    props = secret["Properties"]
+    assert "SecretString" not in props  # never in the template
+    assert props["GenerateSecretString"]["PasswordLength"] >= 32

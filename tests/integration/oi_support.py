@@ -60,3 +60,11 @@ def hold_body(order_id: str, tgid: int, quantity: int, price: str = "99.50") -> 
 
 def seat_statuses(tenant_id: str, tgid: int) -> dict[str, str]:
     return {str(s["seatnumber"]): str(s["status"]) for s in LedgerRepository().seats(tenant_id, str(tgid))}
+
+
+def seat_holders(tenant_id: str, tgid: int) -> dict[str, tuple[str, str]]:
+    """Each seat's status and the order entity holding it ("" when none), as the ledger has them."""
+    return {
+        str(s["seatnumber"]): (str(s["status"]), str(s.get("held_by") or ""))
+        for s in LedgerRepository().seats(tenant_id, str(tgid))
+    }

@@ -455,9 +455,27 @@ def crawl_requests(tenant_id: str) -> list[dict]:
     )
 
 
+def add_account(tenant_id: str, username: str, marketplace_id: int = 1) -> int:
+    from tixpilot.models.accounts import Account
+    from tixpilot.repositories.accounts import AccountRepository
+    from tixpilot.repositories.sequences import SequenceRepository
+
+    account_id = SequenceRepository().next("account")
+    account = Account(
+        tenant_id=tenant_id,
+        account_id=account_id,
+        username=username,
+        marketplace_id=marketplace_id,
+        created=dt.datetime.now(dt.UTC),
+    )
+    assert AccountRepository().create_unique(account, None) is None
+    return account_id
+
+
 @pytest.mark.parametrize("path", ["/v2/crawl", "/v2/crawl/"])
 def test_crawl_records_the_request(broker, dynamodb_calls, path):
     a = broker()
+    account_id = add_account(a.id, "buyer@demo.test")
     dynamodb_calls.calls.clear()
     response = a.get(
         path, "api_crawl", username="Buyer@Demo.test", confnum="12-34567/ny", source="joebroker_app"
@@ -465,27 +483,46 @@ def test_crawl_records_the_request(broker, dynamodb_calls, path):
     body = body_of(response)
     assert response["statusCode"] == 200 and body["output"] == []
     assert body["result"]["status"] == "success" and "recorded" in body["result"]["message"]
-    assert [name for name, _ in dynamodb_calls.calls] == ["GetItem", "PutItem"]
+    # the token, the account by username, the request
+    assert [name for name, _ in dynamodb_calls.calls] == ["GetItem", "Query", "PutItem"]
     (row,) = crawl_requests(a.id)
-    assert (row["confnum"], row["username"], row["marketplace_id"], row["source"]) == (
-        "12-34567/NY",
-        "buyer@demo.test",
-        1,
-        "joebroker_app",
-    )
+    assert (row["confnum"], row["account_id"], row["source"]) == ("12-34567/NY", account_id, "joebroker_app")
     assert row["expires_at"] > time.time()
 
 
 def test_crawl_by_account_id_ignores_username_and_defaults_to_all(broker):
     a = broker()
-    output(a.get("/v2/crawl", "api_crawl", id="12", username="x", marketplaceid="55", source="app"))
+    account_id = add_account(a.id, "mine@demo.test")
+    output(
+        a.get("/v2/crawl", "api_crawl", id=str(account_id), username="x", marketplaceid="55", source="app")
+    )
     (row,) = crawl_requests(a.id)
     assert (row["account_id"], row.get("username"), row.get("marketplace_id"), row["confnum"]) == (
-        12,
+        account_id,
         None,
         None,
         "all",
     )
+
+
+def test_crawl_of_an_account_you_do_not_have_is_a_404(broker):
+    """Another broker's buyer address (or account id) crawls nothing into your account."""
+    a, b = broker(), broker("Other Tickets LLC")
+    theirs = add_account(b.id, "their-buyer@other.test")
+    for query in (
+        {"username": "their-buyer@other.test"},
+        {"id": str(theirs)},
+        {"username": "nobody@demo.test"},
+    ):
+        message = error(a.get("/v2/crawl", "api_crawl", source="app", **query), 404, "E_NOT_FOUND")
+        assert message.startswith(("username: no account", "id: no account")), message
+    mine = add_account(a.id, "their-buyer@other.test", marketplace_id=3)
+    message = error(
+        a.get("/v2/crawl", "api_crawl", source="app", username="their-buyer@other.test"), 404, "E_NOT_FOUND"
+    )
+    assert "on marketplace 1" in message  # the tenant's account of that name is on marketplace 3
+    output(a.get("/v2/crawl", "api_crawl", source="app", id=str(mine)))
+    assert [row["account_id"] for row in crawl_requests(a.id)] == [mine]
 
 
 @pytest.mark.parametrize(
@@ -505,3 +542,65 @@ def test_crawl_parameters_are_validated(broker, query, prefix):
     message = error(a.get("/v2/crawl", "api_crawl", **query), 400, "E_PARAM")
     assert message.startswith(prefix), message
     assert crawl_requests(a.id) == []
+
+
+# --- paging and order ids --------------------------------------------------------------------------
+
+
+def page(broker: Broker, **query: str) -> dict:
+    response = broker.get("/v2/sales", **query)
+    assert response["statusCode"] == 200, response["body"]
+    return body_of(response)
+
+
+def test_sales_come_a_page_at_a_time_with_a_signed_cursor_in_the_envelope(broker):
+    a, b = broker(), broker("Bravo")
+    for n in range(7):
+        a.add(str(5100 + n), event={"name": "Paged", "venue": "V", "datetimelocal": legacy_date(TODAY)})
+    seen, query = [], {"q": "today", "page_size": "3"}
+    while True:
+        answer = page(a, **query)
+        assert set(answer) == {"result", "output", "cursor"} and len(answer["output"]) <= 3
+        seen += orders(answer["output"])
+        if answer["cursor"] is None:
+            break
+        query["cursor"] = answer["cursor"]
+    assert sorted(seen) == [str(5100 + n) for n in range(7)] and len(seen) == 7
+
+    first = page(a, q="today", page_size="3")["cursor"]
+    token, _, mac = first.rpartition(".")
+    for bad in (token, f"{token}.{mac[::-1]}", f"{token[:-2]}xx.{mac}"):
+        assert error(a.get("/v2/sales", q="today", cursor=bad), 400, "E_PARAM").startswith("cursor:")
+    assert error(b.get("/v2/sales", q="today", cursor=first), 400, "E_PARAM").startswith("cursor:")
+    message = error(a.get("/v2/sales", q="tomorrow", cursor=first), 400, "E_PARAM")
+    assert message == "cursor: it belongs to another query; start without `cursor`"
+
+
+def test_more_order_ids_than_the_cap_is_a_400_naming_it(broker, dynamodb_calls):
+    a = broker()
+    dynamodb_calls.calls.clear()
+    q = ",".join(str(n) for n in range(1, 151))  # 150 ids: the attack, within q's 500 characters
+    message = error(a.get("/v2/sales", q=q), 400, "E_PARAM")
+    assert message.startswith("q: at most 50 order ids in one query, not 150;")
+    assert [name for name, _ in dynamodb_calls.calls] == ["GetItem"]  # the token only: nothing read
+
+
+def test_order_ids_are_read_together_not_one_after_another(broker, recorder):
+    a = broker()
+    for n in (1, 2, 3, 49, 50):
+        a.add(str(n))
+        a.add(str(n), marketplaceid=4)
+    ids = ",".join(str(n) for n in range(1, 51))
+    recorder.calls.clear()
+    found = page(a, q=f"{ids} stubhub vivid")["output"]
+    assert sorted((s["orderid"], s["marketplaceid"]) for s in found) == sorted(
+        (str(n), m) for n in (1, 2, 3, 49, 50) for m in (1, 4)
+    )
+    assert [c["op"] for c in recorder.data_calls()] == ["BatchGetItem"]  # 100 keys, one call
+    recorder.calls.clear()
+    found = page(a, q=ids, page_size="4")
+    assert len(found["output"]) == 4 and found["cursor"]
+    queries = recorder.data_calls()
+    assert [c["op"] for c in queries] == ["Query"] * 50  # one per id, side by side (round trips: bench)
+    rest = page(a, q=ids, page_size="100", cursor=found["cursor"])
+    assert len(rest["output"]) == 6 and rest["cursor"] is None

@@ -8,7 +8,12 @@ import pytest
 
 from tests.events import api_event
 
-DEFAULTS = {"safeguard": 2, "mobile_po_as": "transfer", "timezone": "America/New_York"}
+DEFAULTS = {
+    "safeguard": 2,
+    "mobile_po_as": "transfer",
+    "timezone": "America/New_York",
+    "inventory_pos": "builtin",
+}
 
 
 def call(invoke, token, method, path, query=None):
@@ -37,7 +42,7 @@ def test_update_changes_only_what_it_names_and_only_for_its_tenant(invoke, new_t
     assert status == 200 and document["output"] == [{**DEFAULTS, "safeguard": 3}]
     query = {"mobile_po_as": "qr_screenshot", "timezone": "Europe/London", "ignored": "x"}
     status, document = call(invoke, tenant.token, "POST", "/v2/settings/update", query)
-    expected = {"safeguard": 3, "mobile_po_as": "qr_screenshot", "timezone": "Europe/London"}
+    expected = {**DEFAULTS, "safeguard": 3, "mobile_po_as": "qr_screenshot", "timezone": "Europe/London"}
     assert status == 200 and document["output"] == [expected]
     assert settings(invoke, tenant.token) == expected
     assert settings(invoke, other.token) == DEFAULTS
@@ -46,6 +51,9 @@ def test_update_changes_only_what_it_names_and_only_for_its_tenant(invoke, new_t
     assert status == 200 and document["output"] == [expected]
     status, document = call(invoke, tenant.token, "POST", "/v2/settings/update", {"safeguard": "1"})
     assert document["output"][0]["safeguard"] == 1
+    status, document = call(invoke, tenant.token, "POST", "/v2/settings/update", {"inventory_pos": "skybox"})
+    assert status == 200 and document["output"][0]["inventory_pos"] == "skybox"
+    assert settings(invoke, other.token) == DEFAULTS
 
 
 @pytest.mark.parametrize(
@@ -57,6 +65,7 @@ def test_update_changes_only_what_it_names_and_only_for_its_tenant(invoke, new_t
         ({"timezone": "Mars/Olympus_Mons"}, ["timezone"]),
         ({"timezone": "../../etc/passwd"}, ["timezone"]),
         ({"timezone": ""}, ["timezone"]),
+        ({"inventory_pos": "posnext"}, ["inventory_pos"]),
         (
             {"safeguard": "0", "mobile_po_as": "x", "timezone": "Nowhere"},
             ["safeguard", "mobile_po_as", "timezone"],

@@ -95,3 +95,55 @@ def test_forwarder_add_for_an_unknown_tenant_is_not_found(capsys, moto_server):
         capsys, moto_server, "forwarder", "add", "--tenant-id", "nobody", "--address", "a@b.com"
     )
     assert code == 1 and error["error"] == "E_NOT_FOUND"
+
+
+def verify(invoke, token: str) -> int:
+    return int(invoke("api_reference", api_event("GET", "/v2/verify", token=token))["statusCode"])
+
+
+def test_token_rotate_prints_a_new_token_and_every_older_one_stops_working(capsys, moto_server, invoke):
+    _, tenant = run(capsys, moto_server, "tenant", "create", "--name", "Rotating Tix")
+    _, other = run(capsys, moto_server, "tenant", "create", "--name", "Bystander Tix")
+    code, first = run(capsys, moto_server, "token", "rotate", "--tenant-id", tenant["tenant_id"])
+    assert code == 0 and first["api_token"].startswith("tpk_") and first["revoked"] == 1
+    code, second = run(capsys, moto_server, "token", "rotate", "--tenant-id", tenant["tenant_id"])
+    assert code == 0 and second["revoked"] == 1
+    assert verify(invoke, tenant["api_token"]) == 401
+    assert verify(invoke, first["api_token"]) == 401
+    assert verify(invoke, second["api_token"]) == 200
+    assert verify(invoke, other["api_token"]) == 200
+    code, error = run(capsys, moto_server, "token", "rotate", "--tenant-id", "nobody")
+    assert code == 1 and error["error"] == "E_NOT_FOUND"
+
+
+def test_marketplace_key_revoke_refuses_its_calls_from_then_on(capsys, moto_server, invoke):
+    _, tenant = run(capsys, moto_server, "tenant", "create", "--name", "Revoking Tix")
+    _, key = run(
+        capsys,
+        moto_server,
+        "marketplace-key",
+        "create",
+        "--tenant-id",
+        tenant["tenant_id"],
+        "--marketplace-id",
+        "4",
+    )
+
+    def hold() -> int:
+        event = api_event("POST", "/oi/v1/holds", body=json.dumps({"order_id": "1"}))
+        event["headers"]["x-marketplace-key"] = key["key"]
+        return int(invoke("marketplace_oi", event)["statusCode"])
+
+    assert hold() == 400  # the key opens the door (the body is incomplete)
+    args = ["marketplace-key", "revoke", "--tenant-id", tenant["tenant_id"], "--credid", key["credid"]]
+    code, revoked = run(capsys, moto_server, *args)
+    assert code == 0 and revoked == {
+        "credid": key["credid"],
+        "tenant_id": tenant["tenant_id"],
+        "marketplace_id": 4,
+        "revoked": True,
+    }
+    assert hold() == 401
+    code, error = run(capsys, moto_server, *args)
+    assert code == 1 and error["error"] == "E_NOT_FOUND"
+    assert verify(invoke, tenant["api_token"]) == 200  # the API token is another credential

@@ -23,6 +23,27 @@ def second_emulator():
     server.stop()
 
 
+def test_the_cursor_key_is_kept_with_the_state(tmp_path, moto_server):
+    """Cursors handed out before a restart stay valid after it: the key comes back too."""
+    from tixpilot import aws
+    from tixpilot.settings import get_settings
+
+    settings = get_settings()
+    dynamodb, s3, secrets = aws.client("dynamodb"), aws.client("s3"), aws.client("secretsmanager")
+    name = settings.secret_name("cursor-key")
+    kept = secrets.get_secret_value(SecretId=name)["SecretString"]
+    assert len(kept) >= 32
+    state.snapshot(settings, dynamodb, s3, tmp_path, secrets)
+    try:
+        # a restarted emulator starts without it (moto's backends are this process's: delete it)
+        secrets.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+        ensure_resources(settings, dynamodb, s3, secretsmanager=secrets)
+        assert secrets.get_secret_value(SecretId=name)["SecretString"] != kept  # a new one of its own
+    finally:
+        state.restore(settings, dynamodb, s3, tmp_path, secrets)
+    assert secrets.get_secret_value(SecretId=name)["SecretString"] == kept
+
+
 def test_snapshot_then_restore_into_an_empty_emulator(tmp_path, admin, new_tenant, second_emulator):
     from tixpilot import aws
     from tixpilot.settings import get_settings

@@ -95,3 +95,21 @@ def test_auth_and_tenant_isolation(admin: Any, new_tenant: Any, invoke: Any) -> 
     )
     bad = invoke("marketplace_oi", oi_event("/oi/v1/holds", other_key, hold_body("X", tgid, 0)))
     assert bad["statusCode"] == 400 and body_of(bad)["result"]["message"].startswith("quantity:")
+
+
+def test_only_oi_marketplaces_may_call_oi(admin: Any, new_tenant: Any, invoke: Any) -> None:
+    broker = new_tenant("OI Broker 3")
+    tgid = ticket_group(broker.id, ["1"])
+    for marketplace_id in (1, 4, 41):  # StubHub, Vivid Seats, SeatGeek integrate by ION
+        key = marketplace_key(admin, broker.id, marketplace_id)
+        refused = invoke("marketplace_oi", oi_event("/oi/v1/holds", key, hold_body("F1", tgid, 1)))
+        assert refused["statusCode"] == 403, refused["body"]
+        result = body_of(refused)["result"]
+        assert result["messageid"] == "E_FORBIDDEN" and "/ion/v1" in result["message"]
+        assert invoke("marketplace_oi", oi_event("/oi/v1/orders/F1/invoice", key))["statusCode"] == 403
+    assert seat_statuses(broker.id, tgid) == {"1": "available"}
+    tevo = marketplace_key(admin, broker.id, 1001)  # Ticket Evolution is OI
+    assert (
+        invoke("marketplace_oi", oi_event("/oi/v1/holds", tevo, hold_body("F1", tgid, 1)))["statusCode"]
+        == 200
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -133,9 +134,42 @@ def test_another_tenants_rid_and_cursor_reach_nothing(invoke, repos, new_tenant)
     unknown = invoke("api_purchases", missing)
     assert unknown["statusCode"] == 404
     assert unknown["body"] == response["body"].replace(str(purchase.rid), str(purchase.rid + 10**6))
-    cursor = encode_cursor(Cursor("table", purchase.rid + 1))
-    page = api_event("GET", "/v2/purchases", token=other.token, query={"cursor": cursor})
-    assert body(invoke("api_purchases", page))["purchases"] == []
+    cursor = encode_cursor(Cursor("table", purchase.rid + 1))  # made by hand: not signed
+    page = invoke(
+        "api_purchases", api_event("GET", "/v2/purchases", token=other.token, query={"cursor": cursor})
+    )
+    assert page["statusCode"] == 400 and json.loads(page["body"])["result"]["messageid"] == "E_PARAM"
+
+
+def test_a_tampered_or_borrowed_cursor_is_a_400(invoke, repos, new_tenant):
+    """Cursors are signed (HMAC over endpoint, tenant and position): only one we handed to this
+    tenant for this endpoint is read; any change to it is a 400 before any read."""
+    tenant, other = new_tenant(), new_tenant()
+    for i in range(3):
+        record_observation(repos, tenant.id, email_of(f"31-{i:05d}"), "email")
+
+    def get(token: str, cursor: str, path: str = "/v2/purchases", function: str = "api_purchases") -> dict:
+        query = {"page_size": "1", **({"cursor": cursor} if cursor else {})}
+        return invoke(function, api_event("GET", path, token=token, query=query))
+
+    first = get(tenant.token, "")
+    cursor = body(first)["cursor"]
+    token, _, mac = cursor.rpartition(".")
+    assert get(tenant.token, cursor)["statusCode"] == 200
+    position = json.loads(base64.urlsafe_b64decode(token))
+    forged = base64.urlsafe_b64encode(json.dumps({**position, "r": position["r"] + 1}).encode()).decode()
+    for bad in (
+        f"{forged}.{mac}",  # the position moved
+        f"{token}.{mac[:-1]}{'A' if mac[-1] != 'A' else 'B'}",  # the signature changed
+        token,  # the signature dropped
+        cursor + "x",
+    ):
+        response = get(tenant.token, bad)
+        assert response["statusCode"] == 400, bad
+        assert json.loads(response["body"])["result"]["message"].startswith("cursor:")
+    assert get(other.token, cursor)["statusCode"] == 400  # another tenant's
+    receipts = get(tenant.token, cursor, "/v2/receipts", "api_receipts")
+    assert receipts["statusCode"] == 400  # another endpoint's
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,15 @@ import pytest
 from tests.unit.fakes import FakeCredentials, FakeDomains, FakeSequences, FakeTenants
 from tixpilot.errors import InvalidParameter, NotFound, Unauthorized
 from tixpilot.services.credentials import authenticate, hash_secret, issue_credential
-from tixpilot.services.tenants import AdminRepos, add_domain, create_marketplace_key, create_tenant
+from tixpilot.services.tenants import (
+    AdminRepos,
+    add_domain,
+    create_marketplace_key,
+    create_tenant,
+    issue_api_token,
+    revoke_marketplace_key,
+    rotate_api_token,
+)
 
 
 @pytest.fixture
@@ -75,3 +83,57 @@ def test_a_chosen_secret_is_used_verbatim(repos):
     )
     assert issued.secret == "fixed-demo-token"
     assert authenticate(repos.credentials, "fixed-demo-token").tenant_id == tenant.tenant_id
+
+
+def test_rotating_the_api_token_revokes_every_older_one_of_the_tenant_only(repos):
+    tenant, first = create_tenant(repos, "Acme")
+    second = issue_api_token(repos, tenant.tenant_id)
+    key = create_marketplace_key(repos, tenant.tenant_id, 4, {4})
+    other, others_token = create_tenant(repos, "Other")
+    rotated, revoked = rotate_api_token(repos, tenant.tenant_id)
+    assert revoked == 2
+    for old in (first, second):
+        with pytest.raises(Unauthorized):
+            authenticate(repos.credentials, old.secret)
+    assert authenticate(repos.credentials, rotated.secret).tenant_id == tenant.tenant_id
+    assert authenticate(repos.credentials, key.secret, kind="marketplace").tenant_id == tenant.tenant_id
+    assert authenticate(repos.credentials, others_token.secret).tenant_id == other.tenant_id
+
+
+def test_a_rotation_leaves_a_token_issued_after_its_own(repos):
+    """Two rotations at once: each revokes only tokens older than its own, so the one that
+    issued last keeps its token and the tenant is never locked out."""
+    tenant, _ = create_tenant(repos, "Acme")
+    real = repos.credentials.of_tenant  # type: ignore[attr-defined]
+    concurrent = []
+
+    def of_tenant(tenant_id):  # the other rotation issues its token while this one lists
+        if not concurrent:
+            concurrent.append(issue_api_token(repos, tenant_id))
+        return real(tenant_id)
+
+    repos.credentials.of_tenant = of_tenant  # type: ignore[attr-defined]
+    mine, revoked = rotate_api_token(repos, tenant.tenant_id)
+    (later,) = concurrent
+    assert revoked == 1  # the tenant's first token only
+    assert authenticate(repos.credentials, later.secret).tenant_id == tenant.tenant_id
+    assert authenticate(repos.credentials, mine.secret).tenant_id == tenant.tenant_id
+
+
+def test_a_revoked_marketplace_key_no_longer_opens_anything(repos):
+    tenant, token = create_tenant(repos, "Acme")
+    key = create_marketplace_key(repos, tenant.tenant_id, 4, {4})
+    kept = create_marketplace_key(repos, tenant.tenant_id, 1, {1, 4})
+    revoked = revoke_marketplace_key(repos, tenant.tenant_id, key.credential.credential_id)
+    assert revoked.marketplace_id == 4
+    with pytest.raises(Unauthorized):
+        authenticate(repos.credentials, key.secret, kind="marketplace")
+    assert authenticate(repos.credentials, kept.secret, kind="marketplace")
+    assert authenticate(repos.credentials, token.secret)
+    with pytest.raises(NotFound):  # again, an API token's id, another tenant's key
+        revoke_marketplace_key(repos, tenant.tenant_id, key.credential.credential_id)
+    with pytest.raises(NotFound):
+        revoke_marketplace_key(repos, tenant.tenant_id, token.credential.credential_id)
+    other, _ = create_tenant(repos, "Other")
+    with pytest.raises(NotFound):
+        revoke_marketplace_key(repos, other.tenant_id, kept.credential.credential_id)

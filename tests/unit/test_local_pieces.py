@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import os
+import threading
+
 import pytest
 
 from infra.definitions.functions import FUNCTIONS, FunctionDef, Route
-from infra.local.gateway import Gateway, compile_routes, proxy_event
+from infra.local.gateway import Gateway, compile_routes, make_server, proxy_event
 from infra.local.sandbox import Sandbox, SandboxOrder
 
 
@@ -66,3 +71,55 @@ def test_the_sandbox_hides_orders_and_rotating_status_until_their_delays_pass():
     now[0] = 131
     assert sandbox.order("buyer@demo.test", "12-34567/NY")["rotating_barcodes"] is True
     assert sandbox.order("buyer@demo.test", "99-99999/NY") is None
+
+
+def test_a_method_a_path_does_not_take_is_a_405_that_lists_the_ones_it_does():
+    response = Gateway(NoLambdas()).handle("TRACE", "/oi/v1/orders/A-1/release", {}, b"")  # type: ignore[arg-type]
+    assert response["statusCode"] == 405 and response["headers"]["Allow"] == "POST"
+    assert json.loads(response["body"])["result"] == {
+        "status": "error",
+        "messageid": "E_METHOD",
+        "message": "/oi/v1/orders/{order_id}/release accepts POST, not TRACE; see /openapi.json",
+    }
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PATCH", "HEAD", "OPTIONS", "BREW"])
+def test_the_local_gateway_answers_any_method_over_http_in_the_envelope(method):
+    """http.server answers a method it has no do_<METHOD> for with an HTML 501; ours never does."""
+    server = make_server(Gateway(NoLambdas()), "127.0.0.1", 0)  # type: ignore[arg-type]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=5)
+    try:
+        connection.request(method, "/v2/verify")
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status == 405 and response.getheader("Allow") == "GET"
+        assert response.getheader("Content-Type") == "application/json"
+        if method == "HEAD":
+            assert body == b""  # headers only, and the connection stays usable
+            connection.request("GET", "/v2/nowhere")
+            assert connection.getresponse().status == 404
+        else:
+            assert json.loads(body)["result"]["messageid"] == "E_METHOD"
+    finally:
+        connection.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_fake_skybox_starts_unless_another_skybox_is_named(monkeypatch):
+    from infra.local.__main__ import configure_environment, fake_skybox_port
+
+    for name in ("TIXPILOT_SKYBOX_URL", "SKYBOX_PORT", "TIXPILOT_PRIMARY_URL", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TIXPILOT_ENV", "test")
+    assert fake_skybox_port() == 3300
+    monkeypatch.setenv("SKYBOX_PORT", "4300")
+    assert fake_skybox_port() == 4300
+    configure_environment(4566, 3100, skybox_port=4300)
+    assert os.environ["TIXPILOT_SKYBOX_URL"] == "http://127.0.0.1:4300"
+
+    monkeypatch.setenv("TIXPILOT_SKYBOX_URL", "https://skybox.example.test/services")
+    assert fake_skybox_port() is None
+    configure_environment(4566, 3100, skybox_port=None)
+    assert os.environ["TIXPILOT_SKYBOX_URL"] == "https://skybox.example.test/services"

@@ -17,9 +17,9 @@ import pytest
 import urllib3
 
 from tests.events import EVENTS, load_event
+from tixpilot.adapters.http import BACKOFF_CAP_S, _JitteredRetry
 from tixpilot.adapters.marketplaces import registry, tevo, vivid
 from tixpilot.adapters.marketplaces.base import MarketplaceError, WebhookRejected, account_key_of
-from tixpilot.adapters.marketplaces.http import BACKOFF_CAP_S, _JitteredRetry
 from tixpilot.adapters.marketplaces.stubhub import StubHubAdapter
 from tixpilot.adapters.marketplaces.tevo import TevoAdapter, sign, sorted_query, string_to_sign
 from tixpilot.adapters.marketplaces.vivid import VividAdapter

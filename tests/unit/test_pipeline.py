@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from tests.unit.fakes import FakeSequences
-from tixpilot.adapters.pos.base import PoRequest, PoResult, PosAdapter, PosError
+from tixpilot.adapters.pos.base import PoInProgress, PoRequest, PoResult, PosAdapter, PosError
 from tixpilot.adapters.pos.builtin import BuiltinPos
 from tixpilot.adapters.pos.registry import adapter_by_name, adapter_for, registered
+from tixpilot.adapters.pos.skybox import SkyBoxPos
 from tixpilot.adapters.primaries.base import PrimaryUnavailable
+from tixpilot.errors import NotFound
 from tixpilot.models.accounts import Account, PosSettings
 from tixpilot.models.crawl_requests import CrawlRequest
 from tixpilot.models.pipeline import execution_input
@@ -28,6 +30,8 @@ from tixpilot.services.pipeline import (
     CrawlDeps,
     CrawlResult,
     PipelineDeps,
+    PosUnavailable,
+    autopo_step,
     crawl_account,
     crawl_request_now,
     crawl_step,
@@ -35,6 +39,7 @@ from tixpilot.services.pipeline import (
     fail_step,
     failure_reason,
     park_step,
+    start_run,
 )
 from tixpilot.services.purchases import PurchaseRepos
 from tixpilot.settings import read_settings
@@ -237,7 +242,7 @@ def test_backoff_reads_the_settings() -> None:
 def test_evaluate_waits_with_backoff_then_parks_after_the_window() -> None:
     deps, store, _ = world(level=2)
     purchase = email(store)
-    payload = execution_input("t1", purchase.rid)
+    payload = execution_input("t1", purchase.rid, 1)
     backoff = Backoff(initial_s=1, max_s=2, window_s=5)
     decisions = []
     for _ in range(6):
@@ -255,17 +260,17 @@ def test_evaluate_waits_with_backoff_then_parks_after_the_window() -> None:
 def test_an_email_alone_is_enough_only_at_level_1(level: int, decision: str) -> None:
     deps, store, _ = world(level=level)
     purchase = email(store)
-    assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == decision
+    assert evaluate_step(deps, execution_input("t1", purchase.rid, 1), Backoff())["decision"] == decision
 
 
 def test_an_unauthenticated_email_waits_for_the_primary_even_at_level_1() -> None:
     deps, store, _ = world(level=1)
     forged = email(store, receipt_verified=False)
-    assert evaluate_step(deps, execution_input("t1", forged.rid), Backoff())["decision"] == "wait"
+    assert evaluate_step(deps, execution_input("t1", forged.rid, 1), Backoff())["decision"] == "wait"
     # the primary's own data (a crawl that finds the order) is what it waits for
     deps = PipelineDeps(deps.repos, deps.po, lambda m, p=forged: Connector([crawl_of(p)]))
-    assert crawl_step(deps, execution_input("t1", forged.rid))["crawled"] is True
-    assert evaluate_step(deps, execution_input("t1", forged.rid), Backoff())["decision"] == "autopo"
+    assert crawl_step(deps, execution_input("t1", forged.rid, 1))["crawled"] is True
+    assert evaluate_step(deps, execution_input("t1", forged.rid, 1), Backoff())["decision"] == "autopo"
 
 
 def test_the_crawl_fills_what_level_2_needs_but_not_level_3() -> None:
@@ -274,16 +279,16 @@ def test_the_crawl_fills_what_level_2_needs_but_not_level_3() -> None:
         deps, store, _ = world(level=level)
         purchase = email(store)
         deps = PipelineDeps(deps.repos, deps.po, lambda m, p=purchase: Connector([crawl_of(p)]))
-        assert crawl_step(deps, execution_input("t1", purchase.rid))["crawled"] is True
+        assert crawl_step(deps, execution_input("t1", purchase.rid, 1))["crawled"] is True
         purchase_seen = store.rows[("t1", purchase.rid)]
-        assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == decision
+        assert evaluate_step(deps, execution_input("t1", purchase.rid, 1), Backoff())["decision"] == decision
     assert purchase_seen is not None and purchase_seen.seen_onlinereceipt and purchase_seen.disclosures == []
 
 
 def test_a_purchase_with_a_po_is_done() -> None:
     deps, store, _ = world(level=3)
     purchase = email(store, purchaseorders={"builtin": "5"}, pipeline_state="po_created")
-    assert evaluate_step(deps, execution_input("t1", purchase.rid), Backoff())["decision"] == "done"
+    assert evaluate_step(deps, execution_input("t1", purchase.rid, 1), Backoff())["decision"] == "done"
 
 
 def test_a_failure_reason_never_carries_a_stack_trace() -> None:
@@ -295,7 +300,8 @@ def test_a_failure_reason_never_carries_a_stack_trace() -> None:
 def test_a_failure_is_recorded_on_the_purchase() -> None:
     deps, store, _ = world()
     purchase = email(store)
-    fail_step(deps, {**execution_input("t1", purchase.rid), "error": {"Error": "KeyError", "Cause": "boom"}})
+    error = {"Error": "KeyError", "Cause": "boom"}
+    fail_step(deps, {**execution_input("t1", purchase.rid, 1), "error": error})
     after = store.rows[("t1", purchase.rid)]
     assert after.pipeline_state == "failed" and after.errors == ["pipeline: KeyError: boom"]
 
@@ -352,6 +358,50 @@ def test_a_pos_failure_is_recorded_with_the_pos_message() -> None:
     after = store.rows[("t1", purchase.rid)]
     assert outcome.errors == ["skybox: Vendor 9 does not exist"]
     assert after.pipeline_state == "failed" and after.errors == ["skybox: Vendor 9 does not exist"]
+
+
+class FlakyPos:
+    """Fails with `error` for the first `failures` calls, then makes PO 9001."""
+
+    name = "skybox"
+
+    def __init__(self, error: PosError, failures: int = 1) -> None:
+        self.error, self.failures, self.calls = error, failures, 0
+
+    def create_po(self, request: PoRequest) -> PoResult:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+        return PoResult(poid="9001", created=True)
+
+
+def test_a_transient_pos_failure_is_recorded_and_the_autopo_step_asks_for_a_retry() -> None:
+    acct = account(skybox=PosSettings(autopo=True, customer_id="9"))
+    flaky = FlakyPos(PosError("SkyBox is unavailable, TixPilot will try again (503)", transient=True))
+    deps, store, _ = world(level=1, acct=acct, skybox=flaky)
+    purchase = email(store)
+    state = execution_input("t1", purchase.rid, 1)
+    with pytest.raises(PosUnavailable, match="skybox: SkyBox is unavailable"):
+        autopo_step(deps, state)
+    during = store.rows[("t1", purchase.rid)]
+    assert during.pipeline_state != "failed"  # the state machine tries again
+    assert during.errors == ["skybox: SkyBox is unavailable, TixPilot will try again (503)"]
+    assert autopo_step(deps, state)["purchaseorders"] == {"skybox": "9001"}
+    after = store.rows[("t1", purchase.rid)]
+    assert after.pipeline_state == "po_created" and after.purchaseorders == {"skybox": "9001"}
+
+
+def test_a_po_in_progress_elsewhere_is_no_error_but_a_retry() -> None:
+    acct = account(skybox=PosSettings(autopo=True, customer_id="9"))
+    deps, store, _ = world(level=1, acct=acct, skybox=FlakyPos(PoInProgress("another run"), failures=2))
+    purchase = email(store)
+    outcome = push_po(deps.po, "t1", purchase.rid, "quickpo")
+    assert outcome.retry == ["skybox"] and outcome.errors == [] and outcome.created == {}
+    with pytest.raises(PosUnavailable, match="skybox: another run is making the PO"):
+        autopo_step(deps, execution_input("t1", purchase.rid, 1))
+    assert store.rows[("t1", purchase.rid)].errors == []
+    assert store.rows[("t1", purchase.rid)].pipeline_state == "new"
+    assert autopo_step(deps, execution_input("t1", purchase.rid, 1))["purchaseorders"] == {"skybox": "9001"}
 
 
 def test_qr_screenshot_of_unknown_rotation_is_flagged() -> None:
@@ -417,6 +467,18 @@ class AccountsById:
     def get(self, tenant_id: str, account_id: int) -> Account | None:
         return self.rows.get((tenant_id, account_id))
 
+    def find_by_username(self, tenant_id: str, username: str, marketplace_id: int = 1) -> Account | None:
+        return next(
+            (
+                a
+                for (tenant, _), a in self.rows.items()
+                if tenant == tenant_id
+                and a.username == username.strip().lower()
+                and a.marketplace_id == marketplace_id
+            ),
+            None,
+        )
+
 
 def crawl_request(**fields: Any) -> CrawlRequest:
     fixed = {"tenant_id": "t1", "request_id": "r1", "source": "app", "confnum": "all"}
@@ -429,12 +491,45 @@ def test_a_crawl_request_crawls_its_account_by_id_or_username() -> None:
     pipeline = PipelineDeps(deps.repos, deps.po, lambda m: Connector([seen]))
     starts = Starts()
     crawl = CrawlDeps(pipeline=pipeline, accounts=AccountsById(AUTOPO_BUILTIN), starter=starts)
-    assert crawl_request_now(crawl, "t1", crawl_request(account_id=2)) == CrawlResult(0, 0)  # no such account
-    assert crawl_request_now(crawl, "t1", crawl_request()) == CrawlResult(0, 0)  # neither id nor username
     assert crawl_request_now(crawl, "t1", crawl_request(account_id=1)) == CrawlResult(1, 1)
-    assert crawl_request_now(crawl, "t1", crawl_request(username="buyer@x.com")) == CrawlResult(1, 0)
+    assert crawl_request_now(crawl, "t1", crawl_request(username="Buyer@X.com")) == CrawlResult(1, 0)
     assert starts.started == [(1, True), (1, False)]
     assert store.rows[("t1", 1)].account_username == "buyer@x.com"
+
+
+@pytest.mark.parametrize(
+    "request_fields",
+    [
+        {"account_id": 2},  # no such account
+        {"account_id": 1, "tenant_id": "t2"},  # another tenant's account id
+        {"username": "someone@else.com"},  # a username the tenant has no account for
+        {"username": "buyer@x.com", "marketplace_id": 3},  # the tenant's username, another marketplace
+        {},  # neither id nor username
+    ],
+)
+def test_a_crawl_of_an_account_the_tenant_does_not_have_is_not_found(request_fields) -> None:
+    """The primary is never asked: another broker's buyer address gives nothing, not their orders."""
+    asked: list[str] = []
+
+    class Spy:
+        def order(self, username: str, confirmation_number: str) -> Observation | None:
+            asked.append(username)
+            return None
+
+        def orders(self, username: str) -> list[Observation]:
+            asked.append(username)
+            return []
+
+    deps, _, _ = world()
+    crawl = CrawlDeps(
+        pipeline=PipelineDeps(deps.repos, deps.po, lambda m: Spy()),
+        accounts=AccountsById(AUTOPO_BUILTIN),
+        starter=Starts(),
+    )
+    tenant = request_fields.pop("tenant_id", "t1")
+    with pytest.raises(NotFound):
+        crawl_request_now(crawl, tenant, crawl_request(**request_fields))
+    assert asked == []
 
 
 def test_a_crawl_request_the_primary_cannot_answer_finds_nothing() -> None:
@@ -448,7 +543,7 @@ def test_a_crawl_request_the_primary_cannot_answer_finds_nothing() -> None:
     deps, _, _ = world()
     crawl = CrawlDeps(
         pipeline=PipelineDeps(deps.repos, deps.po, lambda m: Down()),
-        accounts=AccountsById(),
+        accounts=AccountsById(AUTOPO_BUILTIN),
         starter=Starts(),
     )
     assert crawl_request_now(crawl, "t1", crawl_request(username="buyer@x.com")) == CrawlResult(0, 0)
@@ -458,7 +553,8 @@ def test_the_registry_has_the_builtin_pos_as_100() -> None:
     assert registered()["builtin"] == 100
     assert isinstance(adapter_for(100), BuiltinPos)
     assert adapter_by_name("builtin") is adapter_for(100)
-    assert adapter_for(22) is None
+    assert isinstance(adapter_for(22), SkyBoxPos)
+    assert adapter_for(47) is None  # POSNext: no adapter yet
 
 
 def test_inventory_lists_groups_with_seats_in_natural_order() -> None:
@@ -495,3 +591,70 @@ def test_the_asl_names_exactly_the_pipeline_functions() -> None:
         assert function_id in FUNCTIONS and (root / "functions" / function_id / "handler.py").is_file()
     with pytest.raises(KeyError, match="CrawlFunctionArn"):
         render({})
+
+
+class FakeExecutions:
+    """Step Functions as start_run sees it: names taken, and which runs are running."""
+
+    def __init__(self, configured: bool = True, fails: bool = False) -> None:
+        self.configured, self.fails = configured, fails
+        self.started: list[int] = []
+        self.running_generations: set[int] = set()
+
+    def start_execution(self, tenant_id: str, rid: int, generation: int) -> bool:
+        if self.fails:
+            raise RuntimeError("throttled")
+        if not self.configured or generation in self.started:
+            return False
+        self.started.append(generation)
+        self.running_generations.add(generation)
+        return True
+
+    def running(self, tenant_id: str, rid: int, generation: int) -> bool:
+        return generation in self.running_generations
+
+
+def test_a_run_is_started_only_while_none_is_going_and_released_by_its_end() -> None:
+    deps, store, _ = world()
+    purchase = email(store)
+    executions = FakeExecutions()
+    assert start_run(store, executions, "t1", purchase.rid) == 1
+    assert start_run(store, executions, "t1", purchase.rid) is None  # run 1 is going
+    park_step(deps, execution_input("t1", purchase.rid, 1))
+    executions.running_generations.clear()
+    parked = store.rows[("t1", purchase.rid)]
+    assert parked.pipeline_state == "awaiting_quickpo" and not parked.run_active
+    assert start_run(store, executions, "t1", purchase.rid) == 2  # news: it runs again
+    park_step(deps, execution_input("t1", purchase.rid, 1))  # a late step of run 1 releases nothing
+    assert store.rows[("t1", purchase.rid)].run_active
+    assert executions.started == [1, 2]
+
+
+def test_a_run_whose_execution_is_gone_is_taken_over() -> None:
+    _, store, _ = world()
+    purchase = email(store)
+    executions = FakeExecutions()
+    assert start_run(store, executions, "t1", purchase.rid) == 1
+    executions.running_generations.clear()  # aborted, timed out, or lost on a restart
+    assert start_run(store, executions, "t1", purchase.rid) == 2
+
+
+@pytest.mark.parametrize("executions", [FakeExecutions(configured=False), FakeExecutions(fails=True)])
+def test_a_run_that_could_not_start_is_released(executions) -> None:
+    _, store, _ = world()
+    purchase = email(store)
+    if executions.fails:
+        with pytest.raises(RuntimeError):
+            start_run(store, executions, "t1", purchase.rid)
+    else:
+        assert start_run(store, executions, "t1", purchase.rid) == 1
+    after = store.rows[("t1", purchase.rid)]
+    assert after.run_generation == 1 and not after.run_active  # the next news can start run 2
+
+
+def test_no_run_for_a_purchase_that_has_its_po() -> None:
+    _, store, _ = world()
+    purchase = email(store)
+    store.rows[("t1", purchase.rid)] = purchase.model_copy(update={"purchaseorders": {"builtin": "7"}})
+    executions = FakeExecutions()
+    assert start_run(store, executions, "t1", purchase.rid) is None and executions.started == []

@@ -79,3 +79,15 @@ def test_an_account_keeps_settings_only_for_a_pos_of_the_table():
 def test_an_adapter_needs_its_row_first():
     with pytest.raises(ValueError, match="add its row first"):
         register("vividpos")
+
+
+def test_only_skybox_takes_api_credentials_and_the_cli_has_an_option_per_key():
+    from infra.cli import _parser
+    from tixpilot.models.pos import WITH_CREDENTIALS
+
+    assert {name: p.credentials for name, p in WITH_CREDENTIALS.items()} == {
+        "skybox": ("account", "api_token", "application_token")
+    }
+    command = ["pos-credentials", "set", "--tenant-id", "1", "--pos", "skybox"]
+    args = _parser().parse_args([*command, "--account", "7", "--api-token", "t", "--application-token", "p"])
+    assert (args.pos, args.account, args.api_token, args.application_token) == ("skybox", "7", "t", "p")

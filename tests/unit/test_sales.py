@@ -19,7 +19,9 @@ from tixpilot.models.sales import Hold, Sale, SaleDetails, Step, StepResult
 from tixpilot.models.tenants import Credential, Tenant, TenantSettings
 from tixpilot.services.crawl_requests import normalize_confnum, record_crawl_request
 from tixpilot.services.sales import (
+    MAX_ORDER_IDS,
     Completion,
+    SalesPosition,
     SalesRepos,
     add_sale,
     complete_sales,
@@ -52,6 +54,26 @@ class FakeSales:
             for (t, _, _), s in self.rows.items()
             if t == tenant_id and start <= s.event.starts_at.date() <= end
         ]
+
+    def get_many(self, tenant_id: str, keys) -> list[Sale]:
+        self.reads.append("get_many")
+        return [self.rows[(tenant_id, m, o)] for m, o in keys if (tenant_id, m, o) in self.rows]
+
+    def find_by_orders(self, tenant_id: str, order_ids) -> list[Sale]:
+        self.reads.append("find_by_orders")
+        return [s for (t, _, o), s in self.rows.items() if t == tenant_id and o in set(order_ids)]
+
+    def window_page(self, tenant_id, start, end, limit, after):
+        """As the by_event_date index reads: by (event start, sale key), `limit` at a time."""
+        self.reads.append("window_page")
+        keyed = sorted(
+            ((s.event.starts_at.isoformat(timespec="seconds"), f"{m}#{o}"), s)
+            for (t, m, o), s in self.rows.items()
+            if t == tenant_id and start <= s.event.starts_at.date() <= end
+        )
+        rest = [(k, s) for k, s in keyed if after is None or k > after]
+        page = rest[:limit]
+        return [s for _, s in page], (page[-1][0] if len(rest) > limit else None)
 
     def create(self, sale: Sale, credential_hash: str) -> str:
         credential = CREDENTIALS.get(credential_hash)
@@ -224,7 +246,7 @@ def test_reads_are_one_per_query():
     assert [s.order_id for s in search_sales(repos, "t1", "2 stubhub", NOW).sales] == ["2"]
     assert [s.order_id for s in search_sales(repos, "t1", "2 next 1 days", NOW).sales] == ["2"]
     assert search_sales(repos, "t1", "3/1/2026 3/2/2026", NOW).sales == []  # empty window: no read
-    assert sales.reads == ["in_window", "get", "find_by_order"]
+    assert sales.reads == ["window_page", "get", "find_by_orders"]
 
 
 def test_an_order_id_query_ignores_the_default_window():
@@ -332,3 +354,54 @@ def test_a_crawl_request_needs_an_account():
     assert info.value.message.startswith("username:") and store.rows == []
     request = record_crawl_request(store, "t1", source="app", username=" Me@X.com ", now=NOW)
     assert (request.username, request.marketplace_id, request.confnum) == ("me@x.com", 1, "all")
+
+
+def test_a_window_is_answered_a_page_at_a_time_and_the_pages_hold_still():
+    """The pages of `next 30 days` follow each other even when the day changes between them:
+    the window resolved on the first page travels in the position."""
+    repos = make_repos()
+    for n in range(7):
+        when = f"3/{11 + n}/2026 8:00 PM"
+        add_sale(
+            repos, "t1", details(str(n), event={"name": "Show", "venue": "V", "datetimelocal": when}), NOW
+        )
+    seen, after, now = [], None, NOW
+    while True:
+        answer = search_sales(repos, "t1", "next 30 days", now, page_size=3, after=after)
+        assert len(answer.sales) <= 3
+        seen += [s.order_id for s in answer.sales]
+        if answer.next is None:
+            break
+        after = SalesPosition.decode(answer.next.encode())
+        now += dt.timedelta(days=2)  # the client pages slowly
+    assert seen == [str(n) for n in range(7)]
+
+
+def test_order_ids_are_capped_and_looked_up_together():
+    repos = seeded()
+    sales = repos.sales
+    assert isinstance(sales, FakeSales)
+    with pytest.raises(InvalidParameter) as info:
+        search_sales(repos, "t1", " ".join(str(n) for n in range(1, MAX_ORDER_IDS + 2)), NOW)
+    assert info.value.parameter == "q"
+    assert info.value.message.startswith(f"q: at most {MAX_ORDER_IDS} order ids in one query, not 51;")
+    assert sales.reads == []
+    ids = " ".join(str(n) for n in range(1, MAX_ORDER_IDS + 1))
+    assert [s.order_id for s in search_sales(repos, "t1", ids, NOW).sales] == ["1", "2", "3"]
+    assert [s.order_id for s in search_sales(repos, "t1", f"{ids} stubhub vivid", NOW).sales] == [
+        "1",
+        "2",
+        "3",
+    ]
+    assert sales.reads == ["find_by_orders", "get_many"]  # one call each, however many ids
+
+
+def test_a_cursor_of_another_query_is_refused():
+    repos = seeded()
+    answer = search_sales(repos, "t1", "1 2 3", NOW, page_size=1)
+    assert [s.order_id for s in answer.sales] == ["1"] and answer.next is not None
+    more = search_sales(repos, "t1", "1  2 3", NOW, page_size=5, after=answer.next)  # same query
+    assert [s.order_id for s in more.sales] == ["2", "3"] and more.next is None
+    with pytest.raises(InvalidParameter) as info:
+        search_sales(repos, "t1", "1 2", NOW, after=answer.next)
+    assert info.value.parameter == "cursor"

@@ -6,7 +6,7 @@ from tixpilot.wiring import components
 from tixpilot.wiring.accounts import account_deps
 from tixpilot.wiring.intake import intake_repos
 from tixpilot.wiring.marketplaces import order_repos
-from tixpilot.wiring.pipeline import crawl_deps, pipeline_deps, po_deps
+from tixpilot.wiring.pipeline import crawl_deps, pipeline_deps, pipeline_runs, po_deps
 from tixpilot.wiring.purchases import purchase_repos
 from tixpilot.wiring.sales import sales_repos
 
@@ -24,5 +24,7 @@ def test_each_repository_exists_once_whoever_asks():
     assert account_deps().tenants is components.tenants() is po_deps().tenants is sales_repos().tenants
     assert account_deps().accounts is components.accounts() is crawl_deps().accounts
     assert order_repos().sales is components.sales() is sales_repos().sales
-    assert intake_repos().pipeline is components.pipeline_starter() is crawl_deps().starter
+    assert intake_repos().pipeline is pipeline_runs() is crawl_deps().starter
+    assert pipeline_runs().executions is components.pipeline_starter()
+    assert pipeline_runs().purchases is components.purchases()
     assert account_deps() is account_deps() and sales_repos() is sales_repos()

@@ -245,7 +245,13 @@ class MarketplaceSimulator:
         return Response.of_json(200, json.loads(json.dumps(views)))
 
 
-def make_marketplace_server(simulator: MarketplaceSimulator, host: str, port: int) -> ThreadingHTTPServer:
+class Serves(Protocol):
+    """What the server needs: the simulator, or another fake of the local stack (the SkyBox one)."""
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response: ...
+
+
+def make_marketplace_server(simulator: Serves, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # see gateway.py: body and headers in separate writes

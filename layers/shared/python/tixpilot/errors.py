@@ -41,3 +41,17 @@ class Conflict(TixPilotError):
 class Unprocessable(TixPilotError):
     status_code = 422
     messageid = "E_UNPROCESSABLE"
+
+
+class Forbidden(TixPilotError):
+    """Authenticated, but not allowed to do this (e.g. a marketplace key on another integration)."""
+
+    status_code = 403
+    messageid = "E_FORBIDDEN"
+
+
+class Unavailable(TixPilotError):
+    """Something TixPilot depends on (a marketplace's API, a POS, a queue) did not answer: try again."""
+
+    status_code = 503
+    messageid = "E_UNAVAILABLE"

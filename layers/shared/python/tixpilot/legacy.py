@@ -30,9 +30,21 @@ def parse_date(value: str) -> date:
         raise ValueError(f"'{value}' is not a date; use m/d/yyyy, e.g. 7/11/2026")
     month, day, year = (int(g) for g in match.groups())
     try:
-        return date(year, month, day)
+        parsed = date(year, month, day)
     except ValueError as exc:
         raise ValueError(f"'{value}' is not a date on the calendar ({exc}); use m/d/yyyy") from exc
+    return _in_range(parsed, value)
+
+
+# The years a date may name. Date arithmetic (a day's end, a time zone's offset) runs past
+# Python's calendar at year 1 and 9999, so a date there would be a 500 instead of an answer.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+def _in_range(value: date, text: str) -> date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"'{text}': the year must be from {FIRST_YEAR} to {LAST_YEAR}")
+    return value
 
 
 def parse_datetime(value: str) -> datetime:
@@ -40,9 +52,11 @@ def parse_datetime(value: str) -> datetime:
     text = " ".join(value.split())
     for pattern in ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"):
         try:
-            return datetime.strptime(text.upper(), pattern)
+            parsed = datetime.strptime(text.upper(), pattern)
         except ValueError:
             continue
+        _in_range(parsed.date(), value)
+        return parsed
     return datetime.combine(parse_date(text), datetime.min.time())
 
 

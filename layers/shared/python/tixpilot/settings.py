@@ -22,6 +22,12 @@ FULFILLMENT_QUEUE_URL = "TIXPILOT_FULFILLMENT_QUEUE_URL"
 RECRAWL_INITIAL_S = "TIXPILOT_RECRAWL_INITIAL_S"
 RECRAWL_MAX_S = "TIXPILOT_RECRAWL_MAX_S"
 SAFEGUARD_WINDOW_S = "TIXPILOT_SAFEGUARD_WINDOW_S"
+SKYBOX_URL = "TIXPILOT_SKYBOX_URL"
+HOLD_TTL_S = "TIXPILOT_HOLD_TTL_S"
+ION_REJECT_AFTER_S = "TIXPILOT_ION_REJECT_AFTER_S"
+ION_RETRY_S = "TIXPILOT_ION_RETRY_S"
+WEBHOOK_BASE_URL = "TIXPILOT_WEBHOOK_BASE_URL"
+POLL_S = "TIXPILOT_POLL_S"
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,29 @@ class Settings:
     recrawl_initial_s: int = 30
     recrawl_max_s: int = 600
     safeguard_window_s: int = 21600
+    # How long a marketplace's hold keeps its seats when it is neither invoiced nor released.
+    hold_ttl_s: int = 1800
+    # Instant Notification: how long a sale whose seats are gone waits for a person to confirm or
+    # reject it before it is rejected through its marketplace; and the first wait before a
+    # notification that failed for a passing reason (a marketplace down) is tried again (it
+    # doubles per attempt, up to SQS's 15 minutes).
+    ion_reject_after_s: int = 1800
+    ion_retry_s: int = 10
     # The resale marketplaces' APIs (TIXPILOT_STUBHUB_URL, ...): the real ones unless pointed
     # elsewhere (the local stack points them at its marketplace simulator).
     stubhub_url: str = "https://api.stubhub.net/v2"
     tevo_url: str = "https://api.ticketevolution.com"
     vivid_url: str = "https://brokers.vividseats.com/webservices"
+    # SkyBox's API (TIXPILOT_SKYBOX_URL): the real one unless pointed elsewhere (the local stack's
+    # fake SkyBox, or another fake).
+    skybox_url: str = "https://skybox.vividseats.com/services"
+    # Where the marketplaces reach TixPilot's webhook routes (`<base>/webhooks/stubhub`): the
+    # API's URL (the CDK app sets it; the local stack to its API). "" = unknown: no webhook can be
+    # registered, and the routes take the URL from the request.
+    webhook_base_url: str = ""
+    # How often poll-only marketplaces are polled (each feed still within its rate limit); the
+    # deployed schedule runs every minute, the local stack's loop every `poll_s`.
+    poll_s: int = 60
 
     def __post_init__(self) -> None:
         if not _ENV_NAME.fullmatch(self.env):
@@ -70,6 +94,10 @@ class Settings:
         return self.bucket_overrides.get(purpose) or f"tixpilot-{self.env}-{purpose}"
 
     def queue_name(self, purpose: str) -> str:
+        return f"tixpilot-{self.env}-{purpose}"
+
+    def secret_name(self, purpose: str) -> str:
+        """A Secrets Manager secret's name (`tixpilot-<env>-<purpose>`), as the CDK app names it."""
         return f"tixpilot-{self.env}-{purpose}"
 
     def key_alias(self, purpose: str) -> str:
@@ -111,9 +139,15 @@ def read_settings(environ: Mapping[str, str]) -> Settings:
         recrawl_initial_s=_seconds(environ, RECRAWL_INITIAL_S, 30, least=1),
         recrawl_max_s=_seconds(environ, RECRAWL_MAX_S, 600, least=1),
         safeguard_window_s=_seconds(environ, SAFEGUARD_WINDOW_S, 21600, least=0),
+        hold_ttl_s=_seconds(environ, HOLD_TTL_S, 1800, least=1),
+        ion_reject_after_s=_seconds(environ, ION_REJECT_AFTER_S, 1800, least=0),
+        ion_retry_s=_seconds(environ, ION_RETRY_S, 10, least=0),
         stubhub_url=environ.get("TIXPILOT_STUBHUB_URL") or Settings.stubhub_url,
         tevo_url=environ.get("TIXPILOT_TEVO_URL") or Settings.tevo_url,
         vivid_url=environ.get("TIXPILOT_VIVID_URL") or Settings.vivid_url,
+        skybox_url=environ.get(SKYBOX_URL) or Settings.skybox_url,
+        webhook_base_url=environ.get(WEBHOOK_BASE_URL, "").rstrip("/"),
+        poll_s=_seconds(environ, POLL_S, 60, least=1),
     )
 
 

@@ -46,3 +46,12 @@ PURCHASE_INDEXES: dict[str, Index] = {
     "event_name": Index("by_event_name", Key("ix_event_name"), Key("rid", "N")),
     "venue_name": Index("by_venue_name", Key("ix_venue_name"), Key("rid", "N")),
 }
+
+# The marketplace_credentials table's GSIs. by_account: a webhook's claimed account
+# (`<marketplace id>#<account key>`) -> the tenant and its (encrypted) credentials, ALL so a
+# delivery costs one Query. by_marketplace: every tenant with credentials for one marketplace (the
+# poller), KEYS_ONLY since the poller reads a tenant's credentials only when one of its feeds is due.
+MARKETPLACE_ACCOUNT_INDEX = Index("by_account", Key("marketplace_account"))
+MARKETPLACE_TENANTS_INDEX = Index(
+    "by_marketplace", Key("marketplace_id", "N"), Key("tenant_id"), projection="KEYS_ONLY"
+)

@@ -1,4 +1,5 @@
-"""The `lambda_handler` of each purchase-pipeline task and of intake, defined once.
+"""The `lambda_handler` of each purchase-pipeline task, of intake and of the sales worker, defined
+once.
 
 The services behind them (and pydantic, the repositories, the POS adapters) are imported on the
 first invocation (`tixpilot.deferred`): a task's module costs little more than boto3 to import.
@@ -86,5 +87,134 @@ def intake_function() -> Handler:
             return receive()(event)
         finally:
             run_later()  # name-cap raises: after the purchases are recorded and their pipelines started
+
+    return lambda_handler
+
+
+def _ion_worker() -> Callable[[Event, LambdaContext], Event]:
+    import datetime as dt
+    import json
+
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from tixpilot.models.ion import IonTask, SaleMessage
+    from tixpilot.services import ion
+    from tixpilot.settings import get_settings
+    from tixpilot.wiring import components
+    from tixpilot.wiring.ion import ion_deps
+
+    deps, settings = ion_deps(), get_settings()
+    queues = {queue.name: queue for queue in (components.ion_sales(), components.ion_tasks())}
+    # A batch whose every message failed (a marketplace down) is reported like any other partial
+    # failure rather than raised: the messages come back all the same, without a function error.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+    def handle(record: SQSRecord) -> str:
+        now = dt.datetime.now(dt.UTC)
+        body = json.loads(record.body)
+        # The message id is the same on every delivery of one message: the lease it takes on its
+        # order is its own again when the message comes back after a failure.
+        owner = record.message_id
+        try:
+            if "notification" in body:
+                message = SaleMessage.model_validate(body)
+                sent = int(record.attributes.sent_timestamp or 0) / 1000 or now.timestamp()
+                queued = dt.datetime.fromtimestamp(sent, dt.UTC)
+                outcome = ion.handle_notification(deps, message, owner, now, received_at=queued)
+            else:
+                outcome = ion.handle_task(deps, IonTask.model_validate(body), owner, now)
+        except Exception as exc:
+            attempt = int(record.attributes.approximate_receive_count or 1)
+            delay = retry_delay(settings.ion_retry_s, attempt, busy=isinstance(exc, ion.Busy))
+            queue = queues.get(record.event_source_arn.rsplit(":", 1)[-1])
+            if queue is not None:
+                queue.retry_later(record.receipt_handle, delay)
+            logger.warning(
+                "ion message failed", extra={"attempt": attempt, "retry_in_s": delay, "error": str(exc)}
+            )
+            raise
+        # one metric per kind of outcome ("confirmed", "unavailable", "duplicate", ...), not per message
+        kind = outcome.split(":", 1)[0].strip().replace(" ", "_")
+        metrics.add_metric(name=f"Ion_{kind}", unit=MetricUnit.Count, value=1)
+        return outcome
+
+    def run(event: Event, context: LambdaContext) -> Event:
+        response = process_partial_response(
+            event=event, record_handler=handle, processor=processor, context=context
+        )
+        return dict(response)
+
+    return run
+
+
+def retry_delay(first_s: int, attempt: int, *, busy: bool = False) -> int:
+    """How long a failed message waits before it comes back: `first_s` doubling per attempt, up to
+    SQS's 15 minutes; a message whose order another worker holds comes back in a second or two."""
+    if busy:
+        return min(2, max(1, first_s))
+    return max(1, min(900, first_s * 2 ** max(0, attempt - 1)))
+
+
+def ion_worker_function() -> Handler:
+    """The handler of the sales worker: both Instant Notification queues, partial batch failures
+    (a message that failed stays on its queue, the others are done)."""
+    run = deferred(_ion_worker)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: Event, context: LambdaContext) -> Event:
+        return run()(event, context)
+
+    return lambda_handler
+
+
+# A poll run stops starting tenants when less than this is left of the function's time.
+POLL_RESERVE_MS = 15_000
+
+
+def _poller() -> Callable[[Event, LambdaContext], Event]:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from tixpilot.services.sales_inbound import poll_marketplaces
+    from tixpilot.wiring.marketplaces import poll_deps
+
+    deps = poll_deps()
+
+    def run(event: Event, context: LambdaContext) -> Event:
+        report = poll_marketplaces(
+            deps, out_of_time=lambda: context.get_remaining_time_in_millis() < POLL_RESERVE_MS
+        )
+        metrics.add_metric(name="PollRequests", unit=MetricUnit.Count, value=report.polled)
+        metrics.add_metric(name="PollNotifications", unit=MetricUnit.Count, value=report.sent)
+        metrics.add_metric(name="PollErrors", unit=MetricUnit.Count, value=len(report.errors))
+        summary = {
+            "polled": report.polled,
+            "not_due": report.not_due,
+            "sent": report.sent,
+            "already_sent": report.already_sent,
+            "errors": report.errors,
+            "tenants_left": report.tenants_left,
+        }
+        if report.errors:
+            logger.warning("some feeds could not be polled", extra=summary)
+        for crash in report.crashes:
+            logger.error("a tenant's poll failed", exc_info=crash)
+        if report.crashes:  # the function's error alarm; the other tenants were polled
+            raise RuntimeError(f"{len(report.crashes)} tenants' polls failed: {report.crashes[0]!r}")
+        return summary
+
+    return run
+
+
+def marketplace_poller_function() -> Handler:
+    """The handler of the marketplace poller (EventBridge schedule; a loop in the local stack)."""
+    run = deferred(_poller)
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def lambda_handler(event: Event, context: LambdaContext) -> Event:
+        return run()(event, context)
 
     return lambda_handler

@@ -1,4 +1,6 @@
-"""KMS envelope for secrets TixPilot must keep but never show (marketplace account passwords)."""
+"""KMS envelope for secrets TixPilot must keep but never show: primary account passwords,
+tenants' credentials for the resale marketplaces' own APIs and for their POS's API (each under
+its own key)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from tixpilot import aws
 from tixpilot.settings import get_settings
 
 ACCOUNT_PASSWORDS_KEY = "account-passwords"
+POS_CREDENTIALS_KEY = "pos-credentials"
+MARKETPLACE_CREDENTIALS_KEY = "marketplace-credentials"
 
 
 class KmsCipher:

@@ -1,9 +1,11 @@
-"""Starting the purchase pipeline (Step Functions): one execution per purchase.
+"""Starting the purchase pipeline (Step Functions): one execution per run of a purchase.
 
-The execution's name is derived from tenant and rid, so a second start for the same purchase is
-a no-op (ExecutionAlreadyExists, or the running execution itself for the same input). The state
-machine's ARN comes from the settings (TIXPILOT_PIPELINE_ARN, set by the CDK app and the local
-stack); without it nothing is started (the purchase is only stored).
+A run's execution is named after tenant, rid and the run's generation (`p-<tenant>-<rid>-<n>`),
+so starting the same run twice is a no-op (ExecutionAlreadyExists) and every later run has a
+name of its own. Which generation runs, and that only one runs at a time, is decided on the
+purchase (services.pipeline.start_run). The state machine's ARN comes from the settings
+(TIXPILOT_PIPELINE_ARN, set by the CDK app and the local stack); without it nothing is started
+(the purchase is only stored).
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ from typing import Any
 
 from tixpilot import aws
 from tixpilot.models.pipeline import execution_input
-from tixpilot.models.purchases import Purchase
 from tixpilot.observability import logger
 from tixpilot.settings import PIPELINE_ARN, get_settings
 
 
-def execution_name(tenant_id: str, rid: int) -> str:
-    """`p-<tenant>-<rid>`: at most 80 characters of [A-Za-z0-9_-]."""
-    tenant = re.sub(r"[^A-Za-z0-9_-]", "_", tenant_id)[:60]
-    return f"p-{tenant}-{rid}"
+def execution_name(tenant_id: str, rid: int, generation: int) -> str:
+    """`p-<tenant>-<rid>-<generation>`: at most 80 characters of [A-Za-z0-9_-]."""
+    tenant = re.sub(r"[^A-Za-z0-9_-]", "_", tenant_id)[:50]
+    return f"p-{tenant}-{rid}-{generation}"
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    return state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + name
 
 
 class StepFunctionsPipeline:
@@ -34,23 +39,40 @@ class StepFunctionsPipeline:
     def arn(self) -> str | None:
         return self._arn or get_settings().pipeline_arn or None
 
-    def start_execution(self, tenant_id: str, rid: int) -> bool:
-        """Start the purchase's execution; False when it already has one (nothing done)."""
+    @property
+    def client(self) -> Any:
+        return self._client or aws.client("stepfunctions")
+
+    def start_execution(self, tenant_id: str, rid: int, generation: int) -> bool:
+        """Start run `generation` of the purchase; False when it exists already or no pipeline is
+        configured (nothing done)."""
         arn = self.arn
         if not arn:
             logger.warning("no purchase pipeline configured", extra={"variable": PIPELINE_ARN})
             return False
-        client = self._client or aws.client("stepfunctions")
+        client = self.client
         try:
             client.start_execution(
                 stateMachineArn=arn,
-                name=execution_name(tenant_id, rid),
-                input=json.dumps(execution_input(tenant_id, rid)),
+                name=execution_name(tenant_id, rid, generation),
+                input=json.dumps(execution_input(tenant_id, rid, generation)),
             )
         except client.exceptions.ExecutionAlreadyExists:
             return False
         return True
 
-    def start(self, purchase: Purchase, created: bool) -> None:
-        """intake's PipelineStarter: every recorded purchase gets its execution (once)."""
-        self.start_execution(purchase.tenant_id, purchase.rid)
+    def running(self, tenant_id: str, rid: int, generation: int) -> bool:
+        """Whether run `generation`'s execution is still running (one DescribeExecution). An
+        execution that ended without releasing its run (aborted, timed out, lost with a local
+        stack's emulator) is not."""
+        arn = self.arn
+        if not arn:
+            return False
+        client = self.client
+        try:
+            described = client.describe_execution(
+                executionArn=execution_arn(arn, execution_name(tenant_id, rid, generation))
+            )
+        except client.exceptions.ExecutionDoesNotExist:
+            return False
+        return bool(described["status"] == "RUNNING")

@@ -25,6 +25,8 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.inventory",
     "tixpilot.api.routes.purchases_actions",
     "tixpilot.api.routes.marketplace_oi",
+    "tixpilot.api.routes.marketplace_ion",
+    "tixpilot.api.routes.webhooks",
 )
 
 TITLE = "TixPilot API (1Ticket compatible)"

@@ -22,6 +22,18 @@ class Envelope(BaseModel, Generic[T]):
     output: list[T] = Field(default_factory=list)
 
 
+class PagedEnvelope(Envelope[T], Generic[T]):
+    """The envelope of a list answered a page at a time, when the legacy `output` is the list
+    itself (GET /v2/sales): the next page's cursor sits beside it."""
+
+    cursor: str | None = Field(
+        default=None,
+        description="TixPilot extension: pass as `cursor` (with the same query) for the next page; "
+        "null on the last. A page can be shorter than page_size (even empty) while cursor is not "
+        "null: follow it until it is null.",
+    )
+
+
 class ErrorEnvelope(BaseModel):
     result: Result
     output: list[object] = Field(default_factory=list)
@@ -45,6 +57,9 @@ class ResaleMarketplaceOut(BaseModel):
     display_name: str = Field(description="TixPilot extension")
     integration: Literal["oi", "ion"] = Field(description="TixPilot extension: Order Integration or ION")
     aliases: list[str] = Field(description="TixPilot extension: words accepted by /v2/sales?q=")
+    binding_holds: bool = Field(
+        description="TixPilot extension: its /ion/v1 holds are binding (removing one costs a penalty)"
+    )
 
 
 class DisclosureOut(BaseModel):

@@ -218,6 +218,9 @@ BUYING_MARKETPLACES: tuple[dict[str, object], ...] = (
 #              "ion" = Instant Notification (the sale arrives as an email/notification to act on).
 # aliases: what a broker may type in a sales query; the name is always the first alias, and every
 #          alias is unique across all resale marketplaces.
+# binding_holds (only where true): the marketplace's Instant Notification holds are binding, so
+#          removing one costs the broker a penalty (StubHub, Vivid Seats); other ION marketplaces'
+#          holds give way to a sale elsewhere. (Order Integration holds are binding by nature.)
 # --------------------------------------------------------------------------------------------------
 
 RESALE_MARKETPLACES: tuple[dict[str, object], ...] = (
@@ -227,6 +230,7 @@ RESALE_MARKETPLACES: tuple[dict[str, object], ...] = (
         "name": "stubhub",
         "display_name": "StubHub",
         "integration": "ion",
+        "binding_holds": True,
         "aliases": ("stubhub", "stub", "sh", "stub-hub"),
     },
     {
@@ -248,6 +252,7 @@ RESALE_MARKETPLACES: tuple[dict[str, object], ...] = (
         "name": "vivid",
         "display_name": "Vivid Seats",
         "integration": "ion",
+        "binding_holds": True,
         "aliases": ("vivid", "vividseats", "vivid-seats"),
     },
     {
@@ -842,7 +847,8 @@ DISCLOSURES: tuple[dict[str, object], ...] = (
 # --------------------------------------------------------------------------------------------------
 
 _BUYING_KEYS = frozenset({"id", "name", "url", "password_required"})
-_RESALE_KEYS = frozenset({"id", "name", "display_name", "integration", "aliases"})
+_RESALE_KEYS = frozenset({"id", "name", "display_name", "integration", "aliases", "binding_holds"})
+_OPTIONAL_KEYS = frozenset({"binding_holds"})
 _DISCLOSURE_KEYS = frozenset(
     {"id", "description", "description_short", "description_long", "description_skybox", "description_dti"}
 )
@@ -853,7 +859,7 @@ def _check_entries(label: str, entries: tuple[dict[str, object], ...], keys: fro
     seen: set[int] = set()
     previous = 0
     for entry in entries:
-        missing = keys - entry.keys()
+        missing = keys - entry.keys() - _OPTIONAL_KEYS
         extra = entry.keys() - keys
         if missing or extra:
             raise ValueError(
@@ -894,6 +900,8 @@ def validate() -> None:
         names.add(name)
         if market["integration"] not in ("oi", "ion"):
             raise ValueError(f"resale marketplace {market['id']}: integration must be 'oi' or 'ion'")
+        if market.get("binding_holds", True) is not True:
+            raise ValueError(f"resale marketplace {market['id']}: binding_holds is given only as True")
         market_aliases = market["aliases"]
         if not isinstance(market_aliases, tuple) or not market_aliases or market_aliases[0] != name:
             raise ValueError(

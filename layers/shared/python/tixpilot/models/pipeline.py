@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 # What every step keeps of the state; each adds what it decided (`decision`, `wait_s`, ...).
-STATE_KEYS = ("tenant_id", "rid", "attempt", "waited_s")
+# `generation`: which run of the purchase this execution is (Purchase.run_generation).
+STATE_KEYS = ("tenant_id", "rid", "generation", "attempt", "waited_s")
 
 
-def execution_input(tenant_id: str, rid: int) -> dict[str, Any]:
+def execution_input(tenant_id: str, rid: int, generation: int) -> dict[str, Any]:
     """The input of a purchase's execution: its first crawl, nothing waited yet."""
-    return {"tenant_id": tenant_id, "rid": rid, "attempt": 0, "waited_s": 0}
+    return {"tenant_id": tenant_id, "rid": rid, "generation": generation, "attempt": 0, "waited_s": 0}

@@ -24,11 +24,26 @@ class Pos:
     autopo: bool = True  # the account has `autopo_<name>` settings for it
     legacy_update: bool = False  # the legacy /v2/accounts/update documents its custid/creditcardid
     extension: bool = False  # TixPilot's own, unknown to the legacy API
+    # The API credentials TixPilot keeps for it per tenant (`tixpilot pos-credentials set`, one
+    # `--<key>` option each); empty: TixPilot needs none to talk to it.
+    credentials: tuple[str, ...] = ()
+    # Marketplaces can sell its inventory (holds and invoices through its adapter): a value of
+    # the tenant setting `inventory_pos`.
+    inventory: bool = False
 
 
 # In the order the legacy accounts output lists them (custid/creditcardid, then autopo).
 POS_TABLE: tuple[Pos, ...] = (
-    Pos("skybox", "SkyBox", posid=22, recordpo="skybox", posused="skybox", legacy_update=True),
+    Pos(
+        "skybox",
+        "SkyBox",
+        posid=22,
+        recordpo="skybox",
+        posused="skybox",
+        legacy_update=True,
+        inventory=True,
+        credentials=("account", "api_token", "application_token"),
+    ),
     Pos("posnext", "POSNext", posid=47, recordpo="posnext", posused="posnext", legacy_update=True),
     Pos("core", "Core", autopo=False),
     Pos("ticketutils", "TicketUtils", posid=18, recordpo="utils", legacy_update=True),
@@ -41,7 +56,15 @@ POS_TABLE: tuple[Pos, ...] = (
         legacy_update=True,
     ),
     Pos("tradedeskpos", "Tradedesk POS", posid=62, recordpo="tradedesk"),
-    Pos("builtin", "the builtin POS", posid=100, recordpo="builtin", posused="builtin", extension=True),
+    Pos(
+        "builtin",
+        "the builtin POS",
+        posid=100,
+        recordpo="builtin",
+        posused="builtin",
+        extension=True,
+        inventory=True,
+    ),
 )
 
 POS_NAMES: tuple[str, ...] = tuple(p.name for p in POS_TABLE)
@@ -51,12 +74,16 @@ BY_POSID: dict[int, Pos] = {p.posid: p for p in sorted(POS_TABLE, key=lambda p: 
 BY_RECORDPO: dict[str, Pos] = {p.recordpo: p for p in POS_TABLE if p.recordpo}
 BY_POSUSED: dict[str, Pos] = {p.posused: p for p in POS_TABLE if p.posused}
 AUTOPO_POS: tuple[Pos, ...] = tuple(p for p in POS_TABLE if p.autopo)
+WITH_CREDENTIALS: dict[str, Pos] = {p.name: p for p in POS_TABLE if p.credentials}
+INVENTORY_POS_NAMES: tuple[str, ...] = tuple(p.name for p in POS_TABLE if p.inventory)
 
 # The names as types. pydantic validates against the table (a Literal built from it, so the
 # OpenAPI document lists the values); the type checker sees `str`, as it cannot read a table.
 if TYPE_CHECKING:
     PosName = str
     SalePos = str
+    InventoryPos = str
 else:
     PosName = Literal[POS_NAMES]
     SalePos = Literal[tuple(BY_POSUSED)]
+    InventoryPos = Literal[INVENTORY_POS_NAMES]

@@ -90,6 +90,11 @@ class Purchase(BaseModel):
     datefirstseen: dt.datetime
     datelastseen: dt.datetime
     pipeline_state: PipelineState = "new"
+    # The purchase pipeline's runs (services.pipeline.start_run): the last run's generation (its
+    # execution is named after it) and whether it is still going. A run is claimed by a
+    # conditional write that sets both, and released by the step that ends it.
+    run_generation: int = 0
+    run_active: bool = False
     safeguard_overridden: bool = False
     flags: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)

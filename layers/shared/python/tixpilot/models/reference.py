@@ -24,6 +24,7 @@ class ResaleMarketplace(BaseModel):
     display_name: str
     integration: Literal["oi", "ion"]
     aliases: tuple[str, ...] = ()
+    binding_holds: bool = False  # its Instant Notification holds are binding (StubHub, Vivid Seats)
 
 
 class Disclosure(BaseModel):

@@ -18,14 +18,19 @@ DeliveryFormat = Literal[
     "hard", "eticket", "transfer", "barcode", "flash", "mobileqr", "willcall", "localpickup"
 ]
 Stock = Literal["eticket", "mobile", "transfer", "hard", "flash", "willcall"]
-Step = Literal["hold", "confirm", "invoice", "fulfill", "complete"]
+Step = Literal["hold", "confirm", "invoice", "reject", "fulfill", "complete"]
 StepStatus = Literal["success", "error", "pending"]
 SaleState = Literal["unfilled", "filled", "unconfirmed", "confirmed", "rejected", "held", "invoiced", "error"]
 SaleSource = Literal["api", "oi", "ion"]
 # What creating a sale came to: new, the order already recorded, or the credential not fitting.
 CreateOutcome = Literal["created", "exists", "credential"]
 
-STEPS: tuple[Step, ...] = ("hold", "confirm", "invoice", "fulfill", "complete")
+STEPS: tuple[Step, ...] = ("hold", "confirm", "invoice", "reject", "fulfill", "complete")
+# Whether an Instant Notification sale is confirmed or rejected, decided once: by TixPilot (the
+# seats were invoiced), by the broker (POST /v2/sales/confirm|reject), automatically (nobody
+# decided within TIXPILOT_ION_REJECT_AFTER_S), or by the marketplace (it shows the sale confirmed).
+Decision = Literal["confirm", "reject"]
+DecidedBy = Literal["tixpilot", "broker", "auto", "marketplace"]
 
 # How the ticket stock a broker searches for follows from how the marketplace delivers.
 STOCK_OF_DELIVERY: dict[str, Stock] = {
@@ -73,6 +78,13 @@ class Hold(BaseModel):
     removed_by: str | None = None
 
 
+class SaleDecision(BaseModel):
+    action: Decision
+    by: DecidedBy
+    reason: str = ""
+    at: dt.datetime
+
+
 class SaleDetails(BaseModel):
     """What a client states about a sale (POST /v2/sales/add): everything but the bookkeeping."""
 
@@ -98,6 +110,9 @@ class Sale(SaleDetails):
     tenant_id: str
     source: SaleSource = "api"
     rejected: bool = False
+    cancelled: bool = False  # the marketplace cancelled the order
+    decision: SaleDecision | None = None  # Instant Notification: confirm or reject, decided once
+    reject_due: dt.datetime | None = None  # when the automatic rejection is due, while it is pending
     hold: Hold | None = None
     processing: dict[Step, StepResult] = Field(default_factory=dict)
     fingerprint: str = ""  # of the SaleDetails it was created from: tells a retry from a clash

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tixpilot.models.pos import InventoryPos
+
 SafeguardLevel = Literal[1, 2, 3]
 MobilePoAs = Literal["transfer", "qr_screenshot"]
 
@@ -17,6 +19,9 @@ class TenantSettings(BaseModel):
     safeguard: SafeguardLevel = 2
     mobile_po_as: MobilePoAs = "transfer"
     timezone: str = "America/New_York"
+    # The POS whose inventory the marketplaces sell: the one a `ticketgroupid` of a marketplace
+    # hold or sale names, and where holds and invoices go.
+    inventory_pos: InventoryPos = "builtin"
 
 
 class Tenant(BaseModel):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +50,17 @@ def _plain(value: Any) -> Any:
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     """A DynamoDB item to plain Python values (numbers as int or float)."""
     return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def side_by_side(calls: Sequence[Callable[[], None]], workers: int = 16) -> None:
+    """Run the calls in parallel and wait for all; the first error is raised."""
+    if len(calls) <= 1:
+        for call in calls:
+            call()
+        return
+    with ThreadPoolExecutor(max_workers=min(len(calls), workers)) as pool:
+        for future in [pool.submit(call) for call in calls]:
+            future.result()
 
 
 class Table:

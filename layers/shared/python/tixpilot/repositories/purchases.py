@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -44,6 +44,7 @@ from tixpilot.models.purchase_search import (
 )
 from tixpilot.models.purchases import Purchase
 from tixpilot.repositories.dynamo import Table, from_item, to_item
+from tixpilot.repositories.dynamo import side_by_side as _side_by_side
 from tixpilot.tables import PURCHASE_INDEXES, Index
 
 
@@ -212,17 +213,6 @@ def _cap_at_least_one(client: Any, table: str, key: dict[str, Any]) -> None:
         ExpressionAttributeNames={"#cap": "cap"},
         ExpressionAttributeValues={":one": {"N": "1"}},
     )
-
-
-def _side_by_side(calls: Sequence[Callable[[], None]], workers: int = 16) -> None:
-    """Run the calls in parallel and wait for all; the first error is raised."""
-    if len(calls) <= 1:
-        for call in calls:
-            call()
-        return
-    with ThreadPoolExecutor(max_workers=min(len(calls), workers)) as pool:
-        for future in [pool.submit(call) for call in calls]:
-            future.result()
 
 
 _CAP_ATTEMPTS = 3  # the second attempt adds past the caps; a third only when another count filled

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from tixpilot import aws
 from tixpilot.models.sales import CreateOutcome, Sale, Step, StepResult
-from tixpilot.repositories.dynamo import Table, from_item, to_item, to_value
+from tixpilot.repositories.dynamo import Table, from_item, side_by_side, to_item, to_value
 from tixpilot.settings import get_settings
+
+_BATCH_GET = 100  # BatchGetItem's limit
 
 
 def sale_key(marketplace_id: int, order_id: str) -> str:
@@ -80,11 +85,85 @@ class SaleRepository:
             )
         ]
 
-    def create(self, sale: Sale, credential_hash: str) -> CreateOutcome:
+    def get_many(self, tenant_id: str, keys: Sequence[tuple[int, str]]) -> list[Sale]:
+        """The tenant's sales among (marketplace id, order id) keys: BatchGetItem calls of up to
+        100 keys, side by side, each retrying what DynamoDB leaves unprocessed."""
+        found: list[Sale] = []
+        lock = threading.Lock()
+
+        def read(chunk: Sequence[tuple[int, str]]) -> None:
+            wanted = [self._key(tenant_id, marketplace_id, order_id) for marketplace_id, order_id in chunk]
+            pending: dict[str, Any] = {self.table.name: {"Keys": wanted}}
+            while pending:
+                response = self.table.client.batch_get_item(RequestItems=pending)
+                sales = [_sale(from_item(i)) for i in response.get("Responses", {}).get(self.table.name, [])]
+                with lock:
+                    found.extend(sales)
+                pending = response.get("UnprocessedKeys") or {}
+
+        chunks = [keys[i : i + _BATCH_GET] for i in range(0, len(keys), _BATCH_GET)]
+        side_by_side([partial(read, chunk) for chunk in chunks])
+        return found
+
+    def find_by_orders(self, tenant_id: str, order_ids: Sequence[str]) -> list[Sale]:
+        """The tenant's sales with any of these order ids, on any marketplace: one Query on
+        by_order per id, side by side."""
+        found: list[Sale] = []
+        lock = threading.Lock()
+
+        def read(order_id: str) -> None:
+            sales = self.find_by_order(tenant_id, order_id)
+            with lock:
+                found.extend(sales)
+
+        side_by_side([partial(read, order_id) for order_id in order_ids])
+        return found
+
+    def window_page(
+        self, tenant_id: str, start: dt.date, end: dt.date, limit: int, after: tuple[str, str] | None
+    ) -> tuple[list[Sale], tuple[str, str] | None]:
+        """Up to `limit` of the tenant's sales whose event is from `start` to `end`, by event
+        date, after the position `after` ((event_date_key, sale_key) of the last one read);
+        with the position of the last one read when there may be more."""
+        request: dict[str, Any] = {
+            "TableName": self.table.name,
+            "IndexName": "by_event_date",
+            "KeyConditionExpression": "tenant_id = :t AND event_date_key BETWEEN :a AND :b",
+            "ExpressionAttributeValues": {
+                ":t": {"S": tenant_id},
+                ":a": {"S": start.isoformat()},
+                ":b": {"S": f"{end.isoformat()}~"},
+            },
+            "Limit": limit,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = {
+                "tenant_id": {"S": tenant_id},
+                "event_date_key": {"S": after[0]},
+                "sale_key": {"S": after[1]},
+            }
+        response = self.table.client.query(**request)
+        last = response.get("LastEvaluatedKey")
+        position = (last["event_date_key"]["S"], last["sale_key"]["S"]) if last else None
+        return [_sale(from_item(i)) for i in response.get("Items", [])], position
+
+    def create(self, sale: Sale, credential_hash: str | None) -> CreateOutcome:
         """Create a sale if its order is new and its credential is this tenant's key for its
         marketplace, in one transaction: "created", "exists" (the order is already recorded) or
-        "credential" (the key is not a marketplace key of that marketplace)."""
+        "credential" (the key is not a marketplace key of that marketplace). `credential_hash`
+        None: the sale came through a channel authenticated otherwise (a native marketplace's
+        signed webhook or its polled API), so there is no key to check."""
         client = self.table.client
+        if credential_hash is None:
+            try:
+                client.put_item(
+                    TableName=self.table.name,
+                    Item=to_item(_row(sale)),
+                    ConditionExpression="attribute_not_exists(sale_key)",
+                )
+            except client.exceptions.ConditionalCheckFailedException:
+                return "exists"
+            return "created"
         try:
             client.transact_write_items(
                 TransactItems=[
@@ -128,24 +207,69 @@ class SaleRepository:
         fulfilled: bool | None = None,
     ) -> Sale | None:
         """Set processing steps (and the fulfilled flag) of an existing sale; None if there is none."""
-        now = max(step.at for step in steps.values())
-        names: dict[str, str] = {"#p": "processing"}
-        values: dict[str, Any] = {":now": to_value(now.isoformat())}
-        sets = ["updated = :now"]
-        for index, (name, step) in enumerate(steps.items()):
-            names[f"#s{index}"] = name
-            values[f":s{index}"] = to_value(step.model_dump(mode="json"))
-            sets.append(f"#p.#s{index} = :s{index}")
-        if fulfilled is not None:
-            values[":f"] = {"BOOL": fulfilled}
-            sets.append("fulfilled = :f")
+        return self.update(
+            tenant_id,
+            marketplace_id,
+            order_id,
+            steps=steps,
+            sets={} if fulfilled is None else {"fulfilled": fulfilled},
+        )
+
+    def update(
+        self,
+        tenant_id: str,
+        marketplace_id: int,
+        order_id: str,
+        *,
+        steps: Mapping[Step, StepResult] | None = None,
+        sets: Mapping[str, Any] | None = None,
+        require: Mapping[str, Any] | None = None,
+        removes: tuple[str, ...] = (),
+    ) -> Sale | None:
+        """Change an existing sale in one conditional UpdateItem and answer it as it is now:
+        `steps` set processing steps, `sets` other attributes (dotted paths, e.g. `hold.removed_at`;
+        None removes one), `removes` more paths to remove, `require` attribute values it must have
+        (None: must be absent). None when there is no such sale or a requirement does not hold."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+
+        def path(dotted: str) -> str:
+            parts = []
+            for part in dotted.split("."):
+                alias = f"#n{len(names)}"
+                names[alias] = part
+                parts.append(alias)
+            return ".".join(parts)
+
+        def value(data: Any) -> str:
+            alias = f":v{len(values)}"
+            values[alias] = to_value(data)
+            return alias
+
+        changes: dict[str, Any] = {
+            **{f"processing.{name}": step.model_dump(mode="json") for name, step in (steps or {}).items()},
+            **{k: v.isoformat() if isinstance(v, dt.datetime) else v for k, v in (sets or {}).items()},
+        }
+        stamps = [step.at for step in (steps or {}).values()]
+        if "updated" not in changes:
+            changes["updated"] = max(stamps).isoformat() if stamps else dt.datetime.now(dt.UTC).isoformat()
+        gone = [*removes, *(name for name, data in changes.items() if data is None)]
+        clauses = [f"{path(name)} = {value(data)}" for name, data in changes.items() if data is not None]
+        conditions = ["attribute_exists(sale_key)"]
+        for name, expected in (require or {}).items():
+            if expected is None:
+                conditions.append(f"attribute_not_exists({path(name)})")
+            else:
+                conditions.append(f"{path(name)} = {value(expected)}")
         client = self.table.client
         try:
             response = client.update_item(
                 TableName=self.table.name,
                 Key=self._key(tenant_id, marketplace_id, order_id),
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="attribute_exists(sale_key)",
+                UpdateExpression="SET "
+                + ", ".join(clauses)
+                + (" REMOVE " + ", ".join(path(name) for name in gone) if gone else ""),
+                ConditionExpression=" AND ".join(conditions),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",

@@ -68,6 +68,33 @@ class CredentialRepository:
         items = response.get("Items", [])
         return str(items[0]["token_hash"]["S"]) if items else None
 
+    def of_tenant(self, tenant_id: str) -> list[tuple[str, Credential]]:
+        """Every credential of a tenant with its hash: the hashes from by_tenant (keys only),
+        the credentials in BatchGetItem calls of up to 100."""
+        hashes = [
+            str(item["token_hash"])
+            for item in self.table.query_all(
+                IndexName="by_tenant",
+                KeyConditionExpression="tenant_id = :t",
+                ExpressionAttributeValues={":t": {"S": tenant_id}},
+            )
+        ]
+        found: list[tuple[str, Credential]] = []
+        for start in range(0, len(hashes), 100):
+            pending: dict[str, Any] = {
+                self.table.name: {"Keys": [{"token_hash": {"S": h}} for h in hashes[start : start + 100]]}
+            }
+            while pending:
+                response = self.table.client.batch_get_item(RequestItems=pending)
+                for item in response.get("Responses", {}).get(self.table.name, []):
+                    row = from_item(item)
+                    found.append((str(row.pop("token_hash")), Credential.model_validate(row)))
+                pending = response.get("UnprocessedKeys") or {}
+        return sorted(found, key=lambda pair: int(pair[1].credential_id))
+
+    def delete(self, token_hash: str) -> None:
+        self.table.client.delete_item(TableName=self.table.name, Key={"token_hash": {"S": token_hash}})
+
     def put(self, token_hash: str, credential: Credential) -> None:
         self.table.client.put_item(
             TableName=self.table.name,

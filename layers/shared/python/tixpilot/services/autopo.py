@@ -4,19 +4,21 @@ AutoPO runs per account and POS where `autopo_<pos>` is on and the purchase was 
 `autopo_<pos>_dateafter`, never for a $0 purchase. QuickPO pushes now, whatever the Safeguard
 says, and records that it was overridden. Either way a purchase gets at most one PO per POS:
 the adapters guarantee it (base.PosAdapter), and the PO numbers are recorded on the purchase
-(`purchaseorders`), its failures with the POS's message (`errors`, `pipeline_state=failed`).
+(`purchaseorders`), its failures with the POS's message (`errors`, `pipeline_state=failed`). A
+failure that may pass (the POS unreachable or rate-limiting) is recorded too, without `failed`:
+the outcome names that POS in `retry`, and the pipeline tries again (services/pipeline.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Protocol
 
-from tixpilot.adapters.pos.base import PoRequest, PosAdapter, PosError
-from tixpilot.errors import NotFound
+from tixpilot.adapters.pos.base import PoInProgress, PoRequest, PosAdapter, PosError
+from tixpilot.errors import NotFound, TixPilotError
 from tixpilot.models.accounts import Account, PosSettings
 from tixpilot.models.pos import POS_NAMES, PosName
 from tixpilot.models.purchases import PipelineState, Purchase
@@ -34,6 +36,10 @@ class TenantStore(Protocol):
     def get(self, tenant_id: str) -> Tenant | None: ...
 
 
+class CredentialLookup(Protocol):
+    def __call__(self, tenant_id: str, pos: str) -> Mapping[str, str] | None: ...
+
+
 class AccountStore(Protocol):
     def find_by_username(self, tenant_id: str, username: str, marketplace_id: int = 1) -> Account | None: ...
 
@@ -44,6 +50,8 @@ class PoDeps:
     tenants: TenantStore
     accounts: AccountStore
     adapter: Callable[[str], PosAdapter | None]  # by POS name (adapters.pos.adapter_by_name)
+    # the tenant's credentials for a POS's API (wiring.marketplaces.pos_credentials)
+    credentials: CredentialLookup = lambda tenant_id, pos: None
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,9 @@ class PoOutcome:
     purchase: Purchase
     created: dict[str, str]  # POS name -> PO number made by this call
     errors: list[str]
+    # POSes that failed in a way a later attempt may not (outage, rate limit), or whose PO another
+    # run is making right now: worth trying again
+    retry: list[str] = field(default_factory=list)
 
 
 def is_zero_cost(purchase: Purchase) -> bool:
@@ -109,6 +120,7 @@ def push_po(deps: PoDeps, tenant_id: str, rid: int, trigger: Trigger) -> PoOutco
     delivery = po_delivery(purchase, settings.mobile_po_as)
     made: dict[str, str] = {}
     errors: list[str] = []
+    retry: list[str] = []
     for pos in targets:
         if pos in purchase.purchaseorders:
             continue
@@ -120,10 +132,21 @@ def push_po(deps: PoDeps, tenant_id: str, rid: int, trigger: Trigger) -> PoOutco
             continue
         pos_settings = account.pos_settings(pos) if account else PosSettings()
         try:
+            credentials = deps.credentials(tenant_id, pos) or {}
             result = adapter.create_po(
-                PoRequest(purchase=purchase, stock=delivery.stock, settings=pos_settings)
+                PoRequest(
+                    purchase=purchase, stock=delivery.stock, settings=pos_settings, credentials=credentials
+                )
             )
+        except PoInProgress:  # not a failure: the other run records the PO
+            retry.append(pos)
+            continue
         except PosError as exc:
+            errors.append(f"{pos}: {exc.message}")
+            if exc.transient:
+                retry.append(pos)
+            continue
+        except TixPilotError as exc:  # the stored credentials could not be read
             errors.append(f"{pos}: {exc.message}")
             continue
         made[pos] = result.poid
@@ -133,7 +156,7 @@ def push_po(deps: PoDeps, tenant_id: str, rid: int, trigger: Trigger) -> PoOutco
         state: PipelineState = p.pipeline_state
         if orders:
             state = "po_created"
-        elif errors:
+        elif errors and not retry:
             state = "failed"
         fields: dict[str, object] = {
             "purchaseorders": orders,
@@ -149,4 +172,4 @@ def push_po(deps: PoDeps, tenant_id: str, rid: int, trigger: Trigger) -> PoOutco
         return fields
 
     updated = update_purchase(deps.purchases, tenant_id, rid, record)
-    return PoOutcome(updated, made, errors)
+    return PoOutcome(updated, made, errors, retry)

@@ -18,6 +18,10 @@ from tixpilot.errors import InvalidParameter
 from tixpilot.models.crawl_requests import CrawlRequest
 
 TICKETMASTER = 1
+MISSING_ACCOUNT = (
+    "username: say which account to crawl: id (the account id) or username "
+    "(with marketplaceid, default 1 = Ticketmaster)"
+)
 KEEP_DAYS = 30
 # Region codes are letters and digits (NY, SF3, LA2).
 _CONFNUM = re.compile(r"^[0-9]{1,3}-[0-9]{4,6}(/[A-Z][A-Z0-9]{1,3})?$")
@@ -67,11 +71,7 @@ def record_crawl_request(
     """Record a crawl request. With `account_id`, username and marketplace are ignored (as the
     legacy API does); without it, `username` is required and the marketplace defaults to 1."""
     if account_id is None and not (username and username.strip()):
-        raise InvalidParameter(
-            "username",
-            "username: say which account to crawl: id (the account id) or username "
-            "(with marketplaceid, default 1 = Ticketmaster)",
-        )
+        raise InvalidParameter("username", MISSING_ACCOUNT)
     request = CrawlRequest(
         tenant_id=tenant_id,
         request_id=str(uuid.uuid4()),

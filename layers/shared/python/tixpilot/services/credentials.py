@@ -19,6 +19,14 @@ class CredentialStore(Protocol):
     def put(self, token_hash: str, credential: Credential) -> None: ...
 
 
+class CredentialAdmin(CredentialStore, Protocol):
+    """What revoking needs besides issuing: a tenant's credentials, and deleting one."""
+
+    def of_tenant(self, tenant_id: str) -> list[tuple[str, Credential]]: ...
+
+    def delete(self, token_hash: str) -> None: ...
+
+
 def hash_secret(secret: str) -> str:
     """SHA-256 of a token. Tokens carry 256 random bits, so a fast hash is enough to make a
     leaked table useless; a slow KDF would only add latency to every request."""

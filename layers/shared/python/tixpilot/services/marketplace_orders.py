@@ -1,85 +1,59 @@
-"""Order Integration (docs/marketplaces.md): a marketplace holds seats of the builtin POS, then
-invoices (the sale is confirmed) or releases them.
+"""Order Integration (docs/marketplaces.md): a marketplace holds seats of the tenant's inventory
+POS, then invoices them (the sale is confirmed) or releases them.
 
-Every call names the marketplace's order id; repeating a call with the same order id returns
-the same result and changes nothing. A hold is one transaction that records the order and moves
-each seat from available to held; invoice and release are one transaction each over the order,
-its seats and its sale (repositories.marketplace_orders). The sale is created through the sales
-repository (index keys and the marketplace-key check), so every OI order shows in /v2/sales.
+Only marketplaces whose integration is OI may call it. Every call names the marketplace's order
+id; repeating a call with the same order id returns the same result and changes nothing. The
+seats move in the POS through its adapter (one transaction per change for the builtin POS); the
+order's sale (source `oi`) is created through the sales repository, with the marketplace-key
+check, so every OI order shows in /v2/sales. A hold neither invoiced nor released expires after
+TIXPILOT_HOLD_TTL_S: it is released when someone next asks about it, when another hold needs its
+seats, or by the sweep the hold schedules, whichever comes first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from tixpilot.errors import Conflict, NotFound
-from tixpilot.models.sales import (
-    CreateOutcome,
-    DeliveryFormat,
-    Hold,
-    Sale,
-    SaleDetails,
-    SaleEvent,
-    SalePrices,
-    SaleSeat,
-    StepResult,
-)
+from tixpilot.adapters.pos.base import HoldRequest as PosHoldRequest
+from tixpilot.adapters.pos.base import OrderConflict, PosError, PosOrder
+from tixpilot.data.reference import RESALE_MARKETPLACES
+from tixpilot.errors import Conflict, Forbidden
+from tixpilot.models.ion import IonTask
+from tixpilot.models.sales import Step, StepResult
 from tixpilot.models.tenants import Credential
-from tixpilot.services.sales import fingerprint
+from tixpilot.services.pos_orders import (
+    Inventory,
+    InventoryPorts,
+    SaleWriter,
+    api_error,
+    held_step,
+    inventory_of,
+    record_released,
+    released_changes,
+    sale_from_order,
+)
 
 OrderState = Literal["held", "invoiced", "released"]
-MAX_SEATS_PER_HOLD = 95  # a transaction holds 100 items: the order, its seats and its sale
-HOLD_ATTEMPTS = 3  # a hold that lost a seat to a concurrent hold picks again from what is left
-
-DELIVERY_OF_STOCK: dict[str, DeliveryFormat] = {
-    "eticket": "eticket",
-    "mobile": "mobileqr",
-    "qr_screenshot": "mobileqr",
-    "transfer": "transfer",
-    "hard": "hard",
-    "flash": "flash",
-    "willcall": "willcall",
-}
+MAX_SEATS_PER_HOLD = 95
 
 
-class OrderLedger(Protocol):
-    def ticket_group(self, tenant_id: str, tgid: str) -> dict[str, Any] | None: ...
-
-    def seats(self, tenant_id: str, tgid: str) -> list[dict[str, Any]]: ...
-
-
-class OrderStore(Protocol):
-    def order(self, tenant_id: str, marketplace_id: int, order_id: str) -> dict[str, Any] | None: ...
-
-    def hold(self, tenant_id: str, order: dict[str, Any]) -> str: ...
-
-    def change(
-        self,
-        tenant_id: str,
-        order: dict[str, Any],
-        *,
-        state: Literal["invoiced", "released"],
-        order_sets: dict[str, Any],
-        sale_sets: dict[str, Any],
-        sale_removes: tuple[str, ...] = (),
-    ) -> str: ...
-
-
-class SaleCreator(Protocol):
-    def create(self, sale: Sale, credential_hash: str) -> CreateOutcome: ...
+class TaskQueue(Protocol):
+    def put(self, task: IonTask, now: dt.datetime) -> None: ...
 
 
 @dataclass(frozen=True)
 class OrderRepos:
-    ledger: OrderLedger
-    orders: OrderStore
-    sales: SaleCreator
+    inventory: InventoryPorts
+    sales: SaleWriter
+    # Where a hold's expiry is scheduled (the sales worker releases it then); None: a hold expires
+    # only when asked about or when another hold needs its seats.
+    tasks: TaskQueue | None = None
+    hold_ttl_s: int = 1800
 
 
 @dataclass(frozen=True)
@@ -97,6 +71,27 @@ class Marketplace:
     def marketplace_id(self) -> int:
         assert self.credential.marketplace_id is not None
         return self.credential.marketplace_id
+
+
+def integration_of(marketplace_id: int) -> tuple[str, str]:
+    """(display name, integration) of a resale marketplace."""
+    for entry in RESALE_MARKETPLACES:
+        if entry["id"] == marketplace_id:
+            return str(entry["display_name"]), str(entry["integration"])
+    return str(marketplace_id), ""
+
+
+def require_integration(market: Marketplace, integration: Literal["oi", "ion"]) -> None:
+    """Forbidden unless the key's marketplace integrates the way this endpoint serves."""
+    name, actual = integration_of(market.marketplace_id)
+    if actual == integration:
+        return
+    other = {"oi": "/oi/v1 (Order Integration)", "ion": "/ion/v1 (Instant Notification)"}
+    raise Forbidden(
+        f"this key is {name}'s (marketplace {market.marketplace_id}), which integrates by "
+        f"{other.get(actual, actual or 'neither')}; {other[integration]} serves only "
+        f"{'OI' if integration == 'oi' else 'ION'} marketplaces"
+    )
 
 
 class HoldRequest(BaseModel):
@@ -117,225 +112,148 @@ class OrderResult(BaseModel):
     invoice_id: str = ""
 
 
-def _seat_order(seat: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", seat))
-
-
-def _result(order: dict[str, Any]) -> OrderResult:
+def _result(order: PosOrder) -> OrderResult:
     return OrderResult(
-        order_id=str(order["order_id"]),
-        marketplace_id=int(order["marketplace_id"]),
-        ticketgroupid=int(order["tgid"]),
-        quantity=len(order["seats"]),
-        price_per_seat=Decimal(str(order["price_per_seat"])),
-        seats=[str(s) for s in order["seats"]],
-        state=order["state"],
-        invoice_id=str(order.get("invoice_id") or ""),
+        order_id=order.order_id,
+        marketplace_id=order.marketplace_id,
+        ticketgroupid=int(order.ticketgroupid),
+        quantity=len(order.seats),
+        price_per_seat=order.price_per_seat,
+        seats=list(order.seats),
+        state=order.state,
+        invoice_id=order.invoice_id,
     )
 
 
-def _same_request(order: dict[str, Any], request: HoldRequest) -> bool:
-    return (
-        int(order["tgid"]) == request.ticketgroupid
-        and len(order["seats"]) == request.quantity
-        and Decimal(str(order["price_per_seat"])) == request.price_per_seat
-    )
-
-
-def _starts_at(group: dict[str, Any], now: dt.datetime) -> dt.datetime:
-    if group.get("starts_at"):
-        return dt.datetime.fromisoformat(str(group["starts_at"])).replace(tzinfo=None)
-    if group.get("event_date"):
-        return dt.datetime.fromisoformat(str(group["event_date"]))
-    return now.replace(tzinfo=None, microsecond=0)
-
-
-def _sale(
-    market: Marketplace, request: HoldRequest, group: dict[str, Any], seats: list[str], now: dt.datetime
-) -> Sale:
-    starts_at = _starts_at(group, now)
-    total = request.price_per_seat * len(seats)
-    cost = group.get("cost_perseat")
-    details = SaleDetails(
-        marketplace_id=market.marketplace_id,
-        order_id=request.order_id,
-        credential_id=market.credential.credential_id,
-        pos="builtin",
-        delivery_format=DELIVERY_OF_STOCK.get(str(group.get("stock") or ""), "eticket"),
-        sold_at=now,
-        ticket_group_id=str(request.ticketgroupid),
-        invoice_id="",
-        in_hand_date=starts_at.date(),
-        confirmed=False,
-        fulfilled=False,
-        prices=SalePrices(
-            list_perseat=request.price_per_seat,
-            face_perseat=Decimal(0),
-            cost_perseat=Decimal(str(cost)) if cost is not None else Decimal(0),
-            total=total,
-            fees=Decimal(0),
-            payout=total,
-        ),
-        event=SaleEvent(
-            name=str(group.get("event") or ""), venue=str(group.get("venue") or ""), starts_at=starts_at
-        ),
-        section=str(group.get("section") or ""),
-        row=str(group.get("row") or ""),
-        seats=[SaleSeat(number=s, seat_id=f"{request.ticketgroupid}-{s}") for s in seats],
-    )
-    steps = {
-        "hold": StepResult(status="success", message=f"held {len(seats)} seats: {', '.join(seats)}", at=now),
-        "confirm": StepResult(status="pending", message="waiting for the marketplace's invoice", at=now),
-        "invoice": StepResult(status="pending", message="waiting for the marketplace's invoice", at=now),
+def _pending_steps(order: PosOrder, now: dt.datetime) -> dict[Step, StepResult]:
+    waiting = "waiting for the marketplace's invoice"
+    return {
+        "hold": held_step(order, now),
+        "confirm": StepResult(status="pending", message=waiting, at=now),
+        "invoice": StepResult(status="pending", message=waiting, at=now),
     }
-    return Sale(
-        **details.model_dump(),
+
+
+def _ensure_sale(repos: OrderRepos, market: Marketplace, inventory: Inventory, order: PosOrder) -> None:
+    """Create the order's sale unless it exists (also repairs a hold whose sale write was lost)."""
+    now = inventory.context.now
+    sale = sale_from_order(
+        order,
         tenant_id=market.tenant_id,
+        pos=inventory.sale_pos,
         source="oi",
-        hold=Hold(received=now),
-        processing=steps,
-        fingerprint=fingerprint(details),
-        created=now,
-        updated=now,
+        credential_id=market.credential.credential_id,
+        now=now,
+        steps=_pending_steps(order, now),
     )
+    repos.sales.create(sale, market.credential_hash)
 
 
-def _ensure_sale(repos: OrderRepos, market: Marketplace, order: dict[str, Any]) -> None:
-    """Create the order's sale unless it exists (repairs a hold whose sale write was lost)."""
-    repos.sales.create(Sale.model_validate_json(str(order["sale"])), market.credential_hash)
+def _record(
+    repos: OrderRepos,
+    market: Marketplace,
+    inventory: Inventory,
+    order: PosOrder,
+    steps: dict[Step, StepResult],
+    sets: dict[str, Any],
+    require: dict[str, Any],
+) -> None:
+    """Update the order's sale unless it already says so (`require` no longer holds: a repeated
+    call changes nothing); a sale whose creation was lost is created first."""
+    tenant, marketplace_id = market.tenant_id, market.marketplace_id
+    if repos.sales.update(tenant, marketplace_id, order.order_id, steps=steps, sets=sets, require=require):
+        return
+    if repos.sales.get(tenant, marketplace_id, order.order_id) is None:
+        _ensure_sale(repos, market, inventory, order)
+        repos.sales.update(tenant, marketplace_id, order.order_id, steps=steps, sets=sets, require=require)
+
+
+def _expire_if_due(repos: OrderRepos, market: Marketplace, inventory: Inventory, order: PosOrder) -> PosOrder:
+    """A hold past its expiry is released now (expiry on read), and its sale told."""
+    if not order.expired(inventory.context.now):
+        return order
+    try:
+        released = inventory.adapter.release(
+            inventory.context, order.marketplace_id, order.order_id, "expired"
+        )
+    except OrderConflict:  # invoiced just before it expired: that stands
+        current = inventory.adapter.order(inventory.context, order.marketplace_id, order.order_id)
+        return current or order
+    steps, sets = released_changes(released, inventory.context.now)
+    _record(repos, market, inventory, released, steps, sets, require={"hold.removed_at": None})
+    return released
 
 
 def hold(repos: OrderRepos, market: Marketplace, request: HoldRequest, now: dt.datetime) -> OrderResult:
     """Hold `quantity` available seats of the ticket group for the order; Conflict when they are
     not available. The same order again returns its recorded result."""
-    tenant = market.tenant_id
-    for _ in range(HOLD_ATTEMPTS):
-        existing = repos.orders.order(tenant, market.marketplace_id, request.order_id)
-        if existing is not None:
-            if not _same_request(existing, request):
-                raise Conflict(
-                    f"order {request.order_id} already holds {len(existing['seats'])} seats of ticket group "
-                    f"{existing['tgid']} at {existing['price_per_seat']}; an order id is held once"
-                )
-            _ensure_sale(repos, market, existing)
-            return _result(existing)
-        group = repos.ledger.ticket_group(tenant, str(request.ticketgroupid))
-        if group is None:
-            raise NotFound(
-                f"no ticket group {request.ticketgroupid} in this account; GET /v2/inventory lists them"
-            )
-        available = sorted(
-            (
-                str(s["seatnumber"])
-                for s in repos.ledger.seats(tenant, str(request.ticketgroupid))
-                if s["status"] == "available"
-            ),
-            key=_seat_order,
-        )
-        if len(available) < request.quantity:
-            raise Conflict(
-                f"not available: ticket group {request.ticketgroupid} has {len(available)} available seats, "
-                f"{request.quantity} asked"
-            )
-        seats = available[: request.quantity]
-        sale = _sale(market, request, group, seats, now)
-        order = {
-            "order_id": request.order_id,
-            "marketplace_id": market.marketplace_id,
-            "tgid": str(request.ticketgroupid),
-            "seats": seats,
-            "price_per_seat": str(request.price_per_seat),
-            "state": "held",
-            "held_at": now.isoformat(),
-            "sale": sale.model_dump_json(),
-        }
-        outcome = repos.orders.hold(tenant, order)
-        if outcome == "held":
-            repos.sales.create(sale, market.credential_hash)
-            return _result(order)
-        # "order_exists": a concurrent call with this order id won; the next turn answers with it.
-        # "taken": a seat went to another order; pick again from what is left.
-    raise Conflict(
-        f"not available: the seats of ticket group {request.ticketgroupid} are being held by other orders"
+    require_integration(market, "oi")
+    inventory = inventory_of(repos.inventory, market.tenant_id, now)
+    pos_request = PosHoldRequest(
+        marketplace_id=market.marketplace_id,
+        order_id=request.order_id,
+        ticketgroupid=str(request.ticketgroupid),
+        quantity=request.quantity,
+        price_per_seat=request.price_per_seat,
+        expires_at=now + dt.timedelta(seconds=repos.hold_ttl_s),
+        binding=True,
+        may_displace=True,  # an OI hold is the marketplace selling: non-binding holds give way
     )
-
-
-def _held_order(repos: OrderRepos, market: Marketplace, order_id: str) -> dict[str, Any]:
-    order = repos.orders.order(market.tenant_id, market.marketplace_id, order_id)
-    if order is None:
-        raise NotFound(f"no order {order_id} held by this marketplace; hold it first (POST /oi/v1/holds)")
-    return order
+    try:
+        outcome = inventory.adapter.hold(inventory.context, pos_request)
+    except PosError as exc:
+        record_released(repos.sales, market.tenant_id, getattr(exc, "displaced", ()), now)
+        raise api_error(exc) from None
+    record_released(repos.sales, market.tenant_id, outcome.displaced, now)
+    order = outcome.order
+    _ensure_sale(repos, market, inventory, order)
+    if outcome.created and repos.tasks is not None and order.expires_at is not None:
+        task = IonTask(
+            tenant_id=market.tenant_id,
+            kind="expire_hold",
+            marketplace_id=market.marketplace_id,
+            order_id=order.order_id,
+            due=order.expires_at,
+        )
+        repos.tasks.put(task, now)
+    if not outcome.created:
+        order = _expire_if_due(repos, market, inventory, order)
+    return _result(order)
 
 
 def invoice(repos: OrderRepos, market: Marketplace, order_id: str, now: dt.datetime) -> OrderResult:
-    """Sell the order's held seats in the builtin POS; the sale is confirmed. Again: same answer."""
-    invoice_id = f"OI-{market.marketplace_id}-{order_id}"
-    stamp = now.isoformat()
-    for _ in range(2):
-        order = _held_order(repos, market, order_id)
-        if order["state"] == "invoiced":
-            return _result(order)
-        if order["state"] == "released":
-            raise Conflict(f"order {order_id} was released; a released order cannot be invoiced")
-        outcome = repos.orders.change(
-            market.tenant_id,
-            order,
-            state="invoiced",
-            order_sets={"invoice_id": invoice_id, "invoiced_at": stamp},
-            sale_sets={
-                "confirmed": True,
-                "invoice_id": invoice_id,
-                "updated": stamp,
-                "processing.invoice": {"status": "success", "message": invoice_id, "at": stamp},
-                "processing.confirm": {
-                    "status": "success",
-                    "message": "confirmed by the marketplace's invoice",
-                    "at": stamp,
-                },
-            },
-        )
-        if outcome == "done":
-            return _result({**order, "state": "invoiced", "invoice_id": invoice_id})
-        if outcome == "no_sale":
-            _ensure_sale(repos, market, order)
-        # "state": a concurrent invoice or release moved it; the next turn reads what it did.
-    order = _held_order(repos, market, order_id)
-    if order["state"] != "invoiced":
-        raise Conflict(f"order {order_id} is {order['state']}; it cannot be invoiced")
+    """Sell the order's held seats in the POS; the sale is confirmed. Again: the same answer."""
+    require_integration(market, "oi")
+    inventory = inventory_of(repos.inventory, market.tenant_id, now)
+    try:
+        order = inventory.adapter.invoice(inventory.context, market.marketplace_id, order_id)
+    except OrderConflict as exc:
+        current = inventory.adapter.order(inventory.context, market.marketplace_id, order_id)
+        if current is not None and current.state == "released":
+            gone_steps, gone_sets = released_changes(current, now)
+            _record(
+                repos, market, inventory, current, gone_steps, gone_sets, require={"hold.removed_at": None}
+            )
+        raise Conflict(exc.message) from None
+    except PosError as exc:
+        raise api_error(exc) from None
+    steps: dict[Step, StepResult] = {
+        "invoice": StepResult(status="success", message=order.invoice_id, at=now),
+        "confirm": StepResult(status="success", message="confirmed by the marketplace's invoice", at=now),
+    }
+    sets = {"confirmed": True, "invoice_id": order.invoice_id}
+    _record(repos, market, inventory, order, steps, sets, require={"confirmed": False})
     return _result(order)
 
 
 def release(repos: OrderRepos, market: Marketplace, order_id: str, now: dt.datetime) -> OrderResult:
     """Give the order's held seats back (available again); the sale is not confirmed."""
-    stamp = now.isoformat()
-    for _ in range(2):
-        order = _held_order(repos, market, order_id)
-        if order["state"] == "released":
-            return _result(order)
-        if order["state"] == "invoiced":
-            raise Conflict(f"order {order_id} is invoiced; an invoiced order cannot be released")
-        outcome = repos.orders.change(
-            market.tenant_id,
-            order,
-            state="released",
-            order_sets={"released_at": stamp},
-            sale_sets={
-                "updated": stamp,
-                "hold.removed_at": stamp,
-                "hold.removed_by": "marketplace",
-                "processing.confirm": {
-                    "status": "error",
-                    "message": "released by the marketplace; the seats are available again",
-                    "at": stamp,
-                },
-                "processing.invoice": {"status": "error", "message": "not invoiced: released", "at": stamp},
-            },
-        )
-        if outcome == "done":
-            return _result({**order, "state": "released"})
-        if outcome == "no_sale":
-            _ensure_sale(repos, market, order)
-    order = _held_order(repos, market, order_id)
-    if order["state"] != "released":
-        raise Conflict(f"order {order_id} is {order['state']}; it cannot be released")
+    require_integration(market, "oi")
+    inventory = inventory_of(repos.inventory, market.tenant_id, now)
+    try:
+        order = inventory.adapter.release(inventory.context, market.marketplace_id, order_id, "marketplace")
+    except PosError as exc:
+        raise api_error(exc) from None
+    steps, sets = released_changes(order, now)
+    _record(repos, market, inventory, order, steps, sets, require={"hold.removed_at": None})
     return _result(order)

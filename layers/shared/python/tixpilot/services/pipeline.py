@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,6 +23,7 @@ from tixpilot.errors import NotFound
 from tixpilot.models.accounts import Account
 from tixpilot.models.crawl_requests import CrawlRequest
 from tixpilot.models.pipeline import STATE_KEYS
+from tixpilot.models.purchase_search import IndexQuery, QueryPage, Read
 from tixpilot.models.purchases import Observation, Purchase
 from tixpilot.observability import logger
 from tixpilot.services.autopo import PoDeps, push_po
@@ -49,6 +51,14 @@ class Starter(Protocol):
     def start(self, purchase: Purchase, created: bool) -> None: ...
 
 
+class Executions(Protocol):
+    """The state machine's executions, one per run (adapters.stepfunctions)."""
+
+    def start_execution(self, tenant_id: str, rid: int, generation: int) -> bool: ...
+
+    def running(self, tenant_id: str, rid: int, generation: int) -> bool: ...
+
+
 @dataclass(frozen=True)
 class PipelineDeps:
     repos: PurchaseRepos  # record_observation's (purchases + sequences)
@@ -58,9 +68,25 @@ class PipelineDeps:
 
 def _state(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: payload[k] for k in STATE_KEYS if k in payload} | {
+        "generation": int(payload.get("generation", 0)),
         "attempt": int(payload.get("attempt", 0)),
         "waited_s": int(payload.get("waited_s", 0)),
     }
+
+
+def _release(purchase: Purchase, state: dict[str, Any]) -> dict[str, object]:
+    """The fields that end this execution's run on the purchase; nothing if the purchase's run
+    is another one (a later generation owns it)."""
+    if purchase.run_active and purchase.run_generation == state["generation"]:
+        return {"run_active": False}
+    return {}
+
+
+def _end_run(deps: PipelineDeps, state: dict[str, Any]) -> None:
+    with contextlib.suppress(NotFound):
+        update_purchase(
+            deps.po.purchases, state["tenant_id"], int(state["rid"]), lambda p: _release(p, state) or None
+        )
 
 
 def _purchase(deps: PipelineDeps, payload: dict[str, Any]) -> Purchase:
@@ -106,6 +132,7 @@ def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff)
     state = _state(payload)
     purchase = _purchase(deps, state)
     if _finished(purchase):
+        _end_run(deps, state)
         return state | {"decision": "done"}
     tenant = deps.po.tenants.get(purchase.tenant_id)
     level = tenant.settings.safeguard if tenant else 2
@@ -131,9 +158,22 @@ def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff)
     }
 
 
+class PosUnavailable(Exception):
+    """A POS failed in a way a later attempt may not (unreachable, rate-limiting, another run
+    making the PO): the state machine retries the AutoPO step (its Retry names this error), then
+    records the failure. What failed is already in the purchase's `errors`."""
+
+
 def autopo_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
     state = _state(payload)
     outcome = push_po(deps.po, state["tenant_id"], int(state["rid"]), "autopo")
+    if outcome.retry:
+        reasons = [e for e in outcome.errors if e.partition(":")[0] in outcome.retry]
+        raise PosUnavailable(
+            "; ".join(reasons) or f"{', '.join(outcome.retry)}: another run is making the PO"
+        )
+    # the run ends here unless the step is to be retried (a failure after the retries ends it)
+    _end_run(deps, state)
     return state | {
         "pipeline_state": outcome.purchase.pipeline_state,
         "purchaseorders": outcome.purchase.purchaseorders,
@@ -143,12 +183,14 @@ def autopo_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
 def park_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
     """The Safeguard window passed without the data it needs: the broker decides (QuickPO)."""
     state = _state(payload)
-    update_purchase(
-        deps.po.purchases,
-        state["tenant_id"],
-        int(state["rid"]),
-        lambda p: None if _finished(p) else {"pipeline_state": "awaiting_quickpo"},
-    )
+
+    def change(p: Purchase) -> dict[str, object] | None:
+        fields = _release(p, state)
+        if not _finished(p):
+            fields["pipeline_state"] = "awaiting_quickpo"
+        return fields or None
+
+    update_purchase(deps.po.purchases, state["tenant_id"], int(state["rid"]), change)
     return state | {"pipeline_state": "awaiting_quickpo"}
 
 
@@ -171,13 +213,111 @@ def fail_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
     reason = failure_reason(payload.get("error") or {})
 
     def change(p: Purchase) -> dict[str, object] | None:
-        if _finished(p):
-            return None
-        return {"pipeline_state": "failed", "errors": p.errors + ([reason] if reason not in p.errors else [])}
+        fields = _release(p, state)
+        if not _finished(p):
+            errors = p.errors + ([reason] if reason not in p.errors else [])
+            fields |= {"pipeline_state": "failed", "errors": errors}
+        return fields or None
 
     with contextlib.suppress(NotFound):  # a purchase that does not exist has nothing to record on
         update_purchase(deps.po.purchases, state["tenant_id"], int(state["rid"]), change)
     return state | {"pipeline_state": "failed", "reason": reason}
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+class RunStore(Protocol):
+    def get(self, tenant_id: str, rid: int, consistent: bool = False) -> Purchase | None: ...
+
+    def replace(self, purchase: Purchase) -> bool: ...
+
+
+def start_run(purchases: RunStore, executions: Executions, tenant_id: str, rid: int) -> int | None:
+    """Start a new run of the purchase's pipeline, unless it needs none (it has its PO, or is
+    canceled) or a run is going: the generation started, or None.
+
+    The run is claimed on the purchase by a conditional write (generation + 1, active) that
+    succeeds only while no run is active, so of any number of concurrent starts one wins; the
+    step that ends the run releases it (`_release`). A run marked active whose execution is no
+    longer running (aborted, timed out, or lost with the local stack's emulator) is taken over.
+    Its execution is named after the generation: every run has a name of its own."""
+    current = purchases.get(tenant_id, rid, consistent=True)
+    if current is None or _finished(current):
+        return None
+    stale: int | None = None
+    if current.run_active:
+        if executions.running(tenant_id, rid, current.run_generation):
+            return None
+        stale = current.run_generation
+    claimed: dict[str, int | None] = {"generation": None}
+
+    def claim(p: Purchase) -> dict[str, object] | None:
+        claimed["generation"] = None
+        if _finished(p) or (p.run_active and p.run_generation != stale):
+            return None  # nothing to run, or another start claimed the run meanwhile
+        claimed["generation"] = p.run_generation + 1
+        return {"run_generation": p.run_generation + 1, "run_active": True}
+
+    update_purchase(purchases, tenant_id, rid, claim)
+    generation = claimed["generation"]
+    if generation is None:
+        return None
+    started = False
+    try:
+        started = executions.start_execution(tenant_id, rid, generation)
+    finally:
+        if not started:  # no execution will release it (no pipeline configured, or it failed)
+            _end_run_of(purchases, tenant_id, rid, generation)
+    return generation
+
+
+def _end_run_of(purchases: RunStore, tenant_id: str, rid: int, generation: int) -> None:
+    update_purchase(purchases, tenant_id, rid, lambda p: _release(p, {"generation": generation}) or None)
+
+
+@dataclass(frozen=True)
+class PipelineRuns:
+    """The Starter that intake, crawls and the local stack's resume use: a run per news."""
+
+    purchases: RunStore
+    executions: Executions
+
+    def start(self, purchase: Purchase, created: bool) -> None:
+        start_run(self.purchases, self.executions, purchase.tenant_id, purchase.rid)
+
+
+class PurchasesOfAccount(Protocol):
+    def query_many(self, tenant_id: str, reads: Sequence[Read]) -> list[QueryPage]: ...
+
+
+# How many of an account's newest purchases an account fix looks at for parked or failed ones.
+RERUN_LOOKBACK = 100
+
+
+def rerun_after_account_fix(
+    runs: PipelineRuns, purchases: PurchasesOfAccount, account: Account, workers: int = 8
+) -> int:
+    """An account was fixed (password, POS settings, AutoPO): its parked or failed purchases
+    (among its newest RERUN_LOOKBACK) run again. Returns how many runs were started."""
+    (page,) = purchases.query_many(
+        account.tenant_id, [Read(IndexQuery("username", account.username.strip().lower()), RERUN_LOOKBACK)]
+    )
+    waiting = [
+        p
+        for p in page.purchases
+        if p.marketplace_id == account.marketplace_id
+        and p.pipeline_state in ("awaiting_quickpo", "failed")
+        and not p.run_active
+        and not _finished(p)
+    ]
+    if not waiting:
+        return 0
+    with ThreadPoolExecutor(max_workers=min(len(waiting), workers)) as pool:
+        started = pool.map(
+            lambda p: start_run(runs.purchases, runs.executions, p.tenant_id, p.rid) is not None, waiting
+        )
+        return sum(started)
 
 
 # --- crawl requests (GET /v2/crawl) --------------------------------------------------------------
@@ -216,9 +356,9 @@ def crawl_account(
         )
     created = 0
     for observation in seen:
-        purchase, new = record_observation(
-            deps.repos, tenant_id, observation.model_copy(update={"marketplace_id": marketplace_id}), "crawl"
-        )
+        # the orders are the account's: recorded under its own name, whatever the primary wrote
+        mine = observation.model_copy(update={"marketplace_id": marketplace_id, "account_username": username})
+        purchase, new = record_observation(deps.repos, tenant_id, mine, "crawl")
         created += int(new)
         starter.start(purchase, new)
     return CrawlResult(len(seen), created)
@@ -226,6 +366,8 @@ def crawl_account(
 
 class AccountLookup(Protocol):
     def get(self, tenant_id: str, account_id: int) -> Account | None: ...
+
+    def find_by_username(self, tenant_id: str, username: str, marketplace_id: int = 1) -> Account | None: ...
 
 
 @dataclass(frozen=True)
@@ -235,21 +377,50 @@ class CrawlDeps:
     starter: Starter
 
 
-def crawl_request_now(deps: CrawlDeps, tenant_id: str, request: CrawlRequest) -> CrawlResult:
-    """Act on a recorded GET /v2/crawl request: crawl the account (one order or all) and start
-    the pipeline for every order found."""
-    username = request.username
-    marketplace_id = request.marketplace_id or 1
-    if request.account_id is not None:
-        account = deps.accounts.get(tenant_id, request.account_id)
-        if account is None:  # the request stays recorded, as the legacy API does; nothing to crawl
-            return CrawlResult(0, 0)
-        username, marketplace_id = account.username, account.marketplace_id
-    if not username:
-        return CrawlResult(0, 0)
+def account_to_crawl(
+    accounts: AccountLookup,
+    tenant_id: str,
+    *,
+    account_id: int | None,
+    username: str | None,
+    marketplace_id: int | None,
+) -> Account:
+    """The tenant's own account a crawl names: by `account_id`, else by `username` on the buying
+    marketplace (default 1). Any other is NotFound — a crawl never reads an account the tenant
+    does not have, so never another broker's orders."""
+    if account_id is not None:
+        account = accounts.get(tenant_id, account_id)
+        if account is None:
+            raise NotFound(f"id: no account {account_id} in your account; see /v2/accounts/list")
+        return account
+    marketplace = marketplace_id or 1
+    name = (username or "").strip()
+    account = accounts.find_by_username(tenant_id, name, marketplace) if name else None
+    if account is None:
+        raise NotFound(
+            f"username: no account '{(username or '')[:200]}' on marketplace {marketplace} in your "
+            "account; add it with POST /v2/accounts/add, or see /v2/accounts/list"
+        )
+    return account
+
+
+def crawl_request_now(
+    deps: CrawlDeps, tenant_id: str, request: CrawlRequest, account: Account | None = None
+) -> CrawlResult:
+    """Act on a recorded GET /v2/crawl request: crawl its account (one order or all) and start
+    the pipeline for every order found. `account` is the request's, when the caller has it;
+    NotFound when the request names no account of the tenant."""
+    if account is None:
+        account = account_to_crawl(
+            deps.accounts,
+            tenant_id,
+            account_id=request.account_id,
+            username=request.username,
+            marketplace_id=request.marketplace_id,
+        )
     try:
         return crawl_account(
-            deps.pipeline, deps.starter, tenant_id, username, marketplace_id, request.confnum
+            deps.pipeline, deps.starter, tenant_id, account.username, account.marketplace_id, request.confnum
         )
     except PrimaryUnavailable:
         logger.warning("primary unavailable for a crawl request", extra={"request_id": request.request_id})

@@ -7,9 +7,11 @@ fulfill = one conditional update + one SQS message; complete-sale = one update p
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal, Protocol
@@ -22,6 +24,7 @@ from tixpilot.errors import Conflict, InvalidParameter, NotFound
 from tixpilot.models.sales import CreateOutcome, Sale, SaleDetails, Step, StepResult
 from tixpilot.models.tenants import Credential, Tenant, TenantSettings
 from tixpilot.services.sales_query import (
+    DateWindow,
     SalesQuery,
     alias_table,
     default_window,
@@ -36,6 +39,14 @@ class SaleStore(Protocol):
     def find_by_order(self, tenant_id: str, order_id: str) -> list[Sale]: ...
 
     def in_window(self, tenant_id: str, start: dt.date, end: dt.date) -> list[Sale]: ...
+
+    def get_many(self, tenant_id: str, keys: Sequence[tuple[int, str]]) -> list[Sale]: ...
+
+    def find_by_orders(self, tenant_id: str, order_ids: Sequence[str]) -> list[Sale]: ...
+
+    def window_page(
+        self, tenant_id: str, start: dt.date, end: dt.date, limit: int, after: tuple[str, str] | None
+    ) -> tuple[list[Sale], tuple[str, str] | None]: ...
 
     def create(self, sale: Sale, credential_hash: str) -> CreateOutcome: ...
 
@@ -151,9 +162,56 @@ def _credential_mismatch(repos: SalesRepos, credential_hash: str, details: SaleD
     )
 
 
+# Order ids per query: each is a read (a Query on by_order, or keys of a BatchGetItem), so a
+# query's cost is bounded by this, and its answer too.
+MAX_ORDER_IDS = 50
+# DynamoDB reads to fill one page of a date window before answering with what was found (the
+# rest of the page is behind the cursor): a filter that matches few sales never reads on and on.
+MAX_WINDOW_READS = 3
+
+
+_BAD_CURSOR = "cursor is not one this API returned; pass the `cursor` of the previous page"
+
+
+@dataclass(frozen=True)
+class SalesPosition:
+    """Where the next page of a query starts: the query (a digest of its text), the date window
+    it resolved to on its first page (so a relative window does not move under the pages), and
+    the last sale read: (event_date_key, sale_key) in a window, or the last answered sale's
+    order (event start, marketplace id, order id) for order ids."""
+
+    query: str
+    key: tuple[str, ...]
+    window: tuple[str, str] | None = None
+
+    def encode(self) -> str:
+        data = {"q": self.query, "k": list(self.key), "w": list(self.window) if self.window else None}
+        return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+
+    @classmethod
+    def decode(cls, token: str) -> SalesPosition:
+        """A position we encoded (the route checks its signature first); ValueError otherwise."""
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token.encode()))
+            window = data["w"]
+            return cls(
+                query=str(data["q"]),
+                key=tuple(str(k) for k in data["k"]),
+                window=(str(window[0]), str(window[1])) if window else None,
+            )
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise ValueError(_BAD_CURSOR) from exc
+
+
+def query_digest(text: str) -> str:
+    """The same query, however it is spaced or cased, has the same digest."""
+    return hashlib.sha256(" ".join(text.casefold().split()).encode()).hexdigest()[:16]
+
+
 class SalesAnswer(BaseModel):
     sales: list[Sale]
     timezone: str
+    next: SalesPosition | None = None  # where the next page starts; None on the last page
 
 
 def _zone(tenant: Tenant | None) -> str:
@@ -165,41 +223,103 @@ def _zone(tenant: Tenant | None) -> str:
     return name
 
 
-def search_sales(repos: SalesRepos, tenant_id: str, text: str, now: dt.datetime) -> SalesAnswer:
-    """The tenant's sales matching a query (grammar in README.md), by event date then order id.
+def search_sales(
+    repos: SalesRepos,
+    tenant_id: str,
+    text: str,
+    now: dt.datetime,
+    page_size: int = 100,
+    after: SalesPosition | None = None,
+) -> SalesAnswer:
+    """One page of the tenant's sales matching a query (grammar in README.md), by event date
+    then marketplace and order id, and where the next page starts.
 
     The tenant's time zone is read only when the answer depends on it: a relative window (or
-    the default window), or a hold time to show."""
+    the default window), or a hold time to show. A page continuing a window query reads the
+    window its first page resolved to (in the position)."""
     aliases = resale_aliases()
     zone_of: Callable[[], str] = cache(lambda: _zone(repos.tenants.get(tenant_id)))
+    digest = query_digest(text)
+    if after is not None and after.query != digest:
+        raise InvalidParameter("cursor", "cursor: it belongs to another query; start without `cursor`")
     query = parse_sales_query(text, now.date(), aliases)
+    if len(query.order_ids) > MAX_ORDER_IDS:
+        raise InvalidParameter(
+            "q",
+            f"q: at most {MAX_ORDER_IDS} order ids in one query, not {len(query.order_ids)}; "
+            "ask for the others in further queries",
+        )
     needs_today = query.relative or (query.window is None and not query.order_ids)
-    if needs_today:
+    if after is not None and after.window is not None:
+        start, end = (dt.date.fromisoformat(day) for day in after.window)
+        query = replace(query, window=DateWindow(start, end))
+    elif needs_today:
         today = now.astimezone(ZoneInfo(zone_of())).date()
         if query.relative:
             query = parse_sales_query(text, today, aliases)
         if query.window is None:
             query = replace(query, window=default_window(today))
-    sales = [sale for sale in _candidates(repos, tenant_id, query) if matches(query, sale)]
-    sales.sort(key=lambda s: (s.event.starts_at, s.marketplace_id, s.order_id))
-    timezone = zone_of() if any(s.hold for s in sales) or needs_today else TenantSettings().timezone
-    return SalesAnswer(sales=sales, timezone=timezone)
-
-
-def _candidates(repos: SalesRepos, tenant_id: str, query: SalesQuery) -> list[Sale]:
-    """One read: a GetItem or a Query per order id, else the window's Query."""
-    if query.window is not None and query.window.empty:
-        return []
     if query.order_ids:
-        if len(query.order_ids) == 1 and len(query.marketplace_ids) == 1:
-            (order_id,), (marketplace_id,) = query.order_ids, query.marketplace_ids
-            sale = repos.sales.get(tenant_id, marketplace_id, order_id)
-            return [sale] if sale else []
-        return [
-            s for order_id in sorted(query.order_ids) for s in repos.sales.find_by_order(tenant_id, order_id)
-        ]
-    assert query.window is not None
-    return repos.sales.in_window(tenant_id, query.window.start, query.window.end)
+        sales, key = _order_page(repos, tenant_id, query, page_size, after)
+    else:
+        sales, key = _window_page(repos, tenant_id, query, page_size, after)
+    window = query.window
+    position = None
+    if key is not None:
+        span = (window.start.isoformat(), window.end.isoformat()) if window and not query.order_ids else None
+        position = SalesPosition(digest, key, span)
+    timezone = zone_of() if any(s.hold for s in sales) or needs_today else TenantSettings().timezone
+    return SalesAnswer(sales=sales, timezone=timezone, next=position)
+
+
+def _order(sale: Sale) -> tuple[str, str, str]:
+    return (sale.event.starts_at.isoformat(), f"{sale.marketplace_id:010d}", sale.order_id)
+
+
+def _order_page(
+    repos: SalesRepos, tenant_id: str, query: SalesQuery, page_size: int, after: SalesPosition | None
+) -> tuple[list[Sale], tuple[str, ...] | None]:
+    """Order ids (at most MAX_ORDER_IDS): with one marketplace and one id a GetItem; with
+    marketplaces the keys in BatchGetItem calls; else a Query on by_order per id, side by side.
+    Bounded, so the whole answer is read and the page cut from it."""
+    if query.window is not None and query.window.empty:
+        return [], None
+    ids = sorted(query.order_ids)
+    if len(ids) == 1 and len(query.marketplace_ids) == 1:
+        (marketplace_id,) = query.marketplace_ids
+        sale = repos.sales.get(tenant_id, marketplace_id, ids[0])
+        found = [sale] if sale else []
+    elif query.marketplace_ids:
+        found = repos.sales.get_many(tenant_id, [(m, o) for m in sorted(query.marketplace_ids) for o in ids])
+    else:
+        found = repos.sales.find_by_orders(tenant_id, ids)
+    sales = sorted((s for s in found if matches(query, s)), key=_order)
+    if after is not None:
+        sales = [s for s in sales if _order(s) > after.key]
+    page = sales[:page_size]
+    return page, (_order(page[-1]) if len(sales) > page_size else None)
+
+
+def _window_page(
+    repos: SalesRepos, tenant_id: str, query: SalesQuery, page_size: int, after: SalesPosition | None
+) -> tuple[list[Sale], tuple[str, ...] | None]:
+    """The window's sales by event date, a page at a time: Queries of what is left of the page
+    until it is full, the window ends, or MAX_WINDOW_READS reads were made."""
+    window = query.window
+    assert window is not None
+    if window.empty:
+        return [], None
+    position: tuple[str, str] | None = (after.key[0], after.key[1]) if after else None
+    found: list[Sale] = []
+    for _ in range(MAX_WINDOW_READS):
+        page, position = repos.sales.window_page(
+            tenant_id, window.start, window.end, page_size - len(found), position
+        )
+        found += [s for s in page if matches(query, s)]
+        if position is None or len(found) >= page_size:
+            break
+    found.sort(key=_order)
+    return found, position
 
 
 def request_fulfillment(

@@ -1,4 +1,5 @@
-"""Per-tenant settings: the Safeguard level, how mobile stock is PO'd, the time zone."""
+"""Per-tenant settings: the Safeguard level, how mobile stock is PO'd, the time zone, the POS the
+marketplaces sell from."""
 
 from __future__ import annotations
 

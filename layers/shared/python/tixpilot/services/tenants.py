@@ -9,7 +9,7 @@ from typing import Protocol
 from tixpilot.errors import InvalidParameter, NotFound
 from tixpilot.models.domains import Domain, Forwarder, normalize_address, normalize_domain
 from tixpilot.models.tenants import Credential, IssuedCredential, Tenant
-from tixpilot.services.credentials import CredentialStore, issue_credential
+from tixpilot.services.credentials import CredentialAdmin, issue_credential
 
 
 class Sequences(Protocol):
@@ -33,7 +33,7 @@ class ForwarderStore(Protocol):
 @dataclass(frozen=True)
 class AdminRepos:
     tenants: TenantStore
-    credentials: CredentialStore
+    credentials: CredentialAdmin
     domains: DomainStore
     sequences: Sequences
 
@@ -103,6 +103,36 @@ def create_marketplace_key(
     )
 
 
+def rotate_api_token(repos: AdminRepos, tenant_id: str) -> tuple[IssuedCredential, int]:
+    """A new API token for the tenant; every older one stops working. Returns the new token and
+    how many were revoked. The new one is stored first, so the tenant is never without a token;
+    "older" is by credential id (a sequence), so of two rotations at once the later one's token
+    is the one left."""
+    issued = issue_api_token(repos, tenant_id)
+    newest = int(issued.credential.credential_id)
+    older = [
+        token_hash
+        for token_hash, credential in repos.credentials.of_tenant(tenant_id)
+        if credential.kind == "api" and int(credential.credential_id) < newest
+    ]
+    for token_hash in older:
+        repos.credentials.delete(token_hash)
+    return issued, len(older)
+
+
+def revoke_marketplace_key(repos: AdminRepos, tenant_id: str, credential_id: str) -> Credential:
+    """Delete one of the tenant's marketplace keys: calls with it are refused (401) from now on,
+    and sales can no longer be added under its credid."""
+    require_tenant(repos, tenant_id)
+    for token_hash, credential in repos.credentials.of_tenant(tenant_id):
+        if credential.credential_id == credential_id.strip() and credential.kind == "marketplace":
+            repos.credentials.delete(token_hash)
+            return credential
+    raise NotFound(
+        f"credid {credential_id}: no marketplace key of tenant {tenant_id} has it (already revoked?)"
+    )
+
+
 def require_tenant(repos: AdminRepos, tenant_id: str) -> Tenant:
     tenant = repos.tenants.get(tenant_id)
     if tenant is None:
@@ -117,4 +147,6 @@ __all__ = [
     "add_forwarder",
     "create_marketplace_key",
     "create_tenant",
+    "revoke_marketplace_key",
+    "rotate_api_token",
 ]

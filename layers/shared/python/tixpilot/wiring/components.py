@@ -14,13 +14,17 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tixpilot.adapters.kms import KmsCipher
+    from tixpilot.adapters.secrets import SecretValue
     from tixpilot.adapters.stepfunctions import StepFunctionsPipeline
     from tixpilot.repositories.accounts import AccountRepository
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
     from tixpilot.repositories.domains import DomainRepository
     from tixpilot.repositories.forwarders import ForwarderRepository
+    from tixpilot.repositories.ion import IonOrderRepository, IonSales, IonTasks
     from tixpilot.repositories.ledger import LedgerRepository
-    from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
+    from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
+    from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
+    from tixpilot.repositories.pos_credentials import PosCredentialRepository
     from tixpilot.repositories.purchases import PurchaseRepository
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
     from tixpilot.repositories.reference import ReferenceRepository
@@ -140,10 +144,52 @@ def fulfillment_queue() -> FulfillmentQueue:
 
 
 @cache
-def marketplace_orders() -> MarketplaceOrderRepository:
-    from tixpilot.repositories.marketplace_orders import MarketplaceOrderRepository
+def marketplace_credentials() -> MarketplaceCredentialRepository:
+    """A tenant's credentials for a marketplace's own API, decrypted on read:
+    `get(tenant_id, marketplace_id)`, `find_by_account(marketplace_id, account_key)`,
+    `tenants_of(marketplace_id)`."""
+    from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
 
-    return MarketplaceOrderRepository()
+    return MarketplaceCredentialRepository(credentials_cipher())
+
+
+@cache
+def marketplace_polls() -> MarketplacePollRepository:
+    from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
+
+    return MarketplacePollRepository()
+
+
+@cache
+def ion_orders() -> IonOrderRepository:
+    from tixpilot.repositories.ion import IonOrderRepository
+
+    return IonOrderRepository()
+
+
+@cache
+def ion_sales() -> IonSales:
+    """Stateful: it looks its queue's URL up once."""
+    from tixpilot.repositories.ion import IonSales
+
+    return IonSales()
+
+
+@cache
+def ion_tasks() -> IonTasks:
+    """Stateful: it looks its queue's URL up once."""
+    from tixpilot.repositories.ion import IonTasks
+
+    return IonTasks()
+
+
+@cache
+def pos_credentials() -> PosCredentialRepository:
+    """A tenant's credentials for its POS's API (SkyBox), decrypted on read: `get(tenant_id, pos)`."""
+    from tixpilot.adapters.kms import POS_CREDENTIALS_KEY, KmsCipher
+    from tixpilot.repositories.pos_credentials import PosCredentialRepository
+
+    return PosCredentialRepository(KmsCipher(POS_CREDENTIALS_KEY))
 
 
 # --- adapters -----------------------------------------------------------------------------------
@@ -154,6 +200,20 @@ def password_cipher() -> KmsCipher:
     from tixpilot.adapters.kms import KmsCipher
 
     return KmsCipher()
+
+
+@cache
+def credentials_cipher() -> KmsCipher:
+    from tixpilot.adapters.kms import MARKETPLACE_CREDENTIALS_KEY, KmsCipher
+
+    return KmsCipher(MARKETPLACE_CREDENTIALS_KEY)
+
+
+def cursor_key() -> SecretValue:
+    """The key that signs page cursors (tixpilot.api.cursors)."""
+    from tixpilot.adapters.secrets import SecretValue
+
+    return SecretValue("cursor-key")
 
 
 @cache

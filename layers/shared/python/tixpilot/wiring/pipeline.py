@@ -7,9 +7,10 @@ from functools import cache
 from tixpilot.adapters.pos.registry import adapter_by_name
 from tixpilot.adapters.primaries.registry import connector_for
 from tixpilot.services.autopo import PoDeps
-from tixpilot.services.pipeline import Backoff, CrawlDeps, PipelineDeps
+from tixpilot.services.pipeline import Backoff, CrawlDeps, PipelineDeps, PipelineRuns
 from tixpilot.settings import get_settings
 from tixpilot.wiring import components
+from tixpilot.wiring.pos import pos_credentials
 from tixpilot.wiring.purchases import purchase_repos
 
 
@@ -21,6 +22,7 @@ def po_deps() -> PoDeps:
         tenants=components.tenants(),
         accounts=components.accounts(),
         adapter=adapter_by_name,
+        credentials=pos_credentials,
     )
 
 
@@ -35,8 +37,12 @@ def backoff() -> Backoff:
 
 
 @cache
+def pipeline_runs() -> PipelineRuns:
+    """What starts a purchase's next run (intake, crawls, the local stack's resume)."""
+    return PipelineRuns(purchases=components.purchases(), executions=components.pipeline_starter())
+
+
+@cache
 def crawl_deps() -> CrawlDeps:
     """GET /v2/crawl's: crawl now, start the pipeline for every order found."""
-    return CrawlDeps(
-        pipeline=pipeline_deps(), accounts=components.accounts(), starter=components.pipeline_starter()
-    )
+    return CrawlDeps(pipeline=pipeline_deps(), accounts=components.accounts(), starter=pipeline_runs())

@@ -23,7 +23,7 @@ Confirming a confirmed order or rejecting a rejected one succeeds (retries are s
 
 Errors: every outbound failure is a `MarketplaceError` whose `transient` says whether trying
 again later can help (5xx, 429, timeouts, unreachable) or not (401/403, other 4xx, a refusal).
-The adapters already retry transient failures a few times with backoff (http.py) before raising.
+The adapters already retry transient failures a few times with backoff (adapters/http.py) before raising.
 
 Credentials are the plain mapping the tenant stored (`required_credentials` lists the keys); the
 marketplaces' base URLs come from Settings (TIXPILOT_STUBHUB_URL, ...).
@@ -46,6 +46,10 @@ from tixpilot.models.marketplaces import (
     SaleNotification,
     WebhookRequest,
 )
+
+# The credential under which the Authorization value given to `register_webhook` is kept (the
+# marketplace echoes it in each delivery); TixPilot writes it when it registers the webhook.
+WEBHOOK_CREDENTIAL = "webhook_authorization"
 
 Integration = Literal["oi", "ion"]
 NotificationStyle = Literal["webhook", "poll"]

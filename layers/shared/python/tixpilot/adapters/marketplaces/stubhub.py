@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from tixpilot.adapters.marketplaces.base import (
+    WEBHOOK_CREDENTIAL,
     Integration,
     MarketplaceError,
     NotificationStyle,
@@ -67,7 +68,6 @@ from tixpilot.models.marketplaces import (
 from tixpilot.models.sales import DeliveryFormat
 from tixpilot.settings import Settings
 
-WEBHOOK_CREDENTIAL = "webhook_authorization"  # the Authorization value registered with the webhook
 TOPICS = ("sales", "provisional-sale", "cancel-provisional-sale", "sale-updates", "re-transfer-ticket")
 # delivery_method.type (DeliveryMethodType): 0 Other, 1 Post, 2 Pickup, 3 ETicket
 _DELIVERY_METHODS: dict[int, DeliveryFormat] = {1: "hard", 2: "localpickup", 3: "eticket"}

@@ -60,6 +60,15 @@ def _out(deps: service.AccountDeps, zone: _TenantZone, accounts: list[Account]) 
     )
 
 
+def _news(account: Account) -> None:
+    """A fixed account is news for its parked and failed purchases: they run again."""
+    from tixpilot.services.pipeline import rerun_after_account_fix
+    from tixpilot.wiring import components
+    from tixpilot.wiring.pipeline import pipeline_runs
+
+    rerun_after_account_fix(pipeline_runs(), components.purchases(), account)
+
+
 # --- routes --------------------------------------------------------------------------------------
 
 
@@ -144,6 +153,7 @@ def update_account(
     pos = pos_id_changes(pos_ids)
     update = service.AccountUpdate(note=note, password=password, pos=pos)
     account = service.update_account(deps, owner, account_id, update, _now())
+    _news(account)
     return _out(deps, _TenantZone(deps, owner), [account])
 
 
@@ -207,4 +217,5 @@ def update_account_v2(
         pos=pos,
     )
     account = service.update_account(deps, owner, account_id, update, now)
+    _news(account)
     return _out(deps, zone, [account])

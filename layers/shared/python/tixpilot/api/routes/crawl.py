@@ -11,12 +11,14 @@ from pydantic import AfterValidator
 
 from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope, Result
+from tixpilot.errors import InvalidParameter
 from tixpilot.services.crawl_requests import (
+    MISSING_ACCOUNT,
     check_buying_marketplace,
     normalize_confnum,
     record_crawl_request,
 )
-from tixpilot.services.pipeline import crawl_request_now
+from tixpilot.services.pipeline import account_to_crawl, crawl_request_now
 from tixpilot.wiring import components
 from tixpilot.wiring.pipeline import crawl_deps
 
@@ -48,19 +50,24 @@ def crawl(
     ] = 1,
 ) -> Envelope[dict[str, Any]]:
     """Records the request, crawls the primary for it, and starts the purchase pipeline for each
-    order found (output is empty)."""
+    order found (output is empty). An account you do not have (by id, or username on the
+    marketplace) is a 404: a crawl reads only your own accounts."""
     tenant = tenant_id()
+    if id is None and not (username and username.strip()):
+        raise InvalidParameter("username", MISSING_ACCOUNT)
+    deps = crawl_deps()
+    account = account_to_crawl(
+        deps.accounts, tenant, account_id=id, username=username, marketplace_id=marketplaceid
+    )
     request = record_crawl_request(
         components.crawl_requests(),
         tenant,
         source=source,
         confnum=confnum,
-        account_id=id,
-        username=username,
-        marketplace_id=marketplaceid,
+        account_id=account.account_id,
         now=dt.datetime.now(dt.UTC),
     )
-    crawl_request_now(crawl_deps(), tenant, request)  # each order found gets its purchase and its pipeline
+    crawl_request_now(deps, tenant, request, account)  # each order found gets its purchase and its pipeline
     return Envelope(
         result=Result(
             message=f"crawl request {request.request_id} recorded; it is crawled in the order received"

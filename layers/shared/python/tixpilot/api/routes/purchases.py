@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AfterValidator, BaseModel, Field
 
+from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
 from tixpilot.api.mapping import DEFAULT_TIMEZONE, purchase_to_legacy, ticket_to_legacy
 from tixpilot.api.schemas import Envelope
@@ -108,9 +109,12 @@ def _region(value: str | None) -> str | None:
 
 
 def _cursor(value: str | None) -> str | None:
-    if value:
-        decode_cursor(value)  # refuse a forged or truncated cursor as a 400
-    return value
+    """The token inside the signed cursor; a forged, edited or truncated cursor is a 400."""
+    if not value:
+        return None
+    token = cursors.verify("purchases", value)
+    decode_cursor(token)
+    return token
 
 
 def _pair(first: tuple[str, str | None], second: tuple[str, str | None]) -> tuple[Any, Any] | None:
@@ -265,7 +269,7 @@ def _search(filters: PurchaseFilters, page_size: int, cursor: str | None) -> Pur
         raise NotFound(f"no purchase with rid {filters.rid} in your account")
     return PurchasesPage(
         purchases=[purchase_to_legacy(p, DEFAULT_TIMEZONE) for p in page.purchases],
-        cursor=encode_cursor(page.cursor),
+        cursor=cursors.sign("purchases", encode_cursor(page.cursor)),
     )
 
 

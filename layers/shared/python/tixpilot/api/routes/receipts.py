@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AfterValidator, BaseModel, Field
 
+from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
 from tixpilot.api.mapping import receipt_to_legacy
 from tixpilot.api.schemas import Envelope
@@ -30,9 +31,12 @@ class ReceiptsPage(BaseModel):
 
 
 def _cursor(value: str | None) -> str | None:
-    if value:
-        decode_cursor(value)  # refuse a forged or truncated cursor as a 400
-    return value
+    """The token inside the signed cursor; a forged, edited or truncated cursor is a 400."""
+    if not value:
+        return None
+    token = cursors.verify("receipts", value)
+    decode_cursor(token)
+    return token
 
 
 @router.get(
@@ -55,6 +59,9 @@ def list_receipts(
     )
     return Envelope(
         output=[
-            ReceiptsPage(receipts=[receipt_to_legacy(r) for r in receipts], cursor=encode_cursor(next_key))
+            ReceiptsPage(
+                receipts=[receipt_to_legacy(r) for r in receipts],
+                cursor=cursors.sign("receipts", encode_cursor(next_key)),
+            )
         ]
     )

@@ -53,6 +53,7 @@ def marketplaces(
                     display_name=m.display_name,
                     integration=m.integration,
                     aliases=list(m.aliases),
+                    binding_holds=m.binding_holds,
                 )
                 for m in reference.resale_marketplaces(repo)
             ]

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import AfterValidator
 
+from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
 from tixpilot.api.mapping import sale_from_legacy, sale_to_legacy
 from tixpilot.api.sales_schemas import (
@@ -19,15 +20,22 @@ from tixpilot.api.sales_schemas import (
     SaleOut,
     check_identifier,
 )
-from tixpilot.api.schemas import Envelope, Result
+from tixpilot.api.schemas import Envelope, PagedEnvelope, Result
+from tixpilot.models.sales import Decision
+from tixpilot.services import ion
+from tixpilot.services.pos_completion import complete_in_pos
 from tixpilot.services.sales import (
+    MAX_ORDER_IDS,
     Completion,
+    SalesPosition,
     add_sale,
     complete_sales,
     request_fulfillment,
     resale_names,
     search_sales,
 )
+from tixpilot.wiring.ion import ion_deps
+from tixpilot.wiring.marketplaces import inventory_ports
 from tixpilot.wiring.sales import sales_repos
 
 router = Router()
@@ -45,20 +53,38 @@ def add(body: SaleAddIn) -> Envelope[SaleOut]:
     return Envelope(output=[sale_to_legacy(sale, resale_names()[sale.marketplace_id])])
 
 
+def _cursor(value: str | None) -> str | None:
+    """The position inside the signed cursor; a forged, edited or borrowed cursor is a 400."""
+    if not value:
+        return None
+    token = cursors.verify("sales", value)
+    SalesPosition.decode(token)
+    return token
+
+
 @router.get("/v2/sales", summary="Query sales (the query language is in the README)", tags=["sales"])
 def query(
     q: Annotated[
         str,
         Query(
             max_length=500,
-            description='words in any order, e.g. `unfulfilled vivid next 3 days`, `"taylor swift" 7/4/2026`',
+            description="words in any order, e.g. `unfulfilled vivid next 3 days`, "
+            f'`"taylor swift" 7/4/2026`; at most {MAX_ORDER_IDS} order ids',
         ),
     ] = "",
-) -> Envelope[SaleOut]:
-    answer = search_sales(sales_repos(), tenant_id(), q, _now())
+    page_size: Annotated[int, Query(ge=1, le=500, description="TixPilot extension: sales per page")] = 100,
+    cursor: Annotated[
+        str | None,
+        AfterValidator(_cursor),
+        Query(description="TixPilot extension: the previous page's cursor (same q)"),
+    ] = None,
+) -> PagedEnvelope[SaleOut]:
+    after = SalesPosition.decode(cursor) if cursor else None
+    answer = search_sales(sales_repos(), tenant_id(), q, _now(), page_size, after)
     names = resale_names()
-    return Envelope(
-        output=[sale_to_legacy(s, names.get(s.marketplace_id, ""), answer.timezone) for s in answer.sales]
+    return PagedEnvelope(
+        output=[sale_to_legacy(s, names.get(s.marketplace_id, ""), answer.timezone) for s in answer.sales],
+        cursor=cursors.sign("sales", answer.next.encode() if answer.next else None),
     )
 
 
@@ -83,7 +109,10 @@ def complete(
     """Each item succeeds or fails alone (see its `status`); `result.status` is `error` with
     messageid `E_PARTIAL` when any failed."""
     items = [Completion(i.user_id, i.order_id, i.marketplace_id) for i in body]
-    results = complete_sales(sales_repos(), tenant_id(), items, _now())
+    now = _now()
+    results = complete_sales(sales_repos(), tenant_id(), items, now)
+    done = [(r.marketplace_id, r.order_id) for r in results if r.status == "success"]
+    complete_in_pos(inventory_ports(), sales_repos().sales, tenant_id(), done, now)
     failed = sum(r.status == "error" for r in results)
     result = Result()
     if failed:
@@ -93,3 +122,50 @@ def complete(
             message=f"{failed} of {len(results)} sales were not completed; see each item's message",
         )
     return Envelope(result=result, output=[CompleteSaleOut(**r.model_dump()) for r in results])
+
+
+Reason = Annotated[
+    str,
+    Query(
+        max_length=500,
+        description="why, in your words; sent to marketplaces that take a note (e.g. Ticket Evolution), "
+        'and read for the marketplace\'s reason code ("no longer available", "priced incorrectly", ...)',
+    ),
+]
+
+
+def _decided(orderid: str, marketplaceid: int, action: Decision, reason: str) -> Envelope[SaleOut]:
+    sale = ion.decide(ion_deps(), tenant_id(), marketplaceid, orderid, action, reason, _now())
+    return Envelope(output=[sale_to_legacy(sale, resale_names()[sale.marketplace_id])])
+
+
+@router.post(
+    "/v2/sales/confirm",
+    summary="Confirm an Instant Notification sale with its marketplace (e.g. one waiting to be rejected)",
+    tags=["sales"],
+)
+def confirm(
+    orderid: Annotated[str, AfterValidator(check_identifier), Query(description="marketplace order id")],
+    marketplaceid: Annotated[ResaleMarketplaceId, Query()],
+    reason: Reason = "",
+) -> Envelope[SaleOut]:
+    """Decided now and carried out through the marketplace in the background (`confirm: pending`,
+    then `success`). 409 E_CONFLICT when the sale was already rejected (automatically too); the
+    same request again answers the sale."""
+    return _decided(orderid, marketplaceid, "confirm", reason)
+
+
+@router.post(
+    "/v2/sales/reject",
+    summary="Reject an Instant Notification sale with its marketplace",
+    tags=["sales"],
+)
+def reject(
+    orderid: Annotated[str, AfterValidator(check_identifier), Query(description="marketplace order id")],
+    marketplaceid: Annotated[ResaleMarketplaceId, Query()],
+    reason: Reason = "",
+) -> Envelope[SaleOut]:
+    """Decided now and carried out through the marketplace in the background (`reject: pending`,
+    then `success`). 409 E_CONFLICT when the sale was already confirmed; the same request again
+    answers the sale."""
+    return _decided(orderid, marketplaceid, "reject", reason)

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope
+from tixpilot.models.pos import INVENTORY_POS_NAMES, InventoryPos
 from tixpilot.models.tenants import MobilePoAs, SafeguardLevel, TenantSettings
 from tixpilot.services import settings as service
 from tixpilot.wiring import components
@@ -23,6 +24,10 @@ class SettingsOut(BaseModel):
     )
     mobile_po_as: MobilePoAs = Field(description="how mobile stock is PO'd: transfer or qr_screenshot")
     timezone: str = Field(description="IANA time zone for dates and the sales query windows")
+    inventory_pos: InventoryPos = Field(
+        description="the POS whose inventory the marketplaces sell (whose ids `ticketgroupid` names): "
+        + " or ".join(INVENTORY_POS_NAMES)
+    )
 
 
 def _number(value: object) -> object:
@@ -57,6 +62,10 @@ def update_settings(
         AfterValidator(lambda v: service.check_timezone(v) if v is not None else None),
         Query(max_length=64, description="IANA time zone, e.g. America/New_York"),
     ] = None,
+    inventory_pos: Annotated[
+        InventoryPos | None,
+        Query(description="the POS the marketplaces sell from: " + " or ".join(INVENTORY_POS_NAMES)),
+    ] = None,
 ) -> Envelope[SettingsOut]:
     settings = service.update_settings(
         components.tenants(),
@@ -64,5 +73,6 @@ def update_settings(
         safeguard=safeguard,
         mobile_po_as=mobile_po_as,
         timezone=timezone,
+        inventory_pos=inventory_pos,
     )
     return _out(settings)
