@@ -26,6 +26,7 @@ from typing import Any
 import boto3
 import requests
 
+from bench.stats import spread
 from infra.local.dkim import PrimarySigner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,23 +171,6 @@ def _sandbox(stack: Stack, confirmation: str, visible_after_s: float, rotating_k
     }
     response = requests.post(f"http://{HOST}:{stack.primary}/sandbox/orders", json=order, timeout=10)
     response.raise_for_status()
-
-
-def spread(values: list[float], digits: int = 3) -> dict[str, Any]:
-    """Median, quartiles, p95 and min/max of repeated measurements (statistics' inclusive
-    quantiles, so a handful of samples still gives them)."""
-    ordered = sorted(values)
-    q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
-    p95 = statistics.quantiles(ordered, n=20, method="inclusive")[-1]
-    return {
-        "n": len(ordered),
-        "median": round(statistics.median(ordered), digits),
-        "q1": round(q1, digits),
-        "q3": round(q3, digits),
-        "p95": round(p95, digits),
-        "min": round(ordered[0], digits),
-        "max": round(ordered[-1], digits),
-    }
 
 
 def run(runs: int = 20) -> dict[str, Any]:
