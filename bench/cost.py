@@ -321,9 +321,7 @@ def _counts(
         by_function[function_id].append(seconds)
     # each invocation at its function's median duration: the first invocation of a function in
     # this process loads its code (a cold start, paid once per container, not per purchase)
-    gb_s = sum(
-        FUNCTIONS[f].memory_mb / 1024 * len(s) * statistics.median(s) for f, s in by_function.items()
-    )
+    gb_s = sum(FUNCTIONS[f].memory_mb / 1024 * len(s) * statistics.median(s) for f, s in by_function.items())
     ru = request_units(calls, indexes)
     return {
         "transitions": transitions / units,

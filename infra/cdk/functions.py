@@ -22,7 +22,7 @@ from infra.cdk import constants
 from infra.cdk.config import EnvConfig
 from infra.cdk.dependency_layer import build_dependency_layer, direct_dependencies
 from infra.cdk.nag import acknowledge
-from infra.definitions.functions import Access, FunctionDef
+from infra.definitions.functions import Access, FunctionDef, MachineAccess
 from infra.definitions.pipeline import STATE_MACHINE_ID
 from infra.definitions.tables import BUCKETS, KEYS, QUEUES, SECRETS, TABLES
 
@@ -165,9 +165,9 @@ class TixPilotFunction(Construct):
             self.role.add_to_policy(self._queue_statement(stack, config, queue_id, "read"))
         for secret_id, access in sorted(definition.secrets.items()):
             self.role.add_to_policy(self._secret_statement(stack, config, secret_id, access))
-        for machine_id, access in sorted(definition.state_machines.items()):
-            self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, access))
-            if access == "write":  # whoever starts a run asks whether the last one still runs
+        for machine_id, machine_access in sorted(definition.state_machines.items()):
+            self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, machine_access))
+            if machine_access == "write":  # whoever starts a run asks whether the last one still runs
                 name = state_machine_name(config.name, machine_id)
                 acknowledge(
                     self.role,
@@ -395,12 +395,18 @@ class TixPilotFunction(Construct):
         )
 
     def _state_machine_statement(
-        self, stack: Stack, config: EnvConfig, machine_id: str, access: Access
+        self, stack: Stack, config: EnvConfig, machine_id: str, access: MachineAccess
     ) -> iam.PolicyStatement:
         if machine_id != STATE_MACHINE_ID:
             raise KeyError(
                 f"FunctionDef {self.definition.id!r}: unknown state machine {machine_id!r}; "
                 f"known: {[STATE_MACHINE_ID]}"
+            )
+        if access == "answer":  # the task tokens of its callback tasks
+            return iam.PolicyStatement(
+                sid=f"AnswerTasks{_pascal(machine_id)}",
+                actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+                resources=[state_machine_arn(stack, config, machine_id)],
             )
         return iam.PolicyStatement(
             sid=f"{'Start' if access == 'write' else 'Describe'}StateMachine{_pascal(machine_id)}",

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Access = Literal["read", "write"]
+# A state machine's: "write" = start executions, "answer" = report the result of its callback
+# tasks (SendTaskSuccess/SendTaskFailure with the task token it handed out).
+MachineAccess = Literal["write", "answer"]
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,9 @@ class FunctionDef:
     # Queues whose messages invoke the function (batches of up to 10, partial batch failures).
     consumes: tuple[str, ...] = ()
     secrets: dict[str, Access] = field(default_factory=dict)  # Secrets Manager: "read" only
-    # Step Functions state machines (infra/definitions/pipeline.py): "write" = start executions
-    state_machines: dict[str, Access] = field(default_factory=dict)
+    # Step Functions state machines (infra/definitions/pipeline.py): "write" = start executions,
+    # "answer" = end the callback tasks it waits on
+    state_machines: dict[str, MachineAccess] = field(default_factory=dict)
     timeout_s: int = 10
     memory_mb: int = 512
     # Caps the function's concurrency where it protects a downstream (a POS's rate limits);
@@ -281,14 +285,22 @@ _PIPELINE_TABLES: dict[str, Access] = {
 }
 PIPELINE_CRAWL = FunctionDef(
     id="pipeline_crawl",
-    description="Purchase pipeline: crawl the primary for a purchase's order and merge what it says.",
+    description="Purchase pipeline: crawl the primary for a purchase's order, merge what it says, "
+    "and let the Safeguard decide (AutoPO, wait and crawl again, or park).",
     tables=_PIPELINE_TABLES,
     timeout_s=60,
 )
-PIPELINE_EVALUATE = FunctionDef(
-    id="pipeline_evaluate",
-    description="Purchase pipeline: the Safeguard decides (AutoPO, wait and crawl again, or park).",
+# The recrawl loop runs on SQS, not in the state machine: the execution waits once, in its
+# Recrawl callback task, while this function crawls and evaluates each time a delayed message
+# comes due, sends the next one delayed by the next wait, and answers the task when decided.
+PIPELINE_RECRAWL = FunctionDef(
+    id="pipeline_recrawl",
+    description="Purchase pipeline: crawl again when a wait is over; answer the execution once decided.",
     tables=_PIPELINE_TABLES,
+    consumes=("recrawl",),
+    queues={"recrawl": "write"},
+    state_machines={"purchase-pipeline": "answer"},
+    timeout_s=60,
 )
 PIPELINE_AUTOPO = FunctionDef(
     id="pipeline_autopo",
@@ -325,7 +337,7 @@ FUNCTIONS: dict[str, FunctionDef] = {
         MARKETPLACE_WEBHOOKS,
         MARKETPLACE_POLLER,
         PIPELINE_CRAWL,
-        PIPELINE_EVALUATE,
+        PIPELINE_RECRAWL,
         PIPELINE_AUTOPO,
         PIPELINE_RECORD,
     )

@@ -219,6 +219,12 @@ class QueueDef:
 
 
 QUEUES: dict[str, QueueDef] = {
+    # Delayed by SQS up to 15 minutes a message; the pipeline's longest wait is 10.
+    "recrawl": QueueDef(
+        "Purchases waiting to be crawled again: {token, state} per message (the execution's "
+        "Recrawl task token and state), delayed by the wait the Safeguard chose.",
+        visibility_timeout_s=360,
+    ),
     "fulfillment": QueueDef(
         "Sales to fulfill (GET /v2/fulfill): {tenant_id, marketplace_id, order_id} per message."
     ),

@@ -18,7 +18,7 @@ import traceback
 from typing import Any
 
 from infra.definitions.functions import FUNCTIONS
-from infra.definitions.pipeline import STATE_MACHINE_ID, function_arns, render
+from infra.definitions.pipeline import STATE_MACHINE_ID, function_arns, queue_urls, render
 from infra.local.lambdas import LocalLambdas
 from tixpilot.settings import PIPELINE_ARN, Settings, get_settings
 
@@ -80,17 +80,40 @@ def install_interpreter(lambdas: LocalLambdas) -> None:
     _installed["client"] = client
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if service == "sqs":  # the Recrawl task's message, to the emulator's queue
+            from tixpilot import aws
+
+            return aws.client("sqs")
         if service != "lambda":
-            raise NotImplementedError(f"the local pipeline runs Lambda tasks only, not {service}")
+            raise NotImplementedError(f"the local pipeline runs Lambda and SQS tasks only, not {service}")
         return client
 
     lambda_eval_utils.boto_client_for = boto_client_for
+    for module in _service_modules():
+        module.boto_client_for = boto_client_for
+
+
+def _service_modules() -> list[Any]:
+    """moto's service-integration modules that make their own boto3 clients (SQS's)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sqs,
+    )
+
+    return [m for m in (state_task_service_sqs,) if hasattr(m, "boto_client_for")]
+
+
+def queue_url(settings: Settings, queue_id: str) -> str:
+    from tixpilot import aws
+
+    return str(aws.client("sqs").get_queue_url(QueueName=settings.queue_name(queue_id))["QueueUrl"])
 
 
 def ensure_state_machine(settings: Settings, sfn: Any) -> str:
     """Create (or update to the current definition) the pipeline's state machine; its ARN, also
     put into TIXPILOT_PIPELINE_ARN for the handlers in this process."""
-    definition = render(function_arns(lambda fid: function_arn(settings, fid)))
+    definition = render(
+        function_arns(lambda fid: function_arn(settings, fid)) | queue_urls(lambda q: queue_url(settings, q))
+    )
     name = state_machine_name(settings)
     existing = next(
         (m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == name), None
