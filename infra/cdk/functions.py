@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from aws_cdk import ArnFormat, AssetHashType, CfnResource, Duration, Stack, Token
+from aws_cdk import Annotations, ArnFormat, AssetHashType, CfnResource, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -212,6 +212,7 @@ class TixPilotFunction(Construct):
             **(environment or {}),
         }
 
+        self.snap_start = config.snap_start and bool(definition.routes)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -234,7 +235,19 @@ class TixPilotFunction(Construct):
             reserved_concurrent_executions=(
                 definition.reserved_concurrency if config.reserve_concurrency else None
             ),
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if self.snap_start else None,
         )
+        # What API Gateway invokes: with SnapStart the alias of the published version (SnapStart
+        # applies to published versions only), else the function itself.
+        self.target: lambda_.IFunction = self.function
+        if self.snap_start:
+            Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "the alias `live` below publishes a version (current_version) and API Gateway invokes it",
+            )
+            self.target = lambda_.Alias(
+                self, "Live", alias_name="live", version=self.function.current_version
+            )
 
         self._depend_on_policy_only(stack)
 

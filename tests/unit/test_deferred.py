@@ -143,3 +143,28 @@ def test_every_handler_runs_the_queued_work_after_its_own(kind):
         with pytest.raises(LookupError):
             handler({}, context)
     assert ran == ["later"]
+
+
+def test_under_snapstart_the_aws_clients_are_made_anew_after_each_restore(monkeypatch):
+    """The routes load before the snapshot; the clients made then are dropped after a restore
+    (the runtime's snapshot_restore_py hook), so no container reuses the snapshot's connections."""
+    import types
+
+    from tixpilot import aws
+    from tixpilot import deferred as module
+
+    hooks: list[Any] = []
+    runtime = types.ModuleType("snapshot_restore_py")
+    runtime.register_after_restore = hooks.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
+    monkeypatch.setattr(module, "_registered", [])
+    loads: list[int] = []
+    loader = deferred(lambda: loads.append(1))
+    deferred(lambda: loads.append(2))
+    assert loader.loaded and loads == [1, 2]  # at init, before the snapshot
+    assert hooks == [aws.client.cache_clear]  # once, however many loaders
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    before = aws.client("sqs")
+    hooks[0]()
+    assert aws.client("sqs") is not before

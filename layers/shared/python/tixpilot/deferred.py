@@ -48,7 +48,26 @@ def deferred(load: Callable[[], T]) -> Deferred[T]:
     loader = Deferred(load)
     if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in PREINITIALIZED:
         loader()
+        _after_restore_fresh_clients()
     return loader
+
+
+def _after_restore_fresh_clients() -> None:
+    """Under SnapStart, the AWS clients made before the snapshot are dropped after each restore
+    (the Lambda runtime's `snapshot_restore_py` hook): their connections and cached credentials
+    belong to the container that took the snapshot. Elsewhere the module does not exist."""
+    try:
+        from snapshot_restore_py import register_after_restore
+    except ImportError:
+        return
+    from tixpilot import aws
+
+    if aws.client.cache_clear not in _registered:
+        _registered.append(aws.client.cache_clear)
+        register_after_restore(aws.client.cache_clear)
+
+
+_registered: list[Callable[[], None]] = []
 
 
 # --- work that waits until the invocation's own work is done ------------------------------------
