@@ -153,7 +153,7 @@ def test_under_snapstart_the_aws_clients_are_made_anew_after_each_restore(monkey
     from tixpilot import aws
     from tixpilot import deferred as module
 
-    hooks: list[Any] = []
+    hooks: list[object] = []
     runtime = types.ModuleType("snapshot_restore_py")
     runtime.register_after_restore = hooks.append  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
