@@ -7,7 +7,8 @@ marketplace poller on its schedule, as the local stack runs them; the marketplac
 nothing leaks into or from the other benchmarks of `make bench`. Sales come the way each
 marketplace sends them: `POST /ion/v1/sales` (a generic ION marketplace, SeatGeek's key), StubHub's
 webhook pushed by the simulator to `/webhooks/stubhub`, Vivid Seats' orders found by the poller in
-`getOrders` (at most every 10 s, Vivid's limit).
+`getOrders` (at most every 10 s, Vivid's limit), Ticket Evolution's signed webhook pushed to
+`/webhooks/tevo` (latency only: the contention rounds race StubHub, Vivid and a generic sale).
 
 - Latency: UNCONTENDED sales per marketplace, each on its own ticket group, one after another.
   `confirm_s`: from the notification reaching TixPilot (the generic POST; the webhook's or the
@@ -43,8 +44,8 @@ HOST = "127.0.0.1"
 ROUNDS = 200
 UNCONTENDED = 12  # Vivid Seats is polled at most every 10 s: each of its sales waits for a poll
 SEATS = ["1", "2", "3", "4"]
-STUBHUB, VIVID, SEATGEEK, GAMETIME = 1, 4, 41, 25
-MARKETPLACE_NAMES = {STUBHUB: "stubhub", VIVID: "vivid", SEATGEEK: "seatgeek"}
+STUBHUB, VIVID, SEATGEEK, GAMETIME, TEVO = 1, 4, 41, 25, 1001
+MARKETPLACE_NAMES = {STUBHUB: "stubhub", VIVID: "vivid", SEATGEEK: "seatgeek", TEVO: "tevo"}
 TIMINGS = {"TIXPILOT_ION_REJECT_AFTER_S": "1", "TIXPILOT_ION_RETRY_S": "1", "TIXPILOT_POLL_S": "1"}
 DEADLINE_S = 900.0
 
@@ -113,21 +114,22 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     sim_url = f"http://{HOST}:{marketplace_port}"
-    sellers = {STUBHUB: f"sh-{uuid.uuid4().hex}", VIVID: f"vv-{uuid.uuid4().hex}"}
-    for marketplace_id, field in ((STUBHUB, "access_token"), (VIVID, "api_token")):
+    sellers = {m: f"{name[:2]}-{uuid.uuid4().hex}" for m, name in MARKETPLACE_NAMES.items() if m != SEATGEEK}
+    tevo_secret = uuid.uuid4().hex
+    credentials = {
+        STUBHUB: {"access_token": sellers[STUBHUB]},
+        VIVID: {"api_token": sellers[VIVID]},
+        TEVO: {"token": sellers[TEVO], "secret": tevo_secret, "reviewer_id": "12"},
+    }
+    for marketplace_id, fields in credentials.items():
         name = MARKETPLACE_NAMES[marketplace_id]
-        requests.post(
-            f"{sim_url}/sandbox/sellers",
-            json={"marketplace": name, "seller": sellers[marketplace_id]},
-            timeout=10,
-        )
+        seller = {"marketplace": name, "seller": sellers[marketplace_id]}
+        if marketplace_id == TEVO:  # TEvo signs its webhooks with the seller's secret
+            seller["secret"] = tevo_secret
+        requests.post(f"{sim_url}/sandbox/sellers", json=seller, timeout=10).raise_for_status()
         # as `tixpilot marketplace-credentials set` does: StubHub's webhook registered at the API
         set_credentials(
-            seller_deps(),
-            tenant_id,
-            marketplace_id,
-            {field: sellers[marketplace_id]},
-            webhook_base_url=f"http://{HOST}:{api_port}",
+            seller_deps(), tenant_id, marketplace_id, fields, webhook_base_url=f"http://{HOST}:{api_port}"
         )
     workers = LocalQueueWorkers(settings, lambdas, aws.client("sqs")).start()
     stop = threading.Event()

@@ -9,7 +9,7 @@ from threading import Barrier
 from typing import Any
 
 from tests.integration.oi_support import hold_body, marketplace_key, oi_event, seat_holders, ticket_group
-from tixpilot.repositories.marketplace_orders import order_entity
+from tixpilot.repositories.ledger import order_entity
 
 THREADS = 8
 ROUNDS = 50
