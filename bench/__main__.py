@@ -48,8 +48,15 @@ BENCHMARKS: dict[str, tuple[str, Any]] = {
         },
     ),
     "parse": ("bench.parse", lambda r: {"parse_ratio": r["ratio_vs_stdlib_decode"]}),
+    "cost": (
+        "bench.cost",
+        lambda r: {k: r[k] for k in r if k.startswith("cost_per_1k_")},
+    ),
     "purchases_scale": ("bench.purchases_scale", _purchases_summary),
-    "pipeline": ("bench.pipeline", lambda r: {"email_to_po_s_p50": r.get("email_to_po_s_p50")}),
+    "pipeline": (
+        "bench.pipeline",
+        lambda r: {k: r.get(k) for k in ("email_to_po_s_p50", "email_to_po_s_p95")},
+    ),
     "intake_hostile": (
         "bench.intake_hostile",
         lambda r: {k: r.get(k) for k in ("intake_hostile_s_max", "normal_after_hostile_s_max")},
@@ -75,6 +82,11 @@ SUMMARY_KEYS = (
     "api_read_amplification_max",
     "parse_ratio",
     "email_to_po_s_p50",
+    "email_to_po_s_p95",
+    "cost_per_1k_purchases_level1_usd",
+    "cost_per_1k_purchases_level2_usd",
+    "cost_per_1k_purchases_level3_usd",
+    "cost_per_1k_sales_usd",
     "intake_hostile_s_max",
     "normal_after_hostile_s_max",
     "oi_trials",

@@ -29,6 +29,7 @@ def _repos() -> Any:
 def run_receipts(args: argparse.Namespace) -> dict[str, Any]:
     from tqdm import tqdm
 
+    from tixpilot.deferred import run_later
     from tixpilot.errors import InvalidParameter
     from tixpilot.models.receipts import UNROUTED_TENANT
     from tixpilot.repositories.receipts import RawMailStore, ReceiptRepository
@@ -50,6 +51,7 @@ def run_receipts(args: argparse.Namespace) -> dict[str, Any]:
             for outcome in replay(repos, receipt, store.get(receipt.raw_key)):
                 moved = outcome.tenant_id != receipt.tenant_id
                 outcomes["routed" if moved else outcome.status] += 1
+            run_later()  # name-cap raises the message's purchase queued
         return {"tenant_id": tenant_id, "replayed": len(stored), **outcomes}
     path = Path(args.path)
     if not path.exists():
@@ -59,4 +61,5 @@ def run_receipts(args: argparse.Namespace) -> dict[str, Any]:
     for raw in tqdm(messages_in(path), total=total, desc="import", unit="msg", disable=None):
         for receipt in import_message(repos, store, raw, recipients):
             outcomes[receipt.status] += 1
+        run_later()
     return {"messages": total, **outcomes}

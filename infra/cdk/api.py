@@ -119,7 +119,7 @@ class Api(Construct):
         for function in self.functions.values():
             if any(route.public for route in function.definition.routes):
                 function.function.add_environment(WEBHOOK_BASE_URL, self.base_url)
-            integration = apigw.LambdaIntegration(function.function, proxy=True, allow_test_invoke=False)
+            integration = apigw.LambdaIntegration(function.target, proxy=True, allow_test_invoke=False)
             for route in function.definition.routes:
                 resource = self.rest_api.root.resource_for_path(route.path)
                 resource.add_method(

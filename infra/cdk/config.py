@@ -44,6 +44,10 @@ class EnvConfig:
     # Reserved concurrency takes from the account's pool; a new account's pool can be too small
     # for it, so dev leaves it off.
     reserve_concurrency: bool = False
+    # Lambda SnapStart for the API functions: published versions, an alias `live` behind API
+    # Gateway; their routes load before the snapshot (tixpilot.deferred), so a restored container
+    # answers its first request warm.
+    snap_start: bool = False
 
     @property
     def retain(self) -> bool:
@@ -114,6 +118,7 @@ def load_env_config(name: str, context: dict[str, Any]) -> EnvConfig:
         api_throttle_rate=float(raw.get("api_throttle_rate", 50)),
         api_throttle_burst=int(raw.get("api_throttle_burst", 100)),
         reserve_concurrency=bool(raw.get("reserve_concurrency", False)),
+        snap_start=bool(raw.get("snap_start", False)),
     )
     config.log_retention  # noqa: B018 - validate early, with the message above
     if config.log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from aws_cdk import ArnFormat, AssetHashType, CfnResource, Duration, Stack, Token
+from aws_cdk import Annotations, ArnFormat, AssetHashType, CfnResource, Duration, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -22,7 +22,7 @@ from infra.cdk import constants
 from infra.cdk.config import EnvConfig
 from infra.cdk.dependency_layer import build_dependency_layer, direct_dependencies
 from infra.cdk.nag import acknowledge
-from infra.definitions.functions import STATE_MACHINE_ARN_VARIABLES, Access, FunctionDef
+from infra.definitions.functions import STATE_MACHINE_ARN_VARIABLES, Access, FunctionDef, MachineAccess
 from infra.definitions.tables import BUCKETS, KEYS, QUEUES, SECRETS, TABLES
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # pinned: the dependency layer is built for python3.12
@@ -164,9 +164,9 @@ class TixPilotFunction(Construct):
             self.role.add_to_policy(self._queue_statement(stack, config, queue_id, "read"))
         for secret_id, access in sorted(definition.secrets.items()):
             self.role.add_to_policy(self._secret_statement(stack, config, secret_id, access))
-        for machine_id, access in sorted(definition.state_machines.items()):
-            self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, access))
-            if access == "write":  # whoever starts a run asks whether the last one still runs
+        for machine_id, machine_access in sorted(definition.state_machines.items()):
+            self.role.add_to_policy(self._state_machine_statement(stack, config, machine_id, machine_access))
+            if machine_access == "write":  # whoever starts a run asks whether the last one still runs
                 name = state_machine_name(config.name, machine_id)
                 acknowledge(
                     self.role,
@@ -211,6 +211,7 @@ class TixPilotFunction(Construct):
             **(environment or {}),
         }
 
+        self.snap_start = config.snap_start and bool(definition.routes)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -233,7 +234,19 @@ class TixPilotFunction(Construct):
             reserved_concurrent_executions=(
                 definition.reserved_concurrency if config.reserve_concurrency else None
             ),
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if self.snap_start else None,
         )
+        # What API Gateway invokes: with SnapStart the alias of the published version (SnapStart
+        # applies to published versions only), else the function itself.
+        self.target: lambda_.IFunction = self.function
+        if self.snap_start:
+            Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "the alias `live` below publishes a version (current_version) and API Gateway invokes it",
+            )
+            self.target = lambda_.Alias(
+                self, "Live", alias_name="live", version=self.function.current_version
+            )
 
         self._depend_on_policy_only(stack)
 
@@ -394,12 +407,18 @@ class TixPilotFunction(Construct):
         )
 
     def _state_machine_statement(
-        self, stack: Stack, config: EnvConfig, machine_id: str, access: Access
+        self, stack: Stack, config: EnvConfig, machine_id: str, access: MachineAccess
     ) -> iam.PolicyStatement:
         if machine_id not in STATE_MACHINE_ARN_VARIABLES:
             raise KeyError(
                 f"FunctionDef {self.definition.id!r}: unknown state machine {machine_id!r}; "
                 f"known: {sorted(STATE_MACHINE_ARN_VARIABLES)}"
+            )
+        if access == "answer":  # the task tokens of its callback tasks
+            return iam.PolicyStatement(
+                sid=f"AnswerTasks{_pascal(machine_id)}",
+                actions=["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"],
+                resources=[state_machine_arn(stack, config, machine_id)],
             )
         return iam.PolicyStatement(
             sid=f"{'Start' if access == 'write' else 'Describe'}StateMachine{_pascal(machine_id)}",

@@ -4,7 +4,7 @@ local stack (infra/local/pipeline.py) and AWS run the same definition."""
 
 from __future__ import annotations
 
-from aws_cdk import CfnResource, Duration, Stack
+from aws_cdk import ArnFormat, CfnResource, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -18,7 +18,7 @@ from infra.cdk.config import EnvConfig
 from infra.cdk.functions import SharedLayers, TixPilotFunction, state_machine_name
 from infra.cdk.nag import acknowledge
 from infra.definitions.functions import FUNCTIONS
-from infra.definitions.pipeline import ASL_PATH, STATE_MACHINE_ID, TASK_FUNCTIONS
+from infra.definitions.pipeline import ASL_PATH, STATE_MACHINE_ID, TASK_FUNCTIONS, TASK_QUEUES
 
 
 class PurchasePipeline(Construct):
@@ -55,14 +55,38 @@ class PurchasePipeline(Construct):
                 resources=[f.function.function_arn for f in self.functions.values()],
             )
         )
+        # The Recrawl task sends the first delayed message of a wait (the recrawl function the
+        # rest); by name, as the queues live in the data stack.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SendRecrawlMessages",
+                actions=["sqs:SendMessage"],
+                resources=[
+                    stack.format_arn(
+                        service="sqs",
+                        resource=constants.queue_name(config.name, queue_id),
+                        arn_format=ArnFormat.NO_RESOURCE_NAME,
+                    )
+                    for queue_id in sorted(set(TASK_QUEUES.values()))
+                ],
+            )
+        )
+        queue_urls = {
+            placeholder: f"https://sqs.{stack.region}.{stack.url_suffix}/{stack.account}/"
+            + constants.queue_name(config.name, queue_id)
+            for placeholder, queue_id in TASK_QUEUES.items()
+        }
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
             state_machine_name=name,
             definition_body=sfn.DefinitionBody.from_file(str(ASL_PATH)),
             definition_substitutions={
-                placeholder: self.functions[function_id].function.function_arn
-                for placeholder, function_id in TASK_FUNCTIONS.items()
+                **{
+                    placeholder: self.functions[function_id].function.function_arn
+                    for placeholder, function_id in TASK_FUNCTIONS.items()
+                },
+                **queue_urls,
             },
             role=self.role,
             tracing_enabled=True,
@@ -81,7 +105,7 @@ class PurchasePipeline(Construct):
             "IAM5",
             "Step Functions X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) "
             "and CloudWatch Logs delivery (logs:CreateLogDelivery, ...) do not support resource-level "
-            "permissions, so AWS requires Resource '*'; Lambda invocation is limited to the four "
+            "permissions, so AWS requires Resource '*'; Lambda invocation is limited to the three "
             "pipeline functions.",
             "Resource::*",
         )

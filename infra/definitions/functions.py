@@ -12,6 +12,9 @@ from typing import Literal
 from tixpilot.settings import FULFILLMENT_TIMER_ARN, PIPELINE_ARN
 
 Access = Literal["read", "write"]
+# A state machine's: "write" = start executions, "answer" = report the result of its callback
+# tasks (SendTaskSuccess/SendTaskFailure with the task token it handed out).
+MachineAccess = Literal["write", "answer"]
 
 # The state machines a function may start, each with the variable that gives a function its ARN.
 STATE_MACHINE_ARN_VARIABLES: dict[str, str] = {
@@ -41,8 +44,9 @@ class FunctionDef:
     # Queues whose messages invoke the function (batches of up to 10, partial batch failures).
     consumes: tuple[str, ...] = ()
     secrets: dict[str, Access] = field(default_factory=dict)  # Secrets Manager: "read" only
-    # Step Functions state machines (STATE_MACHINE_ARN_VARIABLES): "write" = start executions
-    state_machines: dict[str, Access] = field(default_factory=dict)
+    # Step Functions state machines (STATE_MACHINE_ARN_VARIABLES): "write" = start executions,
+    # "answer" = end the callback tasks it waits on
+    state_machines: dict[str, MachineAccess] = field(default_factory=dict)
     timeout_s: int = 10
     memory_mb: int = 512
     # Caps the function's concurrency where it protects a downstream (a POS's rate limits);
@@ -325,15 +329,23 @@ _PIPELINE_TABLES: dict[str, Access] = {
 }
 PIPELINE_CRAWL = FunctionDef(
     id="pipeline_crawl",
-    description="Purchase pipeline: crawl the primary for a purchase's order and merge what it says.",
+    description="Purchase pipeline: crawl the primary for a purchase's order, merge what it says, "
+    "and let the Safeguard decide (AutoPO, wait and crawl again, or park).",
     tables=_PIPELINE_TABLES,
     buckets={"ticket-pdfs": "write"},  # the ticket files the primary shows
     timeout_s=60,
 )
-PIPELINE_EVALUATE = FunctionDef(
-    id="pipeline_evaluate",
-    description="Purchase pipeline: the Safeguard decides (AutoPO, wait and crawl again, or park).",
+# The recrawl loop runs on SQS, not in the state machine: the execution waits once, in its
+# Recrawl callback task, while this function crawls and evaluates each time a delayed message
+# comes due, sends the next one delayed by the next wait, and answers the task when decided.
+PIPELINE_RECRAWL = FunctionDef(
+    id="pipeline_recrawl",
+    description="Purchase pipeline: crawl again when a wait is over; answer the execution once decided.",
     tables=_PIPELINE_TABLES,
+    consumes=("recrawl",),
+    queues={"recrawl": "write"},
+    state_machines={"purchase-pipeline": "answer"},
+    timeout_s=60,
 )
 PIPELINE_AUTOPO = FunctionDef(
     id="pipeline_autopo",
@@ -371,7 +383,7 @@ FUNCTIONS: dict[str, FunctionDef] = {
         MARKETPLACE_WEBHOOKS,
         MARKETPLACE_POLLER,
         PIPELINE_CRAWL,
-        PIPELINE_EVALUATE,
+        PIPELINE_RECRAWL,
         PIPELINE_AUTOPO,
         PIPELINE_RECORD,
     )

@@ -16,7 +16,6 @@ STATE_MACHINE_ID = "purchase-pipeline"
 # substitution -> the FunctionDef id whose ARN it takes
 TASK_FUNCTIONS: dict[str, str] = {
     "CrawlFunctionArn": "pipeline_crawl",
-    "EvaluateFunctionArn": "pipeline_evaluate",
     "AutoPoFunctionArn": "pipeline_autopo",
     "RecordFunctionArn": "pipeline_record",
 }
@@ -47,6 +46,15 @@ def render(substitutions: dict[str, str]) -> str:
     return render_asl(definition_text(), substitutions)
 
 
+# substitution -> the queue (infra/definitions/tables.QUEUES) whose URL it takes
+TASK_QUEUES: dict[str, str] = {"RecrawlQueueUrl": "recrawl"}
+
+
 def function_arns(arn_of: Any) -> dict[str, str]:
-    """The substitutions, given `arn_of(function_id) -> arn`."""
+    """The functions' substitutions, given `arn_of(function_id) -> arn`."""
     return {name: arn_of(function_id) for name, function_id in TASK_FUNCTIONS.items()}
+
+
+def queue_urls(url_of: Any) -> dict[str, str]:
+    """The queues' substitutions, given `url_of(queue_id) -> url`."""
+    return {name: url_of(queue_id) for name, queue_id in TASK_QUEUES.items()}

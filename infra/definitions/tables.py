@@ -221,6 +221,12 @@ class QueueDef:
 
 
 QUEUES: dict[str, QueueDef] = {
+    # Delayed by SQS up to 15 minutes a message; the pipeline's longest wait is 10.
+    "recrawl": QueueDef(
+        "Purchases waiting to be crawled again: {token, state} per message (the execution's "
+        "Recrawl task token and state), delayed by the wait the Safeguard chose.",
+        visibility_timeout_s=360,
+    ),
     # The fulfillment worker takes a message within seconds; a delivery that fails is rescheduled
     # on the retry timer (not left on the queue), so an old message means the worker is stuck.
     "fulfillment": QueueDef(

@@ -1,7 +1,7 @@
 """The state machines in the local stack: moto's Step Functions interpreter runs the real ASL of
 the purchase pipeline (infra/definitions/purchase_pipeline.asl.json), its Lambda tasks dispatched
-in-process, and of the fulfillment retry timer (infra/definitions/fulfillment_timer.asl.json),
-whose SQS task sends to the emulator's queue.
+in-process and its Recrawl task's message sent to the emulator's queue, and of the fulfillment
+retry timer (infra/definitions/fulfillment_timer.asl.json), whose SQS task does the same.
 
 moto's parser-based interpreter (`execute_state_machine`) invokes a Lambda task through a boto3
 "lambda" client it makes itself (moto.stepfunctions.parser.asl.utils.boto_client.boto_client_for,
@@ -24,7 +24,7 @@ from typing import Any
 
 from infra.definitions import fulfillment_timer
 from infra.definitions.functions import FUNCTIONS
-from infra.definitions.pipeline import STATE_MACHINE_ID, function_arns, render
+from infra.definitions.pipeline import STATE_MACHINE_ID, function_arns, queue_urls, render
 from infra.local.lambdas import LocalLambdas
 from tixpilot.settings import FULFILLMENT_TIMER_ARN, PIPELINE_ARN, Settings, get_settings
 
@@ -118,9 +118,17 @@ def _ensure(sfn: Any, name: str, definition: str, variable: str) -> str:
     return str(arn)
 
 
+def queue_url(settings: Settings, queue_id: str) -> str:
+    from tixpilot import aws
+
+    return str(aws.client("sqs").get_queue_url(QueueName=settings.queue_name(queue_id))["QueueUrl"])
+
+
 def ensure_state_machine(settings: Settings, sfn: Any) -> str:
     """The pipeline's state machine (TIXPILOT_PIPELINE_ARN)."""
-    definition = render(function_arns(lambda fid: function_arn(settings, fid)))
+    definition = render(
+        function_arns(lambda fid: function_arn(settings, fid)) | queue_urls(lambda q: queue_url(settings, q))
+    )
     return _ensure(sfn, state_machine_name(settings), definition, PIPELINE_ARN)
 
 

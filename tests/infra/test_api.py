@@ -67,7 +67,14 @@ def test_every_route_is_a_proxy_method_to_its_function(synthesized):
         assert integration["Type"] == "AWS_PROXY"
         assert integration["IntegrationHttpMethod"] == "POST"
         uri = api.render(integration["Uri"])
-        function_id = uri.split("{GetAtt:")[1].split(".Arn}")[0]
+        if "{GetAtt:" in uri:  # the function itself
+            function_id = uri.split("{GetAtt:")[1].split(".Arn}")[0]
+        else:  # with SnapStart (staging, prod): the alias `live` of its published version
+            alias = api.resources[uri.split("{Ref:")[1].split("}")[0]]
+            assert alias["Type"] == "AWS::Lambda::Alias" and alias["Properties"]["Name"] == "live"
+            function_id = api.referenced_id(alias["Properties"]["FunctionName"])
+            snap = api.resources[function_id]["Properties"]["SnapStart"]
+            assert snap == {"ApplyOn": "PublishedVersions"} and synthesized.config.snap_start
         methods[(props["HttpMethod"], path)] = api.resources[function_id]["Properties"]["FunctionName"]
 
     assert methods == expected

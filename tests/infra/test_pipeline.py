@@ -3,9 +3,11 @@ functions, with logging, X-Ray and an alarm on failed executions."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from infra.definitions.pipeline import ASL_PATH, STATE_MACHINE_ID, TASK_FUNCTIONS, placeholders
+from infra.definitions.pipeline import ASL_PATH, STATE_MACHINE_ID, TASK_FUNCTIONS, TASK_QUEUES, placeholders
 
 pytestmark = pytest.mark.infra
 
@@ -37,7 +39,9 @@ def test_the_definition_is_the_asl_file_the_local_stack_runs(synthesized):
 def test_every_placeholder_is_the_arn_of_its_pipeline_function(synthesized):
     template, props = state_machine(synthesized)
     substitutions = props["DefinitionSubstitutions"]
-    assert set(substitutions) == placeholders() == set(TASK_FUNCTIONS)
+    assert set(substitutions) == placeholders() == set(TASK_FUNCTIONS) | set(TASK_QUEUES)
+    for name, queue_id in TASK_QUEUES.items():  # the queue's URL, by its name in this environment
+        assert f"/tixpilot-{synthesized.env}-{queue_id}" in json.dumps(substitutions[name])
     for name, function_id in TASK_FUNCTIONS.items():
         logical_id = template.referenced_id(substitutions[name])
         function = template.resources[logical_id]

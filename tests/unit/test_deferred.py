@@ -88,3 +88,83 @@ def test_a_provisioned_container_has_its_routes_loaded_before_the_first_request(
     loaded = _modules_after_import(FUNCTIONS["api_purchases"].module, "provisioned-concurrency")
     assert "tixpilot.api.routes.purchases" in loaded
     assert "aws_lambda_powertools.event_handler" in loaded
+
+
+def test_work_queued_for_later_runs_once_in_order_and_a_failure_does_not_stop_the_rest(caplog):
+    from tixpilot.deferred import later, run_later
+
+    ran: list[str] = []
+
+    def fail() -> None:
+        ran.append("fail")
+        raise RuntimeError("cap raise failed")
+
+    later(lambda: ran.append("first"))
+    later(fail)
+    later(lambda: ran.append("last"))
+    run_later()
+    run_later()  # nothing left
+    assert ran == ["first", "fail", "last"]
+
+
+@pytest.mark.parametrize("kind", ["api", "task", "intake"])
+def test_every_handler_runs_the_queued_work_after_its_own(kind):
+    """An API request, a pipeline task and intake each end by running what `later` queued (the
+    name-cap raises), also when their own work failed."""
+    from types import SimpleNamespace
+
+    from tixpilot import deferred as module
+    from tixpilot.api.handler import api_function
+    from tixpilot.tasks import intake_function, pipeline_task
+
+    ran: list[str] = []
+
+    def work() -> object:
+        module.later(lambda: ran.append("later"))
+        raise LookupError("the invocation's own work failed")
+
+    handler = {
+        "api": lambda: api_function(lambda: []),
+        "task": lambda: pipeline_task("crawl"),
+        "intake": intake_function,
+    }[kind]()
+    context = SimpleNamespace(
+        function_name="f",
+        function_version="1",
+        memory_limit_in_mb=128,
+        aws_request_id="r",
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:f",
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        if kind == "api":
+            patch.setattr("tixpilot.api.app.resolve", lambda *a, **k: work())
+        else:
+            patch.setattr(Deferred, "__call__", lambda self: lambda event: work())
+        with pytest.raises(LookupError):
+            handler({}, context)
+    assert ran == ["later"]
+
+
+def test_under_snapstart_the_aws_clients_are_made_anew_after_each_restore(monkeypatch):
+    """The routes load before the snapshot; the clients made then are dropped after a restore
+    (the runtime's snapshot_restore_py hook), so no container reuses the snapshot's connections."""
+    import types
+
+    from tixpilot import aws
+    from tixpilot import deferred as module
+
+    hooks: list[object] = []
+    runtime = types.ModuleType("snapshot_restore_py")
+    runtime.register_after_restore = hooks.append  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
+    monkeypatch.setenv("AWS_LAMBDA_INITIALIZATION_TYPE", "snap-start")
+    monkeypatch.setattr(module, "_registered", [])
+    loads: list[int] = []
+    loader = deferred(lambda: loads.append(1))
+    deferred(lambda: loads.append(2))
+    assert loader.loaded and loads == [1, 2]  # at init, before the snapshot
+    assert hooks == [aws.client.cache_clear]  # once, however many loaders
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    before = aws.client("sqs")
+    hooks[0]()
+    assert aws.client("sqs") is not before

@@ -34,6 +34,7 @@ from tixpilot.services.pipeline import (
     PosUnavailable,
     autopo_step,
     crawl_account,
+    crawl_and_evaluate_step,
     crawl_request_now,
     crawl_step,
     evaluate_step,
@@ -284,6 +285,25 @@ def test_the_crawl_fills_what_level_2_needs_but_not_level_3() -> None:
         purchase_seen = store.rows[("t1", purchase.rid)]
         assert evaluate_step(deps, execution_input("t1", purchase.rid, 1), Backoff())["decision"] == decision
     assert purchase_seen is not None and purchase_seen.seen_onlinereceipt and purchase_seen.disclosures == []
+
+
+def test_one_step_crawls_and_evaluates_and_decides_without_a_primary_that_does_not_answer() -> None:
+    class Down:
+        def order(self, username: str, confirmation_number: str) -> Observation | None:
+            raise PrimaryUnavailable("the primary answered 503")
+
+    for level, decision in ((1, "autopo"), (2, "wait")):
+        deps, store, _ = world(level=level)
+        purchase = email(store)
+        deps = PipelineDeps(deps.repos, deps.po, lambda m: Down())
+        state = crawl_and_evaluate_step(deps, execution_input("t1", purchase.rid, 1), Backoff())
+        assert state["decision"] == decision  # decided on the email alone
+    # with the order on the primary, the same step crawls it and level 2 is ready
+    deps, store, _ = world(level=2)
+    purchase = email(store)
+    deps = PipelineDeps(deps.repos, deps.po, lambda m, p=purchase: Connector([crawl_of(p)]))
+    state = crawl_and_evaluate_step(deps, execution_input("t1", purchase.rid, 1), Backoff())
+    assert state["decision"] == "autopo" and store.rows[("t1", purchase.rid)].seen_onlinereceipt
 
 
 def test_a_purchase_with_a_po_is_done() -> None:
@@ -576,17 +596,31 @@ def test_ga_quantity_becomes_numbered_seats() -> None:
     assert next(iter(ledger.pos.values())).seats == ["GA-1", "GA-2", "GA-3"]
 
 
-def test_the_asl_names_exactly_the_pipeline_functions() -> None:
+def test_the_asl_names_exactly_the_pipeline_functions_and_the_recrawl_queue() -> None:
     import json
     from pathlib import Path
 
     from infra.definitions.functions import FUNCTIONS
-    from infra.definitions.pipeline import TASK_FUNCTIONS, placeholders, render
+    from infra.definitions.pipeline import TASK_FUNCTIONS, TASK_QUEUES, placeholders, render
+    from infra.definitions.tables import QUEUES
 
-    assert placeholders() == set(TASK_FUNCTIONS)
-    rendered = json.loads(render({name: f"arn:{fid}" for name, fid in TASK_FUNCTIONS.items()}))
-    resources = {s["Resource"] for s in rendered["States"].values() if s["Type"] == "Task"}
-    assert resources == {f"arn:{fid}" for fid in TASK_FUNCTIONS.values()}
+    assert placeholders() == set(TASK_FUNCTIONS) | set(TASK_QUEUES)
+    rendered = json.loads(
+        render(
+            {name: f"arn:{fid}" for name, fid in TASK_FUNCTIONS.items()}
+            | {name: f"https://queue/{q}" for name, q in TASK_QUEUES.items()}
+        )
+    )
+    tasks = [s for s in rendered["States"].values() if s["Type"] == "Task"]
+    lambdas = {
+        s["Resource"] for s in tasks if s["Resource"].startswith("arn:") and ":states:::" not in s["Resource"]
+    }
+    assert lambdas == {f"arn:{fid}" for fid in TASK_FUNCTIONS.values()}
+    (recrawl,) = [s for s in tasks if s["Resource"] == "arn:aws:states:::sqs:sendMessage.waitForTaskToken"]
+    assert recrawl["Parameters"]["QueueUrl"] == "https://queue/recrawl" and "recrawl" in QUEUES
+    # the queue's consumer exists and may answer the execution's tasks
+    (consumer,) = [f for f in FUNCTIONS.values() if "recrawl" in f.consumes]
+    assert consumer.state_machines == {"purchase-pipeline": "answer"}
     root = Path(__file__).resolve().parents[2]
     for function_id in TASK_FUNCTIONS.values():
         assert function_id in FUNCTIONS and (root / "functions" / function_id / "handler.py").is_file()

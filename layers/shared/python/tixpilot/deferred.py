@@ -48,4 +48,57 @@ def deferred(load: Callable[[], T]) -> Deferred[T]:
     loader = Deferred(load)
     if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") in PREINITIALIZED:
         loader()
+        _after_restore_fresh_clients()
     return loader
+
+
+def _after_restore_fresh_clients() -> None:
+    """Under SnapStart, the AWS clients made before the snapshot are dropped after each restore
+    (the Lambda runtime's `snapshot_restore_py` hook): their connections and cached credentials
+    belong to the container that took the snapshot. Elsewhere the module does not exist."""
+    try:
+        from snapshot_restore_py import register_after_restore
+    except ImportError:
+        return
+    from tixpilot import aws
+
+    if aws.client.cache_clear not in _registered:
+        _registered.append(aws.client.cache_clear)
+        register_after_restore(aws.client.cache_clear)
+
+
+_registered: list[Callable[[], None]] = []
+
+
+# --- work that waits until the invocation's own work is done ------------------------------------
+
+
+class _Queue(threading.local):
+    def __init__(self) -> None:
+        self.work: list[Callable[[], None]] = []
+
+
+# One queue per thread: Lambda runs one invocation at a time in a container, and the local stack
+# runs each invocation on a thread of its own, so one request never waits for another's work.
+_later = _Queue()
+
+
+def later(work: Callable[[], None]) -> None:
+    """Queue `work` to run once the current invocation has done what its caller waits for (the
+    receipt recorded and its pipeline started, a task's result computed): bookkeeping a reader
+    tolerates being late for, like raising a name's search cap."""
+    _later.work.append(work)
+
+
+def run_later() -> None:
+    """Run what `later` queued, oldest first; each runs once. An error is logged, not raised: the
+    invocation's own work is done, and queued work must be safe to skip (a name's cap is raised
+    again by the next purchase that finds it reached)."""
+    queued, _later.work = _later.work, []
+    for work in queued:
+        try:
+            work()
+        except Exception:
+            from tixpilot.observability import logger
+
+            logger.exception("work queued for after the invocation failed")

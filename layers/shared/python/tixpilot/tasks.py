@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-from tixpilot.deferred import deferred
+from tixpilot.deferred import deferred, run_later
 from tixpilot.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 Event = dict[str, Any]
 Handler = Callable[[Event, "LambdaContext"], Event]
-Step = Literal["crawl", "evaluate", "autopo", "record"]
+Step = Literal["crawl", "autopo", "record"]
 
 
 def _step(step: Step) -> Callable[[Event], Event]:
@@ -26,10 +26,8 @@ def _step(step: Step) -> Callable[[Event], Event]:
     from tixpilot.wiring.pipeline import backoff, pipeline_deps
 
     deps = pipeline_deps()
-    if step == "crawl":
-        return lambda event: tasks.crawl_step(deps, event)
-    if step == "evaluate":
-        return lambda event: tasks.evaluate_step(deps, event, backoff())
+    if step == "crawl":  # and evaluate: one task, one transition
+        return lambda event: tasks.crawl_and_evaluate_step(deps, event, backoff())
     if step == "autopo":
         return lambda event: tasks.autopo_step(deps, event)
     # record: how an execution ended (parked awaiting QuickPO, or failed)
@@ -42,7 +40,64 @@ def pipeline_task(step: Step) -> Handler:
 
     @logger.inject_lambda_context
     def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        return run()(event)
+        try:
+            return run()(event)
+        finally:
+            run_later()
+
+    return lambda_handler
+
+
+def _recrawl() -> Callable[[Event, LambdaContext], Event]:
+    import json
+
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from tixpilot.services import pipeline as tasks
+    from tixpilot.wiring import components
+    from tixpilot.wiring.pipeline import backoff, pipeline_deps
+
+    deps, queue, callbacks = pipeline_deps(), components.recrawl_queue(), components.task_callbacks()
+    processor = BatchProcessor(event_type=EventType.SQS)
+
+    def handle(record: SQSRecord) -> str:
+        body = json.loads(record.body)
+        token = body["token"]
+        try:
+            state = tasks.crawl_and_evaluate_step(deps, body["state"], backoff())
+        except Exception as exc:  # the execution's RecordFailure records it on the purchase
+            callbacks.fail(token, type(exc).__name__, str(exc))
+            return "failed"
+        if state.get("decision") == "wait":
+            queue.send(json.dumps({"token": token, "state": state}), delay_s=int(state["wait_s"]))
+        else:
+            callbacks.succeed(token, state)
+        return str(state.get("decision"))
+
+    def run(event: Event, context: LambdaContext) -> Event:
+        return dict(
+            process_partial_response(event=event, record_handler=handle, processor=processor, context=context)
+        )
+
+    return run
+
+
+def recrawl_function() -> Handler:
+    """The handler of the pipeline's recrawl queue: each message is a purchase whose wait is over
+    (partial batch failures: a message whose SQS or Step Functions call failed comes back)."""
+    run = deferred(_recrawl)
+
+    @logger.inject_lambda_context
+    def lambda_handler(event: Event, context: LambdaContext) -> Event:
+        try:
+            return run()(event, context)
+        finally:
+            run_later()
 
     return lambda_handler
 
@@ -80,7 +135,10 @@ def intake_function() -> Handler:
     @logger.inject_lambda_context
     @metrics.log_metrics
     def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        return receive()(event)
+        try:
+            return receive()(event)
+        finally:
+            run_later()  # name-cap raises: after the purchases are recorded and their pipelines started
 
     return lambda_handler
 

@@ -117,3 +117,20 @@ class FulfillmentTimer:
             client.start_execution(
                 stateMachineArn=self.arn, name=f"f-{token}", input=json.dumps(timer_input(message, due))
             )
+
+
+class TaskCallbacks:
+    """Ends a callback task (`.waitForTaskToken`) of an execution with its output or an error."""
+
+    def __init__(self, client: Any | None = None) -> None:
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        return self._client or aws.client("stepfunctions")
+
+    def succeed(self, token: str, output: dict[str, Any]) -> None:
+        self.client.send_task_success(taskToken=token, output=json.dumps(output, default=str))
+
+    def fail(self, token: str, error: str, cause: str) -> None:
+        self.client.send_task_failure(taskToken=token, error=error[:256], cause=cause[:32768])

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from tixpilot.deferred import Deferred, deferred
+from tixpilot.deferred import Deferred, deferred, run_later
 from tixpilot.observability import logger, metrics
 
 if TYPE_CHECKING:
@@ -33,7 +33,10 @@ def api_handler(func: Handler) -> Handler:
     @metrics.log_metrics(capture_cold_start_metric=True)
     def wrapped(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=1)
-        return func(event, context)
+        try:
+            return func(event, context)
+        finally:
+            run_later()
 
     return wrapped
 

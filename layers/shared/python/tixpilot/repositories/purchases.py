@@ -7,11 +7,15 @@ purchases table whose partition value starts with the tenant, or index items in 
 and its suffixes). The copies and counts are written in the same transaction as the purchase, so
 a search never sees a purchase without its index entries or the other way round.
 
-Name caps: the count item and every suffix item of a name carry `cap`, a power of two, and at
-all times every suffix item's cap >= the count item's cap >= the count. The purchase's
-transaction adds to a count only below its cap; at the cap, `_raise_cap` doubles the suffix
-items' caps first and the count item's after (each a conditional update that never lowers), and
-the transaction runs again. So a search can size its reads from the suffix items alone.
+Name caps: the count item and every suffix item of a name carry `cap`, a power of two, and
+every suffix item's cap >= the count item's cap. The purchase's transaction adds to a count
+under the condition count < cap; at the cap it runs again adding past it, and `_raise_cap` runs
+after the invocation's work (`deferred.later`): it raises the suffix items' caps first and the
+count item's after (each a conditional update that never lowers) to the next power of two at or
+above the count. So a search sizes its reads from the suffix items alone; between the write and
+the raise a cap can understate its count, which the search tolerates (the page stops inside
+that name, nothing is skipped), and the next purchase of the name queues the raise again if it
+was lost.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from tixpilot.deferred import later
 from tixpilot.models.purchase_search import (
     NO_REGION,
     NameHit,
@@ -158,10 +163,13 @@ def _count_key(tenant_id: str, kind: NameKind, name: str) -> dict[str, Any]:
     return {"ikey": {"S": _names_partition(tenant_id, kind)}, "skey": {"S": name}}
 
 
-def _count_update(table: str, tenant_id: str, kind: NameKind, name: str, delta: int) -> dict[str, Any]:
+def _count_update(
+    table: str, tenant_id: str, kind: NameKind, name: str, delta: int, capped: bool = True
+) -> dict[str, Any]:
     """The purchase transaction's change of a name's count. Adding stays below the cap (a new
     count item starts at cap 1, which its suffix items already have); the transaction fails
-    with ConditionalCheckFailed on this item when the cap is reached."""
+    with ConditionalCheckFailed on this item when the cap is reached. `capped=False`: add past
+    the cap (its raise is queued for after the invocation)."""
     update: dict[str, Any] = {
         "TableName": table,
         "Key": _count_key(tenant_id, kind, name),
@@ -171,7 +179,8 @@ def _count_update(table: str, tenant_id: str, kind: NameKind, name: str, delta: 
     }
     if delta > 0:
         update["UpdateExpression"] = "ADD #c :d SET #cap = if_not_exists(#cap, :one)"
-        update["ConditionExpression"] = "attribute_not_exists(#c) OR #c < #cap"
+        if capped:
+            update["ConditionExpression"] = "attribute_not_exists(#c) OR #c < #cap"
         update["ExpressionAttributeNames"]["#cap"] = "cap"
         update["ExpressionAttributeValues"][":one"] = {"N": "1"}
     return {"Update": update}
@@ -206,7 +215,7 @@ def _cap_at_least_one(client: Any, table: str, key: dict[str, Any]) -> None:
     )
 
 
-_CAP_ATTEMPTS = 8  # each failed attempt at least doubles a cap; racing writers settle in a few
+_CAP_ATTEMPTS = 3  # the second attempt adds past the caps; a third only when another count filled
 
 
 _BATCH = 25
@@ -356,8 +365,9 @@ class PurchaseRepository:
         self, tenant_id: str, items: list[dict[str, Any]], counts: Sequence[tuple[NameKind, str, int]]
     ) -> bool:
         """Run a purchase transaction: `items` plus the name count changes. When it fails only
-        because counts are at their caps, raise those caps and run it again; False when any
-        other condition failed (the caller's: the order exists, the version moved on)."""
+        because counts are at their caps, run it again adding past them and queue their raises;
+        False when any other condition failed (the caller's: the order exists, the version moved
+        on)."""
         client = self.table.client
         changes = [_count_update(self.index.name, tenant_id, k, n, delta) for k, n, delta in counts]
         first = len(items)
@@ -369,14 +379,19 @@ class PurchaseRepository:
                 codes = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
                 failed = [i for i, code in enumerate(codes) if code not in (None, "None")]
                 at_cap = [
-                    counts[i - first][:2]
+                    i - first
                     for i in failed
                     if i >= first and counts[i - first][2] > 0 and codes[i] == "ConditionalCheckFailed"
                 ]
                 if not failed or len(at_cap) < len(failed):
                     return False
-                for kind, name in at_cap:
-                    self._raise_cap(tenant_id, kind, name)
+                # Add past the cap now and raise it after the invocation's work (deferred.later):
+                # a search reading an understated cap stops its page inside the name, so nothing
+                # is skipped, and the purchase does not wait for len(name) suffix updates.
+                for at in at_cap:
+                    kind, name, delta = counts[at]
+                    changes[at] = _count_update(self.index.name, tenant_id, kind, name, delta, capped=False)
+                    later(partial(self._raise_cap, tenant_id, kind, name))
         raise RuntimeError("name caps kept filling up under us; retry")
 
     def create_unique(self, purchase: Purchase) -> bool:

@@ -1,11 +1,13 @@
 """The purchase pipeline's steps (docs/safeguard.md), one per Lambda task of the state machine
 (infra/definitions/purchase_pipeline.asl.json):
 
-    Crawl -> Evaluate -> (autopo) AutoPO | (wait) Wait $.wait_s -> Crawl | (park) Park | (done)
+    Crawl (crawl_and_evaluate_step) -> (autopo) AutoPO | (wait) Recrawl | (park) Park | (done)
+    Recrawl: SQS delays a message by `wait_s`; crawl_and_evaluate_step again, while the decision
+    is `wait`; then the execution's Recrawl task gets the state -> Decide again
 
 Every step takes and returns the execution's state, a small JSON object:
 `{"tenant_id", "rid", "attempt", "waited_s"}` plus what the step decided (`decision`, `wait_s`).
-The Wait's seconds are computed here from the recrawl settings, so one definition serves
+The waits' seconds are computed here from the recrawl settings, so one definition serves
 production (30 s doubling to 10 min, for 6 h) and the tests (a second or two).
 """
 
@@ -128,6 +130,19 @@ def crawl_step(deps: PipelineDeps, payload: dict[str, Any]) -> dict[str, Any]:
         return state | {"crawled": False}
     record_crawl(deps.repos, deps.po.purchases, deps.files, connector, purchase.tenant_id, seen)
     return state | {"crawled": True}
+
+
+def crawl_and_evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff) -> dict[str, Any]:
+    """Crawl (a primary that does not answer is skipped: the Safeguard decides without it) and
+    evaluate: the state machine's Crawl task, and each recrawl after a wait (the recrawl queue's
+    worker sends the next delayed message while the decision is `wait`, else answers the
+    execution's Recrawl task with the state)."""
+    state = _state(payload)
+    try:
+        state = crawl_step(deps, state)
+    except PrimaryUnavailable as exc:
+        logger.warning("primary unavailable; deciding without its data", extra={"error": str(exc)})
+    return evaluate_step(deps, state, backoff)
 
 
 def evaluate_step(deps: PipelineDeps, payload: dict[str, Any], backoff: Backoff) -> dict[str, Any]:

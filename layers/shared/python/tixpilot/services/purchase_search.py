@@ -181,8 +181,9 @@ def _search_names(
     if resume is not None:
         (page,) = names.alongside
         found += page.purchases
-        if page.last is not None:  # more left than the cursor said (purchases renamed to it)
-            return SearchPage(found, Cursor(plan.name, page.last.rid, resume.sort, resume.name))
+        if page.last is not None or len(page.purchases) > page_size - left:  # more than the cursor said
+            stop = page.last.rid if page.last else page.purchases[-1].rid
+            return SearchPage(found, Cursor(plan.name, stop, resume.sort, resume.name))
     reads = _reads_by_cap(index, names.hits, left)
     pages = store.query_many(tenant_id, reads) if reads else []
     return _names_page(plan, names, reads, pages, found, page_size)
@@ -227,12 +228,15 @@ def _names_page(
     page ended in, after the last name read, or after the dictionary entries read."""
     for hit, read, page in zip(names.hits, reads, pages, strict=False):
         found += page.purchases
-        if page.last is not None:  # the page ends inside this name
-            stop, rest = page.last.rid, None
-            if len(found) > page_size:  # the name grew past its cap: one more than the page
+        # More than its cap: the name grew past the cap read (a purchase written meanwhile, or
+        # one whose cap raise has not run yet). DynamoDB may or may not say there is more.
+        grown = hit.cap is not None and len(page.purchases) > hit.cap
+        if page.last is not None or grown:  # the page ends inside this name
+            stop, rest = page.last.rid if page.last else page.purchases[-1].rid, None
+            if len(found) > page_size:  # one more than the page
                 found = found[:page_size]
                 stop = found[-1].rid
-            elif hit.cap is not None and read.limit <= hit.cap:  # cut by the page, not grown
+            elif not grown and hit.cap is not None and read.limit <= hit.cap:  # cut by the page
                 rest = max(hit.cap - len(page.purchases), 0)
             return SearchPage(found, Cursor(plan.name, stop, hit.key, hit.name, rest))
     if len(reads) < len(names.hits):

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tixpilot.adapters.kms import KmsCipher
     from tixpilot.adapters.secrets import SecretValue
-    from tixpilot.adapters.stepfunctions import FulfillmentTimer, StepFunctionsPipeline
+    from tixpilot.adapters.stepfunctions import FulfillmentTimer, StepFunctionsPipeline, TaskCallbacks
     from tixpilot.repositories.accounts import AccountRepository
     from tixpilot.repositories.crawl_requests import CrawlRequestRepository
     from tixpilot.repositories.domains import DomainRepository
     from tixpilot.repositories.forwarders import ForwarderRepository
     from tixpilot.repositories.fulfillment import FulfillmentLocks
-    from tixpilot.repositories.ion import IonOrderRepository, IonSales, IonTasks
+    from tixpilot.repositories.ion import IonOrderRepository, IonSales, IonTasks, SqsQueue
     from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.repositories.marketplace_credentials import MarketplaceCredentialRepository
     from tixpilot.repositories.marketplace_polls import MarketplacePollRepository
@@ -236,3 +236,18 @@ def fulfillment_timer() -> FulfillmentTimer:
     from tixpilot.adapters.stepfunctions import FulfillmentTimer
 
     return FulfillmentTimer()
+
+
+@cache
+def task_callbacks() -> TaskCallbacks:
+    from tixpilot.adapters.stepfunctions import TaskCallbacks
+
+    return TaskCallbacks()
+
+
+@cache
+def recrawl_queue() -> SqsQueue:
+    """The purchases waiting to be crawled again (the pipeline's Recrawl task)."""
+    from tixpilot.repositories.ion import SqsQueue
+
+    return SqsQueue("recrawl")
