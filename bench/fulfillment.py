@@ -28,8 +28,6 @@ import itertools
 import json
 import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -37,8 +35,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench.child import main, measure_in_child
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 HOST = "127.0.0.1"
 UNCONTENDED = 15
 BURST = 100
@@ -310,26 +309,8 @@ def _measure(uncontended: int, burst: int) -> dict[str, Any]:
 
 def run(uncontended: int = UNCONTENDED, burst: int = BURST) -> dict[str, Any]:
     """Measure in a child process; write and return the figures."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TIXPILOT_", "POWERTOOLS_"))}
-    child = subprocess.run(
-        [sys.executable, "-m", "bench.fulfillment", "--measure", str(uncontended), str(burst)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if child.returncode != 0:
-        raise RuntimeError(f"the fulfillment benchmark failed:\n{child.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "fulfillment.json").write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return measure_in_child("bench.fulfillment", "fulfillment", uncontended, burst)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
-        figures = _measure(int(sys.argv[2]), int(sys.argv[3]))
-        print(json.dumps(figures), flush=True)
-    else:
-        print(json.dumps(run(), indent=2))
+    main(_measure, run)

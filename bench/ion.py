@@ -26,20 +26,16 @@ Writes bench/results/ion.json.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
+from bench.child import main, measure_in_child
+
 HOST = "127.0.0.1"
 ROUNDS = 200
 UNCONTENDED = 12  # Vivid Seats is polled at most every 10 s: each of its sales waits for a poll
@@ -333,26 +329,8 @@ def _measure(rounds: int, uncontended: int) -> dict[str, Any]:
 
 def run(rounds: int = ROUNDS, uncontended: int = UNCONTENDED) -> dict[str, Any]:
     """Measure in a child process; write and return the figures."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TIXPILOT_", "POWERTOOLS_"))}
-    child = subprocess.run(
-        [sys.executable, "-m", "bench.ion", "--measure", str(rounds), str(uncontended)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if child.returncode != 0:
-        raise RuntimeError(f"the ION benchmark failed:\n{child.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ion.json").write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return measure_in_child("bench.ion", "ION", rounds, uncontended)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
-        figures = _measure(int(sys.argv[2]), int(sys.argv[3]))
-        print(json.dumps(figures), flush=True)
-    else:
-        print(json.dumps(run(), indent=2))
+    main(_measure, run)

@@ -13,20 +13,15 @@ Writes bench/results/oi_contention.json.
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
+from bench.child import main, measure_in_child
+
 HOST = "127.0.0.1"
 THREADS = 6  # orders racing per round; 8 made `make bench` brush its 10 minutes
 ROUNDS = 200
@@ -163,26 +158,8 @@ def _measure(rounds: int, threads: int) -> dict[str, Any]:
 
 def run(rounds: int = ROUNDS, threads: int = THREADS) -> dict[str, Any]:
     """Measure in a child process; write and return the figures."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TIXPILOT_", "POWERTOOLS_"))}
-    child = subprocess.run(
-        [sys.executable, "-m", "bench.oi_contention", "--measure", str(rounds), str(threads)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if child.returncode != 0:
-        raise RuntimeError(f"the OI contention benchmark failed:\n{child.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "oi_contention.json").write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return measure_in_child("bench.oi_contention", "OI contention", rounds, threads)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
-        figures = _measure(int(sys.argv[2]), int(sys.argv[3]))
-        print(json.dumps(figures), flush=True)
-    else:
-        print(json.dumps(run(), indent=2))
+    main(_measure, run)
