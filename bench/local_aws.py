@@ -28,7 +28,7 @@ def emulator_environment(endpoint: str) -> Iterator[None]:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    aws.client.cache_clear()
+    aws.reset()
     get_settings.cache_clear()
     try:
         yield
@@ -38,5 +38,5 @@ def emulator_environment(endpoint: str) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        aws.client.cache_clear()
+        aws.reset()
         get_settings.cache_clear()

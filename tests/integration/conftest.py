@@ -27,12 +27,12 @@ def moto_server() -> Iterator[str]:
     server = start_emulator("127.0.0.1", port)
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["AWS_ENDPOINT_URL"] = endpoint
-    aws.client.cache_clear()
+    aws.reset()
     ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
     seed_reference()
     yield endpoint
     server.stop()
-    aws.client.cache_clear()
+    aws.reset()
 
 
 @pytest.fixture

@@ -40,7 +40,10 @@ def unseal(endpoint: str, cursor: str, *, key: bytes, tenant: str) -> str:
 
 
 def sign(endpoint: str, token: str | None) -> str | None:
-    """The cursor to hand out for the authenticated tenant (None stays None: the last page)."""
+    """The cursor to hand out for the authenticated tenant (None stays None: the last page, which
+    needs no key, so a first page that is also the last reads no secret)."""
+    if token is None:
+        return None
     return seal(endpoint, token, key=components.cursor_key().get(), tenant=tenant_id())
 
 
