@@ -13,11 +13,12 @@ from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import BeforeValidator, ConfigDict, Field, create_model
 
 from tixpilot.api.mapping import account_pos_from_legacy
 from tixpilot.legacy import parse_bool, parse_date
 from tixpilot.models.accounts import PosChanges
+from tixpilot.models.base import Model
 from tixpilot.models.pos import AUTOPO_POS, BY_POSID, POS_TABLE, Pos, PosName
 
 # --- parameter types -------------------------------------------------------------------------------
@@ -54,12 +55,12 @@ def _extension(pos: Pos) -> dict[str, Any]:
 # --- output shapes ---------------------------------------------------------------------------------
 
 
-class MarketplaceRefOut(BaseModel):
+class MarketplaceRefOut(Model):
     id: str
     name: str
 
 
-class AccountErrorOut(BaseModel):
+class AccountErrorOut(Model):
     error_datetime: str
     error_id: str = Field(description="locked, badpassword, phone, or a primary's own code; '' when none")
     error_description: str
@@ -84,13 +85,16 @@ def _required(pos: Pos) -> Any:
     return Field(**_extension(pos))
 
 
-AutoPoSettingsOut = create_model("AutoPoSettingsOut", **_autopo_fields(bool, str, _required))
+AutoPoSettingsOut = create_model("AutoPoSettingsOut", __base__=Model, **_autopo_fields(bool, str, _required))
 QuickPoSettingsOut = create_model(
-    "QuickPoSettingsOut", **_id_fields(str, _required), autoposettings=(AutoPoSettingsOut, ...)
+    "QuickPoSettingsOut",
+    __base__=Model,
+    **_id_fields(str, _required),
+    autoposettings=(AutoPoSettingsOut, ...),
 )
 
 
-class AccountOut(BaseModel):
+class AccountOut(Model):
     accountid: str
     userid: str
     notes: str
@@ -107,18 +111,18 @@ class AccountOut(BaseModel):
 # The list shape as input (every field optional), for the body the reference's update/v2 example posts.
 AutoPoSettingsIn = create_model(
     "AutoPoSettingsIn",
-    __config__=ConfigDict(extra="ignore"),
+    __config__=ConfigDict(extra="ignore", defer_build=True),
     **_autopo_fields(LegacyBool | None, OptionalDate | None, lambda pos: None),
 )
 QuickPoSettingsIn = create_model(
     "QuickPoSettingsIn",
-    __config__=ConfigDict(extra="ignore"),
+    __config__=ConfigDict(extra="ignore", defer_build=True),
     autoposettings=(AutoPoSettingsIn | None, None),
     **_id_fields(IdText | None, lambda pos: None),
 )
 
 
-class AccountDocumentIn(BaseModel):
+class AccountDocumentIn(Model):
     """An account in the list shape; `account_password` "" (as the list writes it) = unchanged."""
 
     model_config = ConfigDict(extra="ignore")
@@ -130,7 +134,7 @@ class AccountDocumentIn(BaseModel):
     quickpo_settings: QuickPoSettingsIn | None = None
 
 
-class AccountUpdateV2Body(BaseModel):
+class AccountUpdateV2Body(Model):
     """The parameters of /v2/accounts/update/v2/ as a JSON body (a query parameter wins), or
     the account in the list shape under `output` as the reference's example posts it."""
 

@@ -11,9 +11,10 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
 from tixpilot.legacy import parse_date, parse_datetime
+from tixpilot.models.base import Model
 from tixpilot.models.pos import SalePos
 from tixpilot.services.sales import check_resale_marketplace
 
@@ -94,31 +95,31 @@ ResaleMarketplaceId = Annotated[
 ]
 
 
-class PricePerSeatIn(BaseModel):
+class PricePerSeatIn(Model):
     list: Money
     face: Money
     cost: Money
 
 
-class PricePerSaleIn(BaseModel):
+class PricePerSaleIn(Model):
     total: Money
     fees: Money
     payout: Money
 
 
-class SaleEventIn(BaseModel):
+class SaleEventIn(Model):
     name: Annotated[Text, Field(min_length=1)]
     venue: Text
     state: Text | None = None
     datetimelocal: LegacyDateTime
 
 
-class SeatIn(BaseModel):
+class SeatIn(Model):
     seatnumber: Annotated[Text, Field(min_length=1, max_length=20)]
     seatid: Identifier
 
 
-class SaleAddIn(BaseModel):
+class SaleAddIn(Model):
     """The body of POST /v2/sales/add (every field of the reference; unknown fields are ignored)."""
 
     saleid: Annotated[Identifier, Field(description="marketplace sale (order) id")]
@@ -163,7 +164,7 @@ class SaleAddIn(BaseModel):
         return seats
 
 
-class CompleteSaleIn(BaseModel):
+class CompleteSaleIn(Model):
     """One sale of the POST /sales/v1/complete-sale list."""
 
     user_id: Annotated[Identifier, Field(description="your user id (GET /v2/verify `userid`)")]
@@ -171,14 +172,14 @@ class CompleteSaleIn(BaseModel):
     marketplace_id: ResaleMarketplaceId
 
 
-class SaleEventOut(BaseModel):
+class SaleEventOut(Model):
     name: str
     venue: str
     date: str = Field(description="yyyy-mm-dd")
     time: str = Field(description="HH:MM, 24-hour, local to the venue")
 
 
-class SaleTicketsOut(BaseModel):
+class SaleTicketsOut(Model):
     section: str
     row: str
     quantity: int
@@ -188,13 +189,13 @@ class SaleTicketsOut(BaseModel):
     total_payment: str
 
 
-class HoldDetailsOut(BaseModel):
+class HoldDetailsOut(Model):
     received: str
     removed_date: str
     removed_by: str
 
 
-class FulfillmentAttemptOut(BaseModel):
+class FulfillmentAttemptOut(Model):
     attempt: int = Field(description="1, 2, ...; 0 for a decision that is not an attempt (held for a delay)")
     at: str = Field(description="m/d/yyyy h:mm:ss AM in your time zone")
     outcome: str = Field(
@@ -203,7 +204,7 @@ class FulfillmentAttemptOut(BaseModel):
     message: str
 
 
-class FulfillmentOut(BaseModel):
+class FulfillmentOut(Model):
     """TixPilot extension: every delivery attempt of the sale (the `fulfill` step shows the last)."""
 
     attempts: int = Field(description="delivery attempts so far")
@@ -213,7 +214,7 @@ class FulfillmentOut(BaseModel):
     history: list[FulfillmentAttemptOut] = Field(description="the last 20 attempts, oldest first")
 
 
-class SaleOut(BaseModel):
+class SaleOut(Model):
     orderid: str
     marketplace: str
     marketplaceid: int
@@ -231,7 +232,7 @@ class SaleOut(BaseModel):
     )
 
 
-class CompleteSaleOut(BaseModel):
+class CompleteSaleOut(Model):
     user_id: str
     order_id: str
     marketplace_id: int

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from tixpilot.models.base import Model
 
 T = TypeVar("T")
 
 
-class Result(BaseModel):
+class Result(Model):
     status: Literal["success", "error"] = "success"
     message: str = ""
     messageid: str = ""
 
 
-class Envelope(BaseModel, Generic[T]):
+class Envelope(Model, Generic[T]):
     """`{"result": {...}, "output": [...]}`, the shape of every answer, errors included."""
 
     result: Result = Field(default_factory=Result)
@@ -34,24 +36,24 @@ class PagedEnvelope(Envelope[T], Generic[T]):
     )
 
 
-class ErrorEnvelope(BaseModel):
+class ErrorEnvelope(Model):
     result: Result
     output: list[object] = Field(default_factory=list)
 
 
-class VerifyOut(BaseModel):
+class VerifyOut(Model):
     company_name: str
     userid: str = Field(description="TixPilot extension: the tenant id (the legacy user_id)")
 
 
-class BuyingMarketplaceOut(BaseModel):
+class BuyingMarketplaceOut(Model):
     id: str
     name: str
     url: str
     password_required: bool
 
 
-class ResaleMarketplaceOut(BaseModel):
+class ResaleMarketplaceOut(Model):
     id: str
     name: str
     display_name: str = Field(description="TixPilot extension")
@@ -62,7 +64,7 @@ class ResaleMarketplaceOut(BaseModel):
     )
 
 
-class DisclosureOut(BaseModel):
+class DisclosureOut(Model):
     id: int
     description: str
     description_short: str
@@ -71,17 +73,17 @@ class DisclosureOut(BaseModel):
     description_dti: str
 
 
-class DisclosureListOut(BaseModel):
+class DisclosureListOut(Model):
     disclosures: list[DisclosureOut]
 
 
-class DomainDefaultsOut(BaseModel):
+class DomainDefaultsOut(Model):
     password: str = Field(default="", description="write-only: always empty")
     customer_id: str
     creditcard_id: str
 
 
-class DomainOut(BaseModel):
+class DomainOut(Model):
     domain_id: str
     domain: str
     owned_by: str

@@ -10,15 +10,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from tixpilot.models.base import Model
 from tixpilot.models.pos import PosName
 
 AccountErrorKind = Literal["locked", "badpassword", "phone", "other"]
 ACCOUNT_ERROR_KINDS: tuple[AccountErrorKind, ...] = ("locked", "badpassword", "phone", "other")
 
 
-class PosSettings(BaseModel):
+class PosSettings(Model):
     """What QuickPO/AutoPO use for one POS: the vendor and card to PO with, and whether to AutoPO."""
 
     customer_id: str = ""
@@ -28,7 +29,7 @@ class PosSettings(BaseModel):
     autopo_after: date | None = None
 
 
-class AccountError(BaseModel):
+class AccountError(Model):
     """The last sign-in problem the crawl met on the primary (cleared when a crawl succeeds)."""
 
     kind: AccountErrorKind
@@ -37,7 +38,7 @@ class AccountError(BaseModel):
     at: datetime
 
 
-class Account(BaseModel):
+class Account(Model):
     tenant_id: str
     account_id: int
     username: str = Field(min_length=1, max_length=254)
@@ -67,7 +68,7 @@ def normalize_username(username: str) -> str:
     return username.strip().lower()
 
 
-class AccountFilter(BaseModel):
+class AccountFilter(Model):
     """The filters of `/v2/accounts/list`, ANDed; None = not filtered."""
 
     username: str | None = None
@@ -92,7 +93,7 @@ class AccountFilter(BaseModel):
         return True
 
 
-class PosChanges(BaseModel):
+class PosChanges(Model):
     """The POS fields an update gives; None = leave as is."""
 
     customer_id: str | None = None
@@ -104,7 +105,7 @@ class PosChanges(BaseModel):
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 
-class AccountChanges(BaseModel):
+class AccountChanges(Model):
     """A partial update as the repository applies it: None = leave as is.
 
     The password arrives here already encrypted; the plaintext never reaches a repository.

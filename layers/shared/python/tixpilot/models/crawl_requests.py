@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
+from tixpilot.models.base import Model
 
 
-class CrawlRequest(BaseModel):
+class CrawlRequest(Model):
     tenant_id: str
     request_id: str
     source: str

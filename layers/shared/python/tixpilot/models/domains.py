@@ -7,7 +7,9 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
+
+from tixpilot.models.base import Model
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
 
@@ -23,13 +25,13 @@ def normalize_domain(value: str) -> str:
 DomainName = Annotated[str, AfterValidator(normalize_domain)]
 
 
-class DomainDefaults(BaseModel):
+class DomainDefaults(Model):
     password: str = ""
     customer_id: str = ""
     creditcard_id: str = ""
 
 
-class Domain(BaseModel):
+class Domain(Model):
     domain_id: str
     domain: DomainName
     tenant_id: str
@@ -51,7 +53,7 @@ def normalize_address(value: str) -> str:
     return address
 
 
-class Forwarder(BaseModel):
+class Forwarder(Model):
     """A mailbox of the tenant's own (e.g. a buyer's Gmail) whose forwarded receipts count as
     authentic when its own domain authenticates the forward (services/mail_trust.py)."""
 

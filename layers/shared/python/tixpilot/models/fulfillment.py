@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from tixpilot.models.base import Model
 
 # What a delivery hands over: ticket files (PDF), barcodes per seat, a mobile transfer, or
 # screenshots of mobile QR codes.
@@ -30,7 +32,7 @@ MessageKind = Literal["fulfill", "complete"]
 MAX_HISTORY = 20  # attempts kept on the sale (the count goes on)
 
 
-class FulfillmentMessage(BaseModel):
+class FulfillmentMessage(Model):
     """One message on the `fulfillment` queue: deliver a sale (GET /v2/fulfill, or its retry
     timer), or complete it in the POS (POST /sales/v1/complete-sale)."""
 
@@ -43,14 +45,14 @@ class FulfillmentMessage(BaseModel):
     schedule: str | None = None
 
 
-class Attempt(BaseModel):
+class Attempt(Model):
     number: int  # 0: not an attempt (held for the delivery delay)
     at: dt.datetime
     outcome: AttemptOutcome
     message: str
 
 
-class DeliveredSeat(BaseModel):
+class DeliveredSeat(Model):
     seat: str
     row: str | None = None
     barcodes: list[str] = Field(default_factory=list)
@@ -59,7 +61,7 @@ class DeliveredSeat(BaseModel):
     transfer_url: str | None = None
 
 
-class DeliveryRecord(BaseModel):
+class DeliveryRecord(Model):
     """What a sale delivered, and where: through the marketplace's own API, or made ready for a
     generic v1 marketplace to read (GET /oi/v1/orders/{id}/tickets, /ion/v1/sales/{id}/tickets)."""
 
@@ -72,7 +74,7 @@ class DeliveryRecord(BaseModel):
     at: dt.datetime
 
 
-class Fulfillment(BaseModel):
+class Fulfillment(Model):
     """What a sale keeps of its fulfillment, beside its `fulfill` step (which says where it
     stands): every attempt (the last MAX_HISTORY), when the next is due, what was delivered."""
 
@@ -85,7 +87,7 @@ class Fulfillment(BaseModel):
     delivered: DeliveryRecord | None = None
 
 
-class DeliveryDelay(BaseModel):
+class DeliveryDelay(Model):
     """A tenant's rule: deliver to this marketplace (this kind of delivery, or any) no earlier
     than `hours_before_event` before the event, e.g. PDFs to Vivid Seats 72 hours before."""
 

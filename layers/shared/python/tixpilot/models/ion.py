@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from tixpilot.models.base import Model
 from tixpilot.models.marketplaces import SaleNotification
 
 
-class SaleMessage(BaseModel):
+class SaleMessage(Model):
     """One notification on the `ion-sales` queue."""
 
     tenant_id: str
@@ -28,7 +29,7 @@ class SaleMessage(BaseModel):
 TaskKind = Literal["auto_reject", "decide", "expire_hold"]
 
 
-class IonTask(BaseModel):
+class IonTask(Model):
     """One task on the `ion-tasks` queue: do `kind` for the order once `due` has come.
 
     SQS delays a message by 15 minutes at most, so a task due later is sent again with the rest
@@ -41,7 +42,7 @@ class IonTask(BaseModel):
     due: dt.datetime
 
 
-class IonOrder(BaseModel):
+class IonOrder(Model):
     """What the sales worker keeps per marketplace order, beside its sale: which notifications it
     has handled (by `dedupe_key`), whether the marketplace cancelled the order (a `created` that
     arrives afterwards must not make a sale), and who works on it now (a lease, so the

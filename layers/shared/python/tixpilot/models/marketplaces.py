@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
+from tixpilot.models.base import Model
 from tixpilot.models.fulfillment import DeliveryKind as DeliveryKind  # the adapters' `deliveries`
 from tixpilot.models.sales import DeliveryFormat
 
@@ -40,7 +41,7 @@ RejectReason = Literal["unavailable", "priced_incorrectly", "duplicate", "fraud"
 Credentials = Mapping[str, str]
 
 
-class MarketplaceSale(BaseModel):
+class MarketplaceSale(Model):
     """One order as a marketplace states it. What the payload does not say stays None."""
 
     marketplace_id: int
@@ -80,7 +81,7 @@ class SaleNotification(MarketplaceSale):
         return f"{self.marketplace_id}#{self.order_id}#{self.event}"
 
 
-class PollPage(BaseModel):
+class PollPage(Model):
     """One page of a poll. `cursor` None: the sweep is complete (poll again with None after the
     feed's interval); otherwise ask for the next page with it, also after the feed's interval."""
 
@@ -88,7 +89,7 @@ class PollPage(BaseModel):
     cursor: str | None = None
 
 
-class WebhookRequest(BaseModel):
+class WebhookRequest(Model):
     """An HTTP request a marketplace sent to TixPilot's webhook URL, as received.
 
     `url` is the URL the marketplace was given (scheme, host, path), since a signature may cover
@@ -108,7 +109,7 @@ class WebhookRequest(BaseModel):
         return self.headers.get(name.lower())
 
 
-class TicketFile(BaseModel):
+class TicketFile(Model):
     """A file given to the buyer: a ticket PDF, or a QR code image."""
 
     content: bytes
@@ -134,23 +135,23 @@ def file_type(content: bytes) -> tuple[str, str]:
     return "bin", "application/octet-stream"
 
 
-class PdfDelivery(BaseModel):
+class PdfDelivery(Model):
     kind: Literal["pdf"] = "pdf"
     files: list[TicketFile] = Field(min_length=1)
 
 
-class SeatBarcodes(BaseModel):
+class SeatBarcodes(Model):
     seat: str
     row: str | None = None
     barcodes: list[str] = Field(min_length=1)
 
 
-class BarcodeDelivery(BaseModel):
+class BarcodeDelivery(Model):
     kind: Literal["barcodes"] = "barcodes"
     seats: list[SeatBarcodes] = Field(min_length=1)
 
 
-class TransferDelivery(BaseModel):
+class TransferDelivery(Model):
     """A mobile transfer made on the provider's site (Ticketmaster, AXS, ...) to the buyer."""
 
     kind: Literal["transfer"] = "transfer"
@@ -160,7 +161,7 @@ class TransferDelivery(BaseModel):
     provider_url: str | None = None  # the provider's site, where a marketplace asks for it
 
 
-class QrDelivery(BaseModel):
+class QrDelivery(Model):
     """Screenshots of mobile QR codes (never for rotating barcodes)."""
 
     kind: Literal["qr"] = "qr"

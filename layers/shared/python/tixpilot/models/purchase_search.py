@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
-
+from tixpilot.models.base import Model
 from tixpilot.models.purchases import Purchase
 
 NameKind = Literal["event", "venue"]
@@ -98,14 +97,14 @@ def next_cap(count: int) -> int:
 # --- filters -----------------------------------------------------------------------------------
 
 
-class DateBound(BaseModel):
+class DateBound(Model):
     """`datefirstseen`: one day, or from/until a day (`>=m/d/yyyy`, `<=m/d/yyyy`)."""
 
     op: Literal["=", ">=", "<="]
     day: dt.date
 
 
-class PurchaseFilters(BaseModel):
+class PurchaseFilters(Model):
     """The parsed filters of `GET /v2/purchases`; None means: not filtered on."""
 
     rid: int | None = None

@@ -10,7 +10,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from tixpilot.models.base import Model
 
 Stock = Literal["eticket", "mobile", "transfer", "hard", "flash", "willcall", "paperless", "pdf"]
 PurchaseStatus = Literal["active", "canceled"]
@@ -18,14 +20,14 @@ Source = Literal["email", "crawl"]
 PipelineState = Literal["new", "waiting", "awaiting_quickpo", "po_created", "failed"]
 
 
-class EventInfo(BaseModel):
+class EventInfo(Model):
     name: str | None = None
     venue: str | None = None
     starts_at: dt.datetime | None = None  # the legacy `event.datetime`
     eventid_primary: str | None = None
 
 
-class Items(BaseModel):
+class Items(Model):
     section: str | None = None
     row: str | None = None
     seats: list[str] | None = None
@@ -42,7 +44,7 @@ class Items(BaseModel):
         return self.seats[-1] if self.seats else None
 
 
-class Ticket(BaseModel):
+class Ticket(Model):
     """One seat's ticket as the primary delivers it: barcode and, when there is one, its ticket
     file (`file_ref` is the primary's own reference to download it; `pdf_key` the object key in the
     ticket-pdfs bucket once stored, a PDF or, for mobile stock, a screenshot) and its transfer
@@ -57,7 +59,7 @@ class Ticket(BaseModel):
     transfer_url: str | None = None  # the link the buyer claims a mobile transfer with
 
 
-class TicketTransfer(BaseModel):
+class TicketTransfer(Model):
     """A mobile transfer as the primary shows it: who made it (the provider's usual name,
     "Ticketmaster", "AXS", ...), its confirmation number, the provider's site."""
 
@@ -66,14 +68,14 @@ class TicketTransfer(BaseModel):
     provider_url: str | None = None
 
 
-class Money(BaseModel):
+class Money(Model):
     cost_group: Decimal | None = None
     cost_perseat: Decimal | None = None
     face_perseat: Decimal | None = None
     fees: Decimal | None = None
 
 
-class Purchase(BaseModel):
+class Purchase(Model):
     tenant_id: str
     rid: int
     status: PurchaseStatus = "active"
@@ -118,7 +120,7 @@ class Purchase(BaseModel):
     version: int = 0  # optimistic lock: every write is conditional on the version it read
 
 
-class Observation(BaseModel):
+class Observation(Model):
     """What one source (an email receipt, a crawl of the primary) states about an order. None
     means: this source does not say. Parsers and primary connectors produce it; recording it
     creates the purchase or merges into it (services.purchases.record_observation)."""

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
+from tixpilot.models.base import Model
 from tixpilot.models.purchases import Stock
 
 ReceiptStatus = Literal["parsed", "unparsed", "duplicate"]
@@ -17,7 +18,7 @@ ReceiptStatus = Literal["parsed", "unparsed", "duplicate"]
 UNROUTED_TENANT = "_unrouted"
 
 
-class MailVerdicts(BaseModel):
+class MailVerdicts(Model):
     """The receiving transport's checks of one message, in SES's words (`PASS`, `FAIL`, `GRAY`,
     `PROCESSING_FAILED`, `DISABLED`). `dmarc` PASS means the From domain itself vouched for the
     message (an aligned DKIM signature or SPF); the local SMTP receiver computes DKIM only."""
@@ -29,7 +30,7 @@ class MailVerdicts(BaseModel):
     dmarc: str = "GRAY"
 
 
-class InboundMail(BaseModel):
+class InboundMail(Model):
     """What the mail transport tells us about one message (SES's `mail` object, or the local SMTP)."""
 
     transport_id: str  # SES's message id: the raw message's key under inbound/
@@ -41,7 +42,7 @@ class InboundMail(BaseModel):
     verdicts: MailVerdicts | None = None  # None: no transport checked it (a backfill)
 
 
-class Receipt(BaseModel):
+class Receipt(Model):
     tenant_id: str
     message_id: str
     transport_id: str
@@ -67,7 +68,7 @@ class Receipt(BaseModel):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class ParsedReceipt(BaseModel):
+class ParsedReceipt(Model):
     """What one purchase receipt email states, read by a ReceiptParser. Pure data.
 
     Every field the email does not state is None: a GA receipt without a ticket count has no

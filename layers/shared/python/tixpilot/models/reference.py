@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from tixpilot.models.base import Model
 
 
-class BuyingMarketplace(BaseModel):
+class BuyingMarketplace(Model):
     """A primary site where brokers hold purchasing accounts (1 = Ticketmaster)."""
 
     id: int
@@ -16,7 +16,7 @@ class BuyingMarketplace(BaseModel):
     password_required: bool = False
 
 
-class ResaleMarketplace(BaseModel):
+class ResaleMarketplace(Model):
     """A marketplace where brokers sell (the legacy fulfill lookup table: 1 stubhub, 4 vivid, ...)."""
 
     id: int
@@ -27,7 +27,7 @@ class ResaleMarketplace(BaseModel):
     binding_holds: bool = False  # its Instant Notification holds are binding (StubHub, Vivid Seats)
 
 
-class Disclosure(BaseModel):
+class Disclosure(Model):
     id: int
     description: str
     description_short: str

@@ -10,8 +10,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from tixpilot.models.base import Model
 from tixpilot.models.fulfillment import Fulfillment
 from tixpilot.models.pos import SalePos
 
@@ -46,25 +47,25 @@ STOCK_OF_DELIVERY: dict[str, Stock] = {
 }
 
 
-class StepResult(BaseModel):
+class StepResult(Model):
     status: StepStatus
     message: str = ""
     at: dt.datetime
 
 
-class SaleEvent(BaseModel):
+class SaleEvent(Model):
     name: str
     venue: str
     state: str | None = None
     starts_at: dt.datetime  # local wall-clock time at the venue
 
 
-class SaleSeat(BaseModel):
+class SaleSeat(Model):
     number: str
     seat_id: str
 
 
-class SalePrices(BaseModel):
+class SalePrices(Model):
     list_perseat: Decimal
     face_perseat: Decimal
     cost_perseat: Decimal
@@ -73,20 +74,20 @@ class SalePrices(BaseModel):
     payout: Decimal
 
 
-class Hold(BaseModel):
+class Hold(Model):
     received: dt.datetime
     removed_at: dt.datetime | None = None
     removed_by: str | None = None
 
 
-class SaleDecision(BaseModel):
+class SaleDecision(Model):
     action: Decision
     by: DecidedBy
     reason: str = ""
     at: dt.datetime
 
 
-class SaleDetails(BaseModel):
+class SaleDetails(Model):
     """What a client states about a sale (POST /v2/sales/add): everything but the bookkeeping."""
 
     marketplace_id: int

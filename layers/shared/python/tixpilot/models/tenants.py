@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from tixpilot.models.base import Model
 from tixpilot.models.fulfillment import DeliveryDelay
 from tixpilot.models.pos import InventoryPos
 
@@ -14,7 +15,7 @@ SafeguardLevel = Literal[1, 2, 3]
 MobilePoAs = Literal["transfer", "qr_screenshot"]
 
 
-class TenantSettings(BaseModel):
+class TenantSettings(Model):
     """Per-tenant behaviour; the defaults follow the reference's recommendation (level 2, transfer)."""
 
     safeguard: SafeguardLevel = 2
@@ -27,7 +28,7 @@ class TenantSettings(BaseModel):
     delivery_delays: list[DeliveryDelay] = Field(default_factory=list)
 
 
-class Tenant(BaseModel):
+class Tenant(Model):
     tenant_id: str
     name: str = Field(min_length=1, max_length=200)
     created: datetime
@@ -37,7 +38,7 @@ class Tenant(BaseModel):
 CredentialKind = Literal["api", "marketplace"]
 
 
-class Credential(BaseModel):
+class Credential(Model):
     """What a stored token hash resolves to. The token itself is never stored."""
 
     tenant_id: str
@@ -47,7 +48,7 @@ class Credential(BaseModel):
     created: datetime
 
 
-class IssuedCredential(BaseModel):
+class IssuedCredential(Model):
     """A new credential together with its secret: shown once, at creation."""
 
     credential: Credential

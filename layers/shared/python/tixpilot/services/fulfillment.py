@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel
-
 from tixpilot.adapters.marketplaces.base import MarketplaceAdapter, MarketplaceError
 from tixpilot.adapters.pos.base import PosError, SeatTickets, UnknownOrder
 from tixpilot.adapters.primaries.base import PrimaryUnavailable
 from tixpilot.errors import NotFound
+from tixpilot.models.base import Model
 from tixpilot.models.fulfillment import (
     DELIVERY_KINDS,
     MAX_HISTORY,
@@ -532,7 +531,7 @@ def _complete_in_pos(work: _Work, sale: Sale, inventory: Inventory, *, retry: bo
 TicketsStatus = Literal["delivered", "pending", "manual", "not_delivered"]
 
 
-class TicketSeat(BaseModel):
+class TicketSeat(Model):
     seat: str
     row: str | None = None
     barcodes: list[str]
@@ -541,7 +540,7 @@ class TicketSeat(BaseModel):
     transfer_url: str | None = None
 
 
-class TicketsState(BaseModel):
+class TicketsState(Model):
     order_id: str
     marketplace_id: int
     status: TicketsStatus

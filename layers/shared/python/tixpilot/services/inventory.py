@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel
+from tixpilot.models.base import Model
 
 
 class LedgerReader(Protocol):
@@ -19,12 +19,12 @@ class LedgerReader(Protocol):
     def seats(self, tenant_id: str, tgid: str) -> list[dict[str, Any]]: ...
 
 
-class SeatOut(BaseModel):
+class SeatOut(Model):
     seatnumber: str
     status: Literal["available", "held", "sold"]
 
 
-class TicketGroupOut(BaseModel):
+class TicketGroupOut(Model):
     ticketgroupid: int
     rid: int
     poid: str

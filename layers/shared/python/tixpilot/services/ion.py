@@ -25,12 +25,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel
-
 from tixpilot.adapters.marketplaces.base import MarketplaceAdapter, MarketplaceError
 from tixpilot.adapters.pos.base import HoldRequest, PosError, PosOrder
 from tixpilot.data.reference import RESALE_MARKETPLACES
 from tixpilot.errors import Conflict, NotFound, Unavailable
+from tixpilot.models.base import Model
 from tixpilot.models.ion import IonOrder, IonTask, SaleMessage
 from tixpilot.models.marketplaces import SaleNotification, reject_reason_of
 from tixpilot.models.sales import (
@@ -781,7 +780,7 @@ def _decided(decision: SaleDecision | None) -> str:
 SaleStatus = Literal["received", "processing", "confirmed", "unavailable", "rejected", "cancelled", "held"]
 
 
-class SaleState(BaseModel):
+class SaleState(Model):
     order_id: str
     marketplace_id: int
     status: SaleStatus

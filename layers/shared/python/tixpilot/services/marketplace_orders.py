@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel
-
 from tixpilot.adapters.pos.base import HoldRequest as PosHoldRequest
 from tixpilot.adapters.pos.base import OrderConflict, PosError, PosOrder
 from tixpilot.data.reference import RESALE_MARKETPLACES
 from tixpilot.errors import Conflict, Forbidden
+from tixpilot.models.base import Model
 from tixpilot.models.ion import IonTask
 from tixpilot.models.sales import Step, StepResult
 from tixpilot.models.tenants import Credential
@@ -94,14 +93,14 @@ def require_integration(market: Marketplace, integration: Literal["oi", "ion"]) 
     )
 
 
-class HoldRequest(BaseModel):
+class HoldRequest(Model):
     order_id: str
     ticketgroupid: int
     quantity: int
     price_per_seat: Decimal
 
 
-class OrderResult(BaseModel):
+class OrderResult(Model):
     order_id: str
     marketplace_id: int
     ticketgroupid: int

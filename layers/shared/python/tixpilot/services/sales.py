@@ -18,10 +18,9 @@ from functools import cache
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel
-
 from tixpilot.data.reference import RESALE_MARKETPLACES
 from tixpilot.errors import Conflict, InvalidParameter, NotFound
+from tixpilot.models.base import Model
 from tixpilot.models.fulfillment import FulfillmentMessage
 from tixpilot.models.sales import CreateOutcome, Sale, SaleDetails, Step, StepResult
 from tixpilot.models.tenants import Credential, Tenant, TenantSettings
@@ -211,7 +210,7 @@ def query_digest(text: str) -> str:
     return hashlib.sha256(" ".join(text.casefold().split()).encode()).hexdigest()[:16]
 
 
-class SalesAnswer(BaseModel):
+class SalesAnswer(Model):
     sales: list[Sale]
     timezone: str
     next: SalesPosition | None = None  # where the next page starts; None on the last page
@@ -353,7 +352,7 @@ def request_fulfillment(
     return sale
 
 
-class CompletionResult(BaseModel):
+class CompletionResult(Model):
     user_id: str
     order_id: str
     marketplace_id: int

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from tixpilot.adapters.pos.base import PosOrder
 from tixpilot.api.app import marketplace_credential
@@ -23,6 +23,7 @@ from tixpilot.api.routes.marketplace_oi import HoldIn, TicketsOut, delivered_tic
 from tixpilot.api.sales_schemas import check_identifier
 from tixpilot.api.schemas import Envelope
 from tixpilot.legacy import format_money
+from tixpilot.models.base import Model
 from tixpilot.models.ion import SaleMessage
 from tixpilot.models.marketplaces import SaleNotification
 from tixpilot.models.sales import DeliveryFormat
@@ -52,7 +53,7 @@ class SaleIn(HoldIn):
     event_date: dt.datetime | None = Field(default=None, description="local date and time of the event")
 
 
-class SaleStateOut(BaseModel):
+class SaleStateOut(Model):
     order_id: str
     marketplaceid: int
     status: ion.SaleStatus = Field(
@@ -65,7 +66,7 @@ class SaleStateOut(BaseModel):
     reject_at: str = Field(description="ISO 8601 UTC, while status is unavailable; else empty")
 
 
-class HoldOut(BaseModel):
+class HoldOut(Model):
     hold_id: str = Field(
         description="the order id it holds for; release it with /ion/v1/holds/{hold_id}/release"
     )

@@ -11,12 +11,13 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from tixpilot.api.app import marketplace_credential
 from tixpilot.api.sales_schemas import check_identifier
 from tixpilot.api.schemas import Envelope
 from tixpilot.legacy import format_money
+from tixpilot.models.base import Model
 from tixpilot.services import fulfillment
 from tixpilot.services import marketplace_orders as oi
 from tixpilot.wiring import components
@@ -38,14 +39,14 @@ def _now() -> dt.datetime:
 OrderId = Annotated[str, AfterValidator(check_identifier)]
 
 
-class HoldIn(BaseModel):
+class HoldIn(Model):
     order_id: OrderId = Field(description="the marketplace's order id")
     ticketgroupid: int = Field(ge=1, description="ticket group of the builtin POS (GET /v2/inventory)")
     quantity: int = Field(ge=1, le=oi.MAX_SEATS_PER_HOLD)
     price_per_seat: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
 
 
-class OrderOut(BaseModel):
+class OrderOut(Model):
     order_id: str
     marketplaceid: int
     ticketgroupid: int
@@ -105,7 +106,7 @@ def invoice(order_id: Annotated[str, AfterValidator(check_identifier), Path()]) 
     return _out(oi.invoice(order_repos(), _market(), order_id, _now()))
 
 
-class TicketSeatOut(BaseModel):
+class TicketSeatOut(Model):
     seat: str
     row: str
     barcodes: list[str]
@@ -114,7 +115,7 @@ class TicketSeatOut(BaseModel):
     transfer_url: str = Field(description="the link the buyer claims a mobile transfer with")
 
 
-class TicketsOut(BaseModel):
+class TicketsOut(Model):
     order_id: str
     marketplaceid: int
     status: fulfillment.TicketsStatus = Field(

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
@@ -16,6 +16,7 @@ from tixpilot.api.mapping import DEFAULT_TIMEZONE, purchase_to_legacy, ticket_to
 from tixpilot.api.schemas import Envelope
 from tixpilot.errors import InvalidParameter, NotFound
 from tixpilot.legacy import parse_date, split_list
+from tixpilot.models.base import Model
 from tixpilot.models.pos import BY_RECORDPO
 from tixpilot.models.purchase_search import (
     NO_REGION,
@@ -193,7 +194,7 @@ CursorParam = Annotated[
 ]
 
 
-class PurchasesPage(BaseModel):
+class PurchasesPage(Model):
     purchases: list[dict[str, Any]]
     cursor: str | None = Field(
         default=None,
@@ -273,7 +274,7 @@ def _search(filters: PurchaseFilters, page_size: int, cursor: str | None) -> Pur
     )
 
 
-class SeatsOut(BaseModel):
+class SeatsOut(Model):
     seats: list[dict[str, Any]]
 
 

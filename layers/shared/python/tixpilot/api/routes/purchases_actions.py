@@ -6,18 +6,18 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel
 
 from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope, Result
 from tixpilot.errors import Unprocessable
+from tixpilot.models.base import Model
 from tixpilot.services.autopo import push_po
 from tixpilot.wiring.pipeline import po_deps
 
 router = Router()
 
 
-class QuickPoOut(BaseModel):
+class QuickPoOut(Model):
     rid: int
     purchaseorders: dict[str, str]
     pipeline_state: str

@@ -6,19 +6,20 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
 from tixpilot.api.mapping import receipt_to_legacy
 from tixpilot.api.schemas import Envelope
+from tixpilot.models.base import Model
 from tixpilot.repositories.receipts import decode_cursor, encode_cursor
 from tixpilot.wiring import components
 
 router = Router()
 
 
-class ReceiptsPage(BaseModel):
+class ReceiptsPage(Model):
     receipts: list[dict[str, Any]] = Field(
         description="Newest first: message_id, from, to, subject, received, status, `verified` "
         "(authenticated as the primary's or a trusted forwarder's), `verification` (how, or why "

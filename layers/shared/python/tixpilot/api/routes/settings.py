@@ -6,11 +6,12 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope
 from tixpilot.errors import InvalidParameter
+from tixpilot.models.base import Model
 from tixpilot.models.fulfillment import DeliveryDelay
 from tixpilot.models.pos import INVENTORY_POS_NAMES, InventoryPos
 from tixpilot.models.tenants import MobilePoAs, SafeguardLevel, TenantSettings
@@ -21,7 +22,7 @@ from tixpilot.wiring import components
 router = Router()
 
 
-class DeliveryDelayOut(BaseModel):
+class DeliveryDelayOut(Model):
     marketplaceid: int = Field(description="resale marketplace id")
     marketplace: str
     delivery: str = Field(description="pdf, barcodes, transfer, qr, or any")
@@ -30,7 +31,7 @@ class DeliveryDelayOut(BaseModel):
     )
 
 
-class SettingsOut(BaseModel):
+class SettingsOut(Model):
     safeguard: SafeguardLevel = Field(
         description="1 = off (PO on any data), 2 = on, rotating-barcode status not required, 3 = required"
     )

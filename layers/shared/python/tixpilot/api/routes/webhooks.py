@@ -15,10 +15,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from tixpilot.api.schemas import Envelope, ErrorEnvelope
 from tixpilot.errors import TixPilotError, Unavailable
+from tixpilot.models.base import Model
 from tixpilot.models.marketplaces import WebhookRequest
 from tixpilot.observability import logger, metrics
 from tixpilot.services.sales_inbound import receive_webhook
@@ -28,7 +29,7 @@ from tixpilot.wiring.marketplaces import webhook_deps
 router = Router()
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(Model):
     queued: int = Field(description="sale notifications taken from the delivery (0 for a ping)")
 
 
