@@ -7,6 +7,8 @@ from pathlib import Path
 
 from infra.definitions.functions import FUNCTIONS
 from infra.definitions.tables import TABLES
+from infra.local.lambdas import LocalContext
+from tests.events import api_event
 from tixpilot.api.openapi import ROUTER_MODULES, openapi_document
 from tixpilot.data import reference
 
@@ -20,7 +22,23 @@ def test_reference_data_is_valid():
 
 
 def test_the_committed_openapi_document_is_current():
-    assert (ROOT / "docs" / "openapi.json").read_text() == openapi_document(), "run `make openapi`"
+    committed = ROOT / "functions" / "api_openapi" / "openapi.json"
+    assert committed.read_text() == openapi_document(), "run `make openapi`"
+
+
+def test_the_openapi_function_serves_the_committed_document_and_nothing_else():
+    from functions.api_openapi import handler
+
+    lambda_context = LocalContext(FUNCTIONS["api_openapi"])
+
+    answer = handler.lambda_handler(api_event("GET", "/openapi.json"), lambda_context)
+    assert answer["statusCode"] == 200
+    assert answer["multiValueHeaders"]["Content-Type"] == ["application/json"]
+    assert json.loads(answer["body"]) == json.loads(openapi_document())
+    for method, path in (("GET", "/openapi.yaml"), ("POST", "/openapi.json")):
+        answer = handler.lambda_handler(api_event(method, path), lambda_context)
+        assert answer["statusCode"] == 404, (method, path)
+        assert json.loads(answer["body"])["result"]["messageid"] == "E_NOT_FOUND"
 
 
 def test_every_api_route_is_in_the_openapi_document_and_vice_versa():

@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tixpilot.api.schemas import ErrorEnvelope, Result
-from tixpilot.errors import TixPilotError, Unauthorized
+from tixpilot.errors import NotFound, TixPilotError, Unauthorized
 from tixpilot.models.tenants import Credential, CredentialKind
 from tixpilot.observability import logger
 from tixpilot.services.credentials import authenticate, hash_secret
@@ -151,8 +151,7 @@ def build_app(*routers: Router) -> APIGatewayRestResolver:
 
     @app.not_found
     def _not_found(_: Exception) -> Response:
-        path = app.current_event.path
-        return error_response(HTTPStatus.NOT_FOUND, "E_NOT_FOUND", f"no endpoint {path}; see /openapi.json")
+        return error_response(HTTPStatus.NOT_FOUND, "E_NOT_FOUND", _no_endpoint(app.current_event.path))
 
     @app.exception_handler(Exception)
     def _internal(exc: Exception) -> Response:
@@ -288,6 +287,15 @@ def tenant_id() -> str:
     if value is None:
         raise RuntimeError("tenant_id() outside an authenticated request")
     return value
+
+
+def _no_endpoint(path: str) -> str:
+    return f"no endpoint {path}; see /openapi.json"
+
+
+def not_found(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The 404 for a path no route serves, for a function answering without the resolver."""
+    return _proxy_error(NotFound(_no_endpoint(str(event.get("path") or ""))))
 
 
 def _proxy_error(exc: TixPilotError) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""The OpenAPI document of the whole API, generated from every router's definitions."""
+"""The OpenAPI document of the whole API, generated from every router's definitions.
+
+`make openapi` writes it to functions/api_openapi/openapi.json, the file GET /openapi.json serves;
+`--check` (in `make lint`) fails when that file no longer matches the code.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ import importlib
 import json
 from functools import lru_cache
 from typing import Any
-
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
 from tixpilot.api.app import build_app
 from tixpilot.api.schemas import ErrorEnvelope
@@ -84,16 +86,6 @@ def _legacy_errors(document: dict[str, Any]) -> dict[str, Any]:
             for status, description in _ERRORS.items():
                 responses.setdefault(status, {"description": description, "content": ref})
     return document
-
-
-def openapi_app() -> APIGatewayRestResolver:
-    app = build_app()
-
-    @app.get("/openapi.json", include_in_schema=False)
-    def document() -> Response[Any]:
-        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=openapi_document())
-
-    return app
 
 
 def main(argv: list[str] | None = None) -> int:
