@@ -107,15 +107,22 @@ def test_work_queued_for_later_runs_once_in_order_and_a_failure_does_not_stop_th
     assert ran == ["first", "fail", "last"]
 
 
-@pytest.mark.parametrize("kind", ["api", "task", "intake"])
+@pytest.mark.parametrize("kind", ["api", "task", "recrawl", "intake", "ion", "fulfillment", "poller"])
 def test_every_handler_runs_the_queued_work_after_its_own(kind):
-    """An API request, a pipeline task and intake each end by running what `later` queued (the
-    name-cap raises), also when their own work failed."""
+    """Every kind of handler ends by running what `later` queued (the name-cap raises), also when
+    its own work failed: that is also where a cold start's hold on garbage collection ends."""
     from types import SimpleNamespace
 
     from tixpilot import deferred as module
     from tixpilot.api.handler import api_function
-    from tixpilot.tasks import intake_function, pipeline_task
+    from tixpilot.tasks import (
+        fulfillment_worker_function,
+        intake_function,
+        ion_worker_function,
+        marketplace_poller_function,
+        pipeline_task,
+        recrawl_function,
+    )
 
     ran: list[str] = []
 
@@ -126,7 +133,11 @@ def test_every_handler_runs_the_queued_work_after_its_own(kind):
     handler = {
         "api": lambda: api_function(lambda: []),
         "task": lambda: pipeline_task("crawl"),
+        "recrawl": recrawl_function,
         "intake": intake_function,
+        "ion": ion_worker_function,
+        "fulfillment": fulfillment_worker_function,
+        "poller": marketplace_poller_function,
     }[kind]()
     context = SimpleNamespace(
         function_name="f",
@@ -139,10 +150,37 @@ def test_every_handler_runs_the_queued_work_after_its_own(kind):
         if kind == "api":
             patch.setattr("tixpilot.api.app.resolve", lambda *a, **k: work())
         else:
-            patch.setattr(Deferred, "__call__", lambda self: lambda event: work())
+            patch.setattr(Deferred, "__call__", lambda self: lambda *args: work())
         with pytest.raises(LookupError):
             handler({}, context)
     assert ran == ["later"]
+
+
+def test_a_lambda_cold_start_holds_garbage_collection_until_its_first_invocation_ends():
+    """In a Lambda container the handler's import holds collection; the first invocation's end
+    freezes what the cold start made and lets collection run again (a fresh interpreter, so
+    this test's own process keeps its collector)."""
+    code = """
+import gc, importlib, json
+module = importlib.import_module("functions.api_openapi.handler")
+held = not gc.isenabled()
+from infra.local.lambdas import LocalContext
+from infra.definitions.functions import FUNCTIONS
+from tests.events import api_event
+context = LocalContext(FUNCTIONS["api_openapi"])
+status = module.lambda_handler(api_event("GET", "/openapi.json"), context)["statusCode"]
+print(json.dumps([held, status, gc.isenabled(), gc.get_freeze_count() > 1000]))
+"""
+    env = {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_INITIALIZATION_TYPE"}
+    env.update(AWS_DEFAULT_REGION="us-east-1", TIXPILOT_ENV="test", POWERTOOLS_METRICS_DISABLED="1")
+    for task_root, expected in ((str(ROOT), [True, 200, True, True]), (None, [False, 200, True, False])):
+        env.pop("LAMBDA_TASK_ROOT", None)
+        if task_root:
+            env["LAMBDA_TASK_ROOT"] = task_root
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        )
+        assert json.loads(out.stdout.strip().splitlines()[-1]) == expected, task_root
 
 
 def test_under_snapstart_the_aws_clients_are_made_anew_after_each_restore(monkeypatch):
@@ -163,7 +201,7 @@ def test_under_snapstart_the_aws_clients_are_made_anew_after_each_restore(monkey
     loader = deferred(lambda: loads.append(1))
     deferred(lambda: loads.append(2))
     assert loader.loaded and loads == [1, 2]  # at init, before the snapshot
-    assert hooks == [aws.client.cache_clear]  # once, however many loaders
+    assert hooks == [aws.reset]  # once, however many loaders
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     before = aws.client("sqs")
     hooks[0]()

@@ -9,10 +9,20 @@ result for the container's life.
 Where init happens before any request is waiting — provisioned concurrency and SnapStart, which
 Lambda tells the function in `AWS_LAMBDA_INITIALIZATION_TYPE` — the loader runs at import
 instead, so those containers answer their first request warm.
+
+Garbage collection waits for the first invocation to end. A cold start creates a few hundred
+thousand objects that live as long as the container (modules, classes, botocore's service
+models, pydantic's validators) and next to no garbage, yet CPython's cyclic collector would walk
+them again and again while they are being made: about a fifth of a cold start's time
+(bench/cold_start.py). In a Lambda container (`LAMBDA_TASK_ROOT` set) this module, which every
+handler module imports as it starts, holds collection; `run_later()`, at the end of each invocation,
+then freezes what the cold start made (`gc.freeze()`: out of the collector's generations, since
+it lives as long as the container) and lets collection run as usual for what requests allocate.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable
@@ -62,12 +72,37 @@ def _after_restore_fresh_clients() -> None:
         return
     from tixpilot import aws
 
-    if aws.client.cache_clear not in _registered:
-        _registered.append(aws.client.cache_clear)
-        register_after_restore(aws.client.cache_clear)
+    if aws.reset not in _registered:
+        _registered.append(aws.reset)
+        register_after_restore(aws.reset)
 
 
 _registered: list[Callable[[], None]] = []
+
+
+# --- garbage collection during a cold start -------------------------------------------------------
+
+_collection_held = False
+
+
+def hold_collection() -> None:
+    """Hold garbage collection, in a Lambda container, until `release_collection()`."""
+    global _collection_held
+    if os.environ.get("LAMBDA_TASK_ROOT") and gc.isenabled():
+        gc.disable()
+        _collection_held = True
+
+
+def release_collection() -> None:
+    """Freeze what exists now and let collection run again, if `hold_collection()` held it."""
+    global _collection_held
+    if _collection_held:
+        _collection_held = False
+        gc.freeze()
+        gc.enable()
+
+
+hold_collection()
 
 
 # --- work that waits until the invocation's own work is done ------------------------------------
@@ -93,7 +128,9 @@ def later(work: Callable[[], None]) -> None:
 def run_later() -> None:
     """Run what `later` queued, oldest first; each runs once. An error is logged, not raised: the
     invocation's own work is done, and queued work must be safe to skip (a name's cap is raised
-    again by the next purchase that finds it reached)."""
+    again by the next purchase that finds it reached). The first call also ends the cold start's
+    hold on garbage collection."""
+    release_collection()
     queued, _later.work = _later.work, []
     for work in queued:
         try:

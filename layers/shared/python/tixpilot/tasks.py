@@ -217,7 +217,10 @@ def ion_worker_function() -> Handler:
     @logger.inject_lambda_context
     @metrics.log_metrics
     def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        return run()(event, context)
+        try:
+            return run()(event, context)
+        finally:
+            run_later()
 
     return lambda_handler
 
@@ -285,7 +288,10 @@ def fulfillment_worker_function() -> Handler:
     @logger.inject_lambda_context
     @metrics.log_metrics
     def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        return run()(event, context)
+        try:
+            return run()(event, context)
+        finally:
+            run_later()
 
     return lambda_handler
 
@@ -335,6 +341,9 @@ def marketplace_poller_function() -> Handler:
     @logger.inject_lambda_context
     @metrics.log_metrics
     def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        return run()(event, context)
+        try:
+            return run()(event, context)
+        finally:
+            run_later()
 
     return lambda_handler
