@@ -45,6 +45,7 @@ BENCHMARKS: dict[str, tuple[str, Any]] = {
         lambda r: {
             "cold_start_ratio_max": r["cold_start_ratio_max"],
             "cold_start_first_request_ratio_max": r["first_request_ratio_max"],
+            "cold_start_first_request_ratio_max_collecting": r["first_request_ratio_max_collecting"],
         },
     ),
     "parse": ("bench.parse", lambda r: {"parse_ratio": r["ratio_vs_stdlib_decode"]}),

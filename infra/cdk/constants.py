@@ -22,6 +22,7 @@ SHARED_LAYER_DIR = REPO_ROOT / "layers" / "shared"
 LOCK_FILE = REPO_ROOT / "uv.lock"
 # Where infra/cdk/dependency_layer.py builds the third-party layer (git-ignored, reused).
 DEPENDENCY_LAYER_BUILD_DIR = REPO_ROOT / ".build" / "dependency-layer"
+COMPILED_CODE_BUILD_DIR = REPO_ROOT / ".build" / "compiled"  # our code with its bytecode
 ASSET_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "tests"]
 
 HANDLER = "handler.lambda_handler"

@@ -183,6 +183,45 @@ def build_dependency_layer(
     return built
 
 
+def build_compiled_copy(
+    source: Path,
+    python_version: str,
+    *,
+    build_root: Path = constants.COMPILED_CODE_BUILD_DIR,
+    excludes: tuple[str, ...] = ("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "tests"),
+) -> tuple[Path, str]:
+    """A copy of `source` (our own code: the shared layer) with its bytecode compiled for
+    `python_version`, as the dependency layer's: `(folder, digest)`, the digest over the files'
+    paths and contents and the interpreter, reused while they stay the same."""
+    python, python_full = find_python(python_version)
+    ignore = shutil.ignore_patterns(*excludes)
+    files = []
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        relative = path.relative_to(source)
+        if any(ignore(str(path.parent), [part]) for part in relative.parts):
+            continue
+        files.append(f"{relative.as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}")
+    digest = hashlib.sha256("\n".join((_BUILD_FORMAT, python_full, *files)).encode()).hexdigest()[:32]
+    built = build_root / source.name / digest
+    if built.is_dir():
+        return built, digest
+    built.parent.mkdir(parents=True, exist_ok=True)
+    staging = built.parent / f".staging-{digest}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        shutil.copytree(source, staging, ignore=ignore)
+        _compile(staging, python)
+        try:
+            staging.rename(built)
+        except OSError:
+            if not built.is_dir():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _remove_other_builds(built.parent, keep=digest)
+    return built, digest
+
+
 def _install(requirements: Path, target: Path, python: Path) -> None:
     command = [
         uv_executable(),

@@ -20,7 +20,7 @@ from constructs import Construct
 
 from infra.cdk import constants
 from infra.cdk.config import EnvConfig
-from infra.cdk.dependency_layer import build_dependency_layer, direct_dependencies
+from infra.cdk.dependency_layer import build_compiled_copy, build_dependency_layer, direct_dependencies
 from infra.cdk.nag import acknowledge
 from infra.definitions.functions import STATE_MACHINE_ARN_VARIABLES, Access, FunctionDef, MachineAccess
 from infra.definitions.tables import BUCKETS, KEYS, QUEUES, SECRETS, TABLES
@@ -95,10 +95,19 @@ class SharedLayers(Construct):
             compatible_architectures=[ARCHITECTURE],
             description=f"uv.lock, for {RUNTIME.name}/arm64: {built.summary(direct_dependencies())}"[:256],
         )
+        # Our code with its bytecode, like the libraries: a layer is read-only in Lambda, so a
+        # module shipped as source alone is compiled again at every cold start.
+        shared, shared_digest = build_compiled_copy(
+            constants.SHARED_LAYER_DIR,
+            RUNTIME.name.removeprefix("python"),
+            excludes=tuple(constants.ASSET_EXCLUDES),
+        )
         self.shared = lambda_.LayerVersion(
             self,
             "Shared",
-            code=lambda_.Code.from_asset(str(constants.SHARED_LAYER_DIR), exclude=constants.ASSET_EXCLUDES),
+            code=lambda_.Code.from_asset(
+                str(shared), asset_hash=shared_digest, asset_hash_type=AssetHashType.CUSTOM
+            ),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description="tixpilot: models, services, repositories and adapters shared by every function",

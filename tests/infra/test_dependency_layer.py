@@ -14,6 +14,7 @@ import pytest
 from infra.cdk import constants
 from infra.cdk.dependency_layer import (
     DependencyLayerBuild,
+    build_compiled_copy,
     build_dependency_layer,
     direct_dependencies,
     normalize,
@@ -95,3 +96,24 @@ def test_every_function_deploys_the_dependency_layer(synthesized, built):
         layers = [template.resources[template.referenced_id(ref)] for ref in function["Properties"]["Layers"]]
         keys = [layer["Properties"]["Content"]["S3Key"] for layer in layers]
         assert key in keys, function["Properties"]["FunctionName"]
+
+
+def test_our_own_code_is_deployed_with_bytecode_lambda_uses_as_is(synthesized):
+    """The shared layer (tixpilot) is a compiled copy of layers/shared: every module with its
+    unchecked-hash bytecode, nothing the asset excludes, and it is the layer every function gets."""
+    copy, digest = build_compiled_copy(
+        constants.SHARED_LAYER_DIR, "3.12", excludes=tuple(constants.ASSET_EXCLUDES)
+    )
+    sources = sorted((copy / "python").rglob("*.py"))
+    originals = sorted((constants.SHARED_LAYER_DIR / "python").rglob("*.py"))
+    assert [s.relative_to(copy) for s in sources] == [
+        o.relative_to(constants.SHARED_LAYER_DIR) for o in originals if "__pycache__" not in o.parts
+    ]
+    for source in sources:
+        compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc"
+        assert int.from_bytes(compiled.read_bytes()[4:8], "little") == PYC_UNCHECKED_HASH, source
+    key = f"{hashlib.sha256(digest.encode()).hexdigest()}.zip"
+    for template in synthesized.templates.values():
+        for function in template.of_type("AWS::Lambda::Function").values():
+            layers = [template.resources[template.referenced_id(r)] for r in function["Properties"]["Layers"]]
+            assert key in [layer["Properties"]["Content"]["S3Key"] for layer in layers]
