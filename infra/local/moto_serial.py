@@ -95,17 +95,19 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def start_emulator(host: str, port: int) -> Any:
     """moto in server mode as every part of TixPilot runs it (local stack, tests, benchmarks):
-    DynamoDB requests isolated as in DynamoDB, its slowest spots sped up (infra/local/moto_speed),
+    DynamoDB requests isolated as in DynamoDB, its slowest spots and its dispatcher's sped up
+    (infra/local/moto_speed),
     no per-request access log. Returns the started ThreadedMotoServer; call .stop() when done."""
     import logging
 
     from moto.server import ThreadedMotoServer
 
-    from infra.local.moto_speed import speed_up_dynamodb
+    from infra.local.moto_speed import speed_up_dispatch, speed_up_dynamodb
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     serialize_dynamodb()
     speed_up_dynamodb()
+    speed_up_dispatch()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     return server

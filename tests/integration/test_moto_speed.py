@@ -264,3 +264,16 @@ def test_a_query_stops_at_the_same_item_by_count_and_by_size(table: tuple[Any, s
         )
     )[1]
     assert own["LastEvaluatedKey"] == {"pk": {"S": "big"}, "sk": {"S": "a2"}}
+
+
+def test_the_dispatcher_knows_the_same_services_from_a_listing_taken_once() -> None:
+    from moto import backends
+
+    from infra.local.moto_speed import ORIGINALS, speed_up_dispatch
+
+    speed_up_dispatch()
+    speed_up_dispatch()  # idempotent: the original is kept, not the cached one
+    original = ORIGINALS["list_of_moto_modules"]
+    assert list(backends.list_of_moto_modules()) == list(original())
+    assert {"dynamodb", "s3", "sqs", "stepfunctions"} <= set(backends.list_of_moto_modules())
+    assert backends.list_of_moto_modules() is backends.list_of_moto_modules()  # no listing per call
