@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 HOST = "127.0.0.1"
+ENV = "local"  # TIXPILOT_ENV of the local stack: its tables are tixpilot-local-<name>
 
 
 def _port(name: str, default: int) -> int:
@@ -45,7 +46,7 @@ def configure_environment(
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
-    os.environ["TIXPILOT_ENV"] = "local"
+    os.environ["TIXPILOT_ENV"] = ENV
     os.environ.setdefault("TIXPILOT_PRIMARY_URL", f"http://{HOST}:{primary_port}")
     if marketplace_port is not None:  # the marketplace adapters talk to the simulator
         for name, prefix in (("STUBHUB", "stubhub"), ("TEVO", "tevo"), ("VIVID", "vivid")):
