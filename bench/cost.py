@@ -14,9 +14,22 @@ doubling to 10 min) — both run 30x faster here (1 s doubling to 20 s, data aft
 changes no count. Two events, each bought twice, at one venue: the first purchase of a name
 writes its suffix dictionary, the second does not.
 
-Sales: an OI sale is a hold and its invoice (two API requests of the marketplace); an ION sale
-is the generic `POST /ion/v1/sales`, the sales worker's handling of its message (invoice and
-confirm) and the marketplace reading the result once (`GET /ion/v1/sales/{id}`).
+Sales, each through fulfillment: an OI sale is a hold and its invoice (two API requests of the
+marketplace); an ION sale is the generic `POST /ion/v1/sales`, the sales worker's handling of its
+message (invoice and confirm) and the marketplace reading the result once
+(`GET /ion/v1/sales/{id}`). Then the broker asks for delivery (`GET /v2/fulfill`), the
+fulfillment worker takes the queue's message, reads each sold seat's ticket file from the bucket,
+keeps it as delivered (a PutObject per seat), records the attempt and completes the order in the
+builtin POS, and the marketplace (generic v1: no API of its own to deliver to) reads the
+delivered tickets once (`GET /oi/v1/orders/{id}/tickets`, `GET /ion/v1/sales/{id}/tickets`) and
+downloads each file through its presigned link (a GET on the bucket, billed to TixPilot; made
+outside botocore, so counted by the benchmark). The seats sold were bought on the primary sandbox
+with a barcode and a PDF each, crawled (files kept in S3) and PO'd into the builtin POS before
+the measurement: that is the purchase's cost, not the sale's. Every sale must read delivered
+(`fulfill` success, the delivery recorded, `complete` success) and its marketplace must get the
+PDFs, or the benchmark fails. A retry (the fulfillment timer's state machine, in moto's
+interpreter) would count its transitions; on this happy path each sale is delivered at its first
+attempt. `sales.<kind>.fulfillment` is the part from `GET /v2/fulfill` on.
 
 What the counts become:
 - Step Functions: state transitions = states entered + task retries (execution history).
@@ -65,11 +78,13 @@ SCHEDULE = {  # production: 30 s doubling to 10 min, the Safeguard window 6 h; d
     "TIXPILOT_RECRAWL_INITIAL_S": str(30 // SCALE),
     "TIXPILOT_RECRAWL_MAX_S": str(600 // SCALE),
     "TIXPILOT_SAFEGUARD_WINDOW_S": str(6 * 3600 // SCALE),
+    "TIXPILOT_FULFILL_RETRY_S": str(300 // SCALE),  # production 300 s: a retry, if any, in 10 s
 }
 DATA_AFTER_S = 600 / SCALE
 GAMETIME, SEATGEEK = 25, 41  # an OI and an ION (generic v1) marketplace
 PURCHASES = (("Sugarland", 2), ("Tool World Tour", 2))  # (event, purchases), one venue
 SALES = 3  # of each kind
+SEATS = ["1", "2", "3", "4"]  # each sale is 2 of a ticket group's 4 seats
 
 
 # --- recording ------------------------------------------------------------------------------------
@@ -84,6 +99,7 @@ class Recorder:
         self.calls: list[dict[str, Any]] = []
         self.invocations: list[tuple[str, float]] = []
         self.api_requests = 0
+        self.running = 0  # handler invocations under way, recorded or not
         self.local = threading.local()
         self.lock = threading.Lock()
 
@@ -135,10 +151,14 @@ def _install(lambdas: Any) -> None:
     invoke = lambdas.invoke
 
     def timed(function_id: str, event: dict[str, Any]) -> Any:
+        with RECORDER.lock:
+            RECORDER.running += 1
         started = time.perf_counter()
         try:
             return invoke(function_id, event)
         finally:
+            with RECORDER.lock:
+                RECORDER.running -= 1
             if not RECORDER.ignored():
                 with RECORDER.lock:
                     RECORDER.invocations.append((function_id, time.perf_counter() - started))
@@ -290,6 +310,14 @@ def price(counts: dict[str, float]) -> dict[str, float]:
     }
 
 
+def medians(invocations: list[tuple[str, float]]) -> dict[str, float]:
+    """Each function's median invocation duration (seconds)."""
+    by_function: dict[str, list[float]] = defaultdict(list)
+    for function_id, seconds in invocations:
+        by_function[function_id].append(seconds)
+    return {f: statistics.median(s) for f, s in by_function.items()}
+
+
 def _counts(
     calls: list[dict[str, Any]],
     invocations: list[tuple[str, float]],
@@ -297,8 +325,11 @@ def _counts(
     transitions: int,
     units: int,
     indexes: dict[str, list[Any]],
+    durations: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Counts per unit of work (one purchase, one sale)."""
+    """Counts per unit of work (one purchase, one sale). `durations`: each function's median
+    duration when these invocations are part of a larger measurement (a sale's fulfillment), so
+    the parts' GB-seconds add up to the whole's; by default their own medians."""
     from infra.definitions.functions import FUNCTIONS
 
     ops = Counter(f"{c['service']}:{c['op']}" for c in calls)
@@ -321,7 +352,8 @@ def _counts(
         by_function[function_id].append(seconds)
     # each invocation at its function's median duration: the first invocation of a function in
     # this process loads its code (a cold start, paid once per container, not per purchase)
-    gb_s = sum(FUNCTIONS[f].memory_mb / 1024 * len(s) * statistics.median(s) for f, s in by_function.items())
+    median = medians(invocations) | (durations or {})
+    gb_s = sum(FUNCTIONS[f].memory_mb / 1024 * len(s) * median[f] for f, s in by_function.items())
     ru = request_units(calls, indexes)
     return {
         "transitions": transitions / units,
@@ -336,7 +368,7 @@ def _counts(
         "kms": sum(1 for c in calls if c["service"] == "kms") / units,
         "api_requests": api_requests / units,
         "invocations_by_function": {
-            f: {"count": len(s) / units, "median_ms": round(1000 * statistics.median(s), 1)}
+            f: {"count": len(s) / units, "median_ms": round(1000 * median[f], 1)}
             for f, s in sorted(by_function.items())
         },
         "calls": {op: n / units for op, n in sorted(ops.items())},
@@ -367,15 +399,16 @@ def _measure() -> dict[str, Any]:
 
     import requests
 
+    from bench.fulfillment import bought_with_tickets, fulfill_succeeded
     from infra.local.dkim import PrimarySigner
     from infra.local.gateway import Gateway, make_server
     from infra.local.lambdas import LocalLambdas
-    from infra.local.pipeline import start_local_pipeline
+    from infra.local.pipeline import start_local_pipeline, start_local_timer
     from infra.local.queues import LocalQueueWorkers
     from infra.local.resources import ensure_resources
     from infra.local.sandbox import Sandbox, make_sandbox_server
     from infra.local.seed import admin_repos, seed_reference
-    from tests.integration.oi_support import RESALE_IDS, ticket_group
+    from tests.integration.oi_support import RESALE_IDS
     from tixpilot import aws
     from tixpilot.adapters.ses import RAW_PREFIX, ses_event
     from tixpilot.adapters.stepfunctions import execution_name
@@ -403,6 +436,7 @@ def _measure() -> dict[str, Any]:
     for server in servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     machine = start_local_pipeline(settings, aws.client("stepfunctions"), lambdas)
+    timer = start_local_timer(settings, aws.client("stepfunctions"), aws.client("sqs"), lambdas)
     workers = LocalQueueWorkers(settings, lambdas, aws.client("sqs")).start()
     _install(lambdas)
     sfn, raw_store, indexes = aws.client("stepfunctions"), RawMailStore(), _indexes()
@@ -502,13 +536,14 @@ def _measure() -> dict[str, Any]:
                 "executions": dict(statuses),
             }
 
-        tenant, _ = create_tenant(admin_repos(), "Cost bench sales")
+        tenant, issued = create_tenant(admin_repos(), "Cost bench sales")
         keys = {
             m: create_marketplace_key(admin_repos(), tenant.tenant_id, m, RESALE_IDS).secret
             for m in (GAMETIME, SEATGEEK)
         }
         session = requests.Session()
         sales = components.sales()
+        primary_url, username = f"http://{HOST}:{primary_port}", f"buyer-{uuid.uuid4().hex[:8]}@cost.test"
 
         def market(marketplace_id: int, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
             response = session.request(
@@ -520,8 +555,61 @@ def _measure() -> dict[str, Any]:
             )
             return response
 
+        def broker(path: str, params: dict[str, str]) -> Any:
+            return session.get(
+                f"http://{HOST}:{api_port}{path}",
+                params=params,
+                headers={"x-api-token": issued.secret},
+                timeout=30,
+            )
+
+        def quiet() -> None:
+            """No handler running for a moment: what the last step queued has been done (the
+            queue poller deletes its messages right after the handler returns)."""
+            for _ in range(2):
+                until(lambda: RECORDER.running == 0, "the handlers to finish")
+                time.sleep(0.3)
+
+        def delivered(marketplace_id: int, order_id: str) -> bool:
+            """Delivered, the delivery recorded and the order completed in the POS (the worker's
+            last write); read on this (unrecorded) thread."""
+            sale = sales.get(tenant.tenant_id, marketplace_id, order_id)
+            if sale is None or not fulfill_succeeded(tenant.tenant_id, marketplace_id, order_id):
+                return False
+            complete = sale.processing.get("complete")
+            return bool(sale.fulfillment and sale.fulfillment.delivered and complete)
+
+        timers_seen: set[str] = set()
+
+        def timer_executions() -> list[dict[str, Any]]:
+            listed = sfn.list_executions(stateMachineArn=timer)["executions"]
+            return [e for e in listed if e["executionArn"] not in timers_seen]
+
+        Part = tuple[list[dict[str, Any]], list[tuple[str, float]], list[int]]
+
+        def keep(part: Part) -> None:
+            """What was recorded since the last `keep` (once the handlers are done) goes to `part`."""
+            quiet()
+            calls, invocations, api_requests = RECORDER.take()
+            part[0].extend(calls)
+            part[1].extend(invocations)
+            part[2].append(api_requests)
+
         for kind in ("oi", "ion"):
-            groups = [ticket_group(tenant.tenant_id, ["1", "2", "3", "4"]) for _ in range(SALES)]
+            marketplace_id = GAMETIME if kind == "oi" else SEATGEEK
+            groups = []
+            for i in range(SALES):  # bought and crawled before the measurement: the purchase's cost
+                confirmation = f"{60 + i}-{uuid.uuid4().int % 90000 + 10000}"
+                groups.append(
+                    int(
+                        bought_with_tickets(
+                            sandbox, primary_url, tenant.tenant_id, username, confirmation, SEATS
+                        )
+                    )
+                )
+            sold: Part = ([], [], [])
+            fulfilling: Part = ([], [], [])
+            downloads, attempts = 0, []
             RECORDER.take()
             RECORDER.on = True
             for i, tgid in enumerate(groups):
@@ -543,11 +631,66 @@ def _measure() -> dict[str, Any]:
 
                     until(confirmed, "the ION sale to be confirmed")
                     market(SEATGEEK, "GET", f"/ion/v1/sales/{order_id}")  # the marketplace reads it once
-            time.sleep(0.5)
+                keep(sold)
+                # fulfillment: the broker asks, the worker delivers, the marketplace reads and downloads
+                response = broker("/v2/fulfill", {"orderid": order_id, "marketplaceid": str(marketplace_id)})
+                assert response.status_code == 200, response.text
+                until(
+                    lambda m=marketplace_id, o=order_id: delivered(m, o), f"{kind} sale {order_id} delivered"
+                )
+                path = (
+                    f"/oi/v1/orders/{order_id}/tickets"
+                    if kind == "oi"
+                    else f"/ion/v1/sales/{order_id}/tickets"
+                )
+                response = market(marketplace_id, "GET", path)
+                assert response.status_code == 200, response.text
+                (tickets,) = response.json()["output"]
+                assert tickets["status"] == "delivered" and tickets["delivery"] == "pdf", tickets
+                assert len(tickets["seats"]) == 2, tickets
+                for seat in tickets["seats"]:  # the presigned link: a GET on the bucket, not botocore's
+                    content = session.get(seat["file_url"], timeout=30).content
+                    assert content.startswith(b"%PDF"), content[:40]
+                    downloads += 1
+                sale = sales.get(tenant.tenant_id, marketplace_id, order_id)
+                assert sale is not None and sale.fulfillment is not None and sale.fulfillment.delivered
+                assert sale.fulfillment.delivered.to == "generic", sale.fulfillment.delivered
+                assert sale.processing["complete"].status == "success", sale.processing["complete"]
+                attempts.append(sale.fulfillment.attempts)
+                keep(fulfilling)
+            # a retry, if any, is an execution of the timer: its transitions are fulfillment's
+            until(
+                lambda: all(e["status"] != "RUNNING" for e in timer_executions()),
+                "the fulfillment timers to end",
+            )
+            keep(fulfilling)
             RECORDER.on = False
-            calls, invocations, api_requests = RECORDER.take()
-            counts = _counts(calls, invocations, api_requests, 0, SALES, indexes)
-            results["sales"][kind] = {**_per_1k(counts), "sales": SALES}
+            histories = [
+                sfn.get_execution_history(executionArn=e["executionArn"], maxResults=1000)["events"]
+                for e in timer_executions()
+            ]
+            timers_seen.update(e["executionArn"] for e in timer_executions())
+            transitions = sum(_transitions(h) for h in histories)
+            every = sold[1] + fulfilling[1]
+            counts = _counts(
+                sold[0] + fulfilling[0], every, sum(sold[2] + fulfilling[2]), transitions, SALES, indexes
+            )
+            fulfilled = _counts(
+                fulfilling[0], fulfilling[1], sum(fulfilling[2]), transitions, SALES, indexes, medians(every)
+            )
+            for counted in (counts, fulfilled):  # the marketplace's downloads: not botocore's calls
+                counted["s3_get"] += downloads / SALES
+                counted["calls"]["s3:GetObject (presigned link)"] = downloads / SALES
+            results["sales"][kind] = {
+                **_per_1k(counts),
+                "sales": SALES,
+                "fulfillment": {
+                    **_per_1k(fulfilled),
+                    "attempts": attempts,
+                    "timer_executions": len(histories),
+                    "file_downloads": downloads,
+                },
+            }
     finally:
         RECORDER.on = False
         workers.stop()
@@ -602,13 +745,21 @@ def run() -> dict[str, Any]:
         "cost_per_1k_sales_usd": round((sales["oi"]["usd_per_1k"] + sales["ion"]["usd_per_1k"]) / 2, 4),
         "cost_per_1k_sales_oi_usd": sales["oi"]["usd_per_1k"],
         "cost_per_1k_sales_ion_usd": sales["ion"]["usd_per_1k"],
+        # of which fulfillment (GET /v2/fulfill on), the mean of the two kinds
+        "cost_per_1k_sales_fulfillment_usd": round(
+            (sales["oi"]["fulfillment"]["usd_per_1k"] + sales["ion"]["fulfillment"]["usd_per_1k"]) / 2, 4
+        ),
         "purchases": purchases,
         "sales": sales,
         "note": "USD per 1,000 purchases (a signed receipt each; levels 2 and 3 with the primary's "
         "data after 10 minutes, the default recrawl schedule, both 30x faster here) and per 1,000 "
-        "sales (the mean of an OI sale: hold + invoice, and an ION sale: notification, worker, "
-        "confirm, one status read). Fulfillment is not in the sales figure. Not included: "
-        "CloudWatch Logs/metrics, X-Ray, storage, data transfer. Prices: bench/aws_prices.py.",
+        "sales through fulfillment (the mean of an OI sale: hold + invoice, and an ION sale: "
+        "notification, worker, confirm, one status read; each then delivered: GET /v2/fulfill, the "
+        "fulfillment worker delivering 2 PDFs to the generic v1 marketplace and completing the order "
+        "in the builtin POS, the marketplace reading its tickets once and downloading each file). "
+        "sales.<kind>.fulfillment is the part from GET /v2/fulfill on; the tickets were bought, "
+        "crawled and PO'd before (the purchase's cost). Not included: CloudWatch Logs/metrics, X-Ray, "
+        "storage, data transfer. Prices: bench/aws_prices.py.",
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "cost.json").write_text(json.dumps(result, indent=2) + "\n")

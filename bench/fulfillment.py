@@ -65,6 +65,64 @@ def _wait(check: Any, what: str, timeout_s: float = DEADLINE_S) -> Any:
         time.sleep(0.02)
 
 
+def bought_with_tickets(
+    sandbox: Any, primary_url: str, tenant_id: str, username: str, confirmation: str, seats: list[str]
+) -> str:
+    """An order on the primary sandbox with a barcode and a ticket file (PDF) per seat, crawled (its
+    files kept in S3) and PO'd into the builtin POS, in this process: its ticket group id. The
+    stack's settings must be configured (configure_environment) before this is called."""
+    from infra.local.sandbox import SandboxOrder
+    from tixpilot.adapters.pos.base import PoRequest
+    from tixpilot.adapters.pos.builtin import BuiltinPos
+    from tixpilot.adapters.primaries.sandbox import SandboxConnector
+    from tixpilot.models.accounts import PosSettings
+    from tixpilot.repositories.ledger import LedgerRepository
+    from tixpilot.services.tickets import record_crawl
+    from tixpilot.wiring import components
+    from tixpilot.wiring.purchases import purchase_repos
+
+    sandbox.add(
+        SandboxOrder.model_validate(
+            {
+                "account_username": username,
+                "confirmation_number": confirmation,
+                "region": "NY",
+                "event": {
+                    "name": "Sugarland",
+                    "venue": "Smart Financial Centre",
+                    "datetime": "2031-07-11T19:00:00",
+                },
+                "section": "101",
+                "row": "C",
+                "seats": seats,
+                "cost_perseat": "40.00",
+                "stock": "eticket",
+                "rotating_barcodes": False,
+                "barcodes": [f"{confirmation}-{s}" for s in seats],
+                "ticket_files": True,
+            }
+        )
+    )
+    connector = SandboxConnector(primary_url)
+    seen = connector.order(username, confirmation)
+    assert seen is not None
+    purchase, _ = record_crawl(
+        purchase_repos(), components.purchases(), components.ticket_files(), connector, tenant_id, seen
+    )
+    BuiltinPos().create_po(PoRequest(purchase, "eticket", PosSettings()))
+    (group,) = LedgerRepository().ticket_groups(tenant_id, rid=purchase.rid)
+    return str(group["tgid"])
+
+
+def fulfill_succeeded(tenant_id: str, marketplace_id: int, order_id: str) -> bool:
+    """The sale's `fulfill` step reads success (the tickets were delivered)."""
+    from tixpilot.wiring import components
+
+    sale = components.sales().get(tenant_id, marketplace_id, order_id)
+    step = sale.processing.get("fulfill") if sale else None
+    return step is not None and step.status == "success"
+
+
 def _measure(uncontended: int, burst: int) -> dict[str, Any]:
     from infra.local.__main__ import configure_environment
     from infra.local.moto_serial import EmulatorProcess, free_port
@@ -81,22 +139,15 @@ def _measure(uncontended: int, burst: int) -> dict[str, Any]:
     from infra.local.pipeline import start_local_timer
     from infra.local.queues import LocalQueueWorkers
     from infra.local.resources import ensure_resources
-    from infra.local.sandbox import Sandbox, SandboxOrder, make_sandbox_server
+    from infra.local.sandbox import Sandbox, make_sandbox_server
     from infra.local.seed import admin_repos, seed_reference
     from tests.integration.oi_support import RESALE_IDS
     from tixpilot import aws
     from tixpilot.adapters.marketplaces.base import WEBHOOK_CREDENTIAL
     from tixpilot.adapters.marketplaces.registry import adapter_for
-    from tixpilot.adapters.pos.base import PoRequest
-    from tixpilot.adapters.pos.builtin import BuiltinPos
-    from tixpilot.adapters.primaries.sandbox import SandboxConnector
-    from tixpilot.models.accounts import PosSettings
-    from tixpilot.repositories.ledger import LedgerRepository
     from tixpilot.services.tenants import create_marketplace_key, create_tenant
-    from tixpilot.services.tickets import record_crawl
     from tixpilot.settings import get_settings
     from tixpilot.wiring import components
-    from tixpilot.wiring.purchases import purchase_repos
 
     moto = EmulatorProcess(HOST, aws_port)
     settings = get_settings()
@@ -154,39 +205,10 @@ def _measure(uncontended: int, burst: int) -> dict[str, Any]:
         return response.json()
 
     def bought(seats: list[str]) -> str:
-        """An order with barcodes and ticket files, crawled and PO'd: its ticket group id."""
         confirmation = f"{next(numbers) % 90 + 10}-{next(numbers) % 90000 + 10000}"
-        sandbox.add(
-            SandboxOrder.model_validate(
-                {
-                    "account_username": username,
-                    "confirmation_number": confirmation,
-                    "region": "NY",
-                    "event": {
-                        "name": "Sugarland",
-                        "venue": "Smart Financial Centre",
-                        "datetime": "2031-07-11T19:00:00",
-                    },
-                    "section": "101",
-                    "row": "C",
-                    "seats": seats,
-                    "cost_perseat": "40.00",
-                    "stock": "eticket",
-                    "rotating_barcodes": False,
-                    "barcodes": [f"{confirmation}-{s}" for s in seats],
-                    "ticket_files": True,
-                }
-            )
+        return bought_with_tickets(
+            sandbox, f"http://{HOST}:{primary_port}", tenant_id, username, confirmation, seats
         )
-        connector = SandboxConnector(f"http://{HOST}:{primary_port}")
-        seen = connector.order(username, confirmation)
-        assert seen is not None
-        purchase, _ = record_crawl(
-            purchase_repos(), components.purchases(), components.ticket_files(), connector, tenant_id, seen
-        )
-        BuiltinPos().create_po(PoRequest(purchase, "eticket", PosSettings()))
-        (group,) = LedgerRepository().ticket_groups(tenant_id, rid=purchase.rid)
-        return str(group["tgid"])
 
     def sold(marketplace_id: int) -> str:
         """A sale of 2 seats made on the marketplace, confirmed there, recorded in TixPilot."""
@@ -244,9 +266,7 @@ def _measure(uncontended: int, burst: int) -> dict[str, Any]:
         return sum(1 for c in calls if c["operation"] == "deliver" and c["status"] in (200, 201, 204))
 
     def filled(marketplace_id: int, order_id: str) -> bool:
-        sale = components.sales().get(tenant_id, marketplace_id, order_id)
-        step = sale.processing.get("fulfill") if sale else None
-        return step is not None and step.status == "success"
+        return fulfill_succeeded(tenant_id, marketplace_id, order_id)
 
     try:
         fulfill_s: dict[str, list[float]] = {name: [] for name in NAMES.values()}
