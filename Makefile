@@ -44,7 +44,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-logo
-	$(PY) -m tixpilot.api.openapi --check functions/api_openapi/openapi.json
+	$(PY) -m tixpilot.api.openapi --check docs/openapi.json
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
@@ -52,7 +52,7 @@ format: $(STAMP)
 
 ## Regenerate the committed OpenAPI document from the code.
 openapi: $(STAMP)
-	$(PY) -m tixpilot.api.openapi --write functions/api_openapi/openapi.json
+	$(PY) -m tixpilot.api.openapi --write docs/openapi.json
 
 ## CloudFormation for one environment into cdk.out, no AWS needed (the package index only when
 ## the dependency layer must be built anew): make synth ENV=dev|staging|prod

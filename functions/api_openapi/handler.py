@@ -1,9 +1,10 @@
 """GET /openapi.json: the OpenAPI document of the whole API, public (no token).
 
-The document is the committed `openapi.json` beside this module, generated from every router's
-definitions by `make openapi` (`make lint` and a unit test fail when it drifts from the code).
-The function serves that file as it is: building the document on a cold start meant importing
-every router and pydantic's schema generation for one static answer (bench/cold_start.py).
+The document is the committed `docs/openapi.json`, generated from every router's definitions by
+`make openapi` (`make lint` and a unit test fail when it drifts from the code). The function
+serves that file as it is: building the document on a cold start meant importing every router
+and pydantic's schema generation for one static answer (bench/cold_start.py). Its asset carries
+a copy beside this module (`FunctionDef.files`); run from the repository, it reads docs/.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from tixpilot.deferred import deferred
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-DOCUMENT = Path(__file__).with_name("openapi.json")
+_HERE = Path(__file__).resolve().parent
+DOCUMENT = next(
+    (p for p in (_HERE / "openapi.json", _HERE.parents[1] / "docs" / "openapi.json") if p.is_file()),
+    _HERE / "openapi.json",
+)
 PATH = "/openapi.json"
 
 

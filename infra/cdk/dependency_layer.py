@@ -189,10 +189,12 @@ def build_compiled_copy(
     *,
     build_root: Path = constants.COMPILED_CODE_BUILD_DIR,
     excludes: tuple[str, ...] = ("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "tests"),
+    extra_files: tuple[Path, ...] = (),
 ) -> tuple[Path, str]:
-    """A copy of `source` (our own code: the shared layer) with its bytecode compiled for
-    `python_version`, as the dependency layer's: `(folder, digest)`, the digest over the files'
-    paths and contents and the interpreter, reused while they stay the same."""
+    """A copy of `source` (our own code: the shared layer, a function's folder) with its
+    bytecode compiled for `python_version`, as the dependency layer's, and `extra_files` at its
+    root: `(folder, digest)`, the digest over the files' paths and contents and the
+    interpreter, reused while they stay the same."""
     python, python_full = find_python(python_version)
     ignore = shutil.ignore_patterns(*excludes)
     files = []
@@ -201,6 +203,7 @@ def build_compiled_copy(
         if any(ignore(str(path.parent), [part]) for part in relative.parts):
             continue
         files.append(f"{relative.as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}")
+    files += [f"+{extra.name}\0{hashlib.sha256(extra.read_bytes()).hexdigest()}" for extra in extra_files]
     digest = hashlib.sha256("\n".join((_BUILD_FORMAT, python_full, *files)).encode()).hexdigest()[:32]
     built = build_root / source.name / digest
     if built.is_dir():
@@ -210,6 +213,8 @@ def build_compiled_copy(
     shutil.rmtree(staging, ignore_errors=True)
     try:
         shutil.copytree(source, staging, ignore=ignore)
+        for extra in extra_files:
+            shutil.copyfile(extra, staging / extra.name)
         _compile(staging, python)
         try:
             staging.rename(built)

@@ -73,6 +73,7 @@ IMPLEMENTED_FIELDS = frozenset(
         "state_machines",
         "timeout_s",
         "memory_mb",
+        "files",
     }
 )
 
@@ -199,7 +200,16 @@ class TixPilotFunction(Construct):
                 f"FunctionDef {definition.id!r} has no functions/{definition.id}/handler.py: "
                 "write the handler or remove the definition"
             )
-        code = lambda_.Code.from_asset(str(code_dir), exclude=constants.ASSET_EXCLUDES)
+        # The handler with its bytecode (as the layers), and the repository files it needs.
+        code_copy, code_digest = build_compiled_copy(
+            code_dir,
+            RUNTIME.name.removeprefix("python"),
+            excludes=tuple(constants.ASSET_EXCLUDES),
+            extra_files=tuple(constants.REPO_ROOT / path for path in definition.files),
+        )
+        code = lambda_.Code.from_asset(
+            str(code_copy), asset_hash=code_digest, asset_hash_type=AssetHashType.CUSTOM
+        )
 
         env = {
             constants.ENV_VAR_ENV: config.name,

@@ -52,6 +52,9 @@ class FunctionDef:
     # Caps the function's concurrency where it protects a downstream (a POS's rate limits);
     # applied in environments whose cdk.json sets reserve_concurrency (staging, prod).
     reserved_concurrency: int | None = None
+    # Files of the repository (paths from its root) the function's code needs beside its
+    # handler: copied into the function's asset, under their own names.
+    files: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -173,9 +176,10 @@ API_SETTINGS = FunctionDef(
 
 API_OPENAPI = FunctionDef(
     id="api_openapi",
-    description="The OpenAPI document of the whole API, generated from the route definitions.",
+    description="The OpenAPI document of the whole API, as committed (generated from the routes).",
     routes=(Route("GET", "/openapi.json"),),
     memory_mb=256,
+    files=("docs/openapi.json",),
 )
 
 INTAKE = FunctionDef(

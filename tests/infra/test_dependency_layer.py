@@ -8,6 +8,7 @@ import hashlib
 import importlib.metadata
 import tomllib
 from email.parser import HeaderParser
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,30 @@ def test_our_own_code_is_deployed_with_bytecode_lambda_uses_as_is(synthesized):
         for function in template.of_type("AWS::Lambda::Function").values():
             layers = [template.resources[template.referenced_id(r)] for r in function["Properties"]["Layers"]]
             assert key in [layer["Properties"]["Content"]["S3Key"] for layer in layers]
+
+
+def test_each_function_deploys_its_handler_with_bytecode_and_the_files_it_names(synthesized):
+    """A function's asset is its folder compiled, plus `FunctionDef.files` (the OpenAPI
+    function's committed document), and it is the code the synthesized function deploys."""
+    from infra.definitions.functions import FUNCTIONS
+
+    deployed = {
+        function["Properties"]["FunctionName"]: function["Properties"]["Code"]["S3Key"]
+        for template in synthesized.templates.values()
+        for function in template.of_type("AWS::Lambda::Function").values()
+        if isinstance(function["Properties"].get("FunctionName"), str)
+    }
+    for definition in FUNCTIONS.values():
+        copy, digest = build_compiled_copy(
+            constants.FUNCTIONS_DIR / definition.id,
+            "3.12",
+            excludes=tuple(constants.ASSET_EXCLUDES),
+            extra_files=tuple(constants.REPO_ROOT / f for f in definition.files),
+        )
+        compiled = copy / "__pycache__" / "handler.cpython-312.pyc"
+        assert int.from_bytes(compiled.read_bytes()[4:8], "little") == PYC_UNCHECKED_HASH, definition.id
+        for name in definition.files:
+            assert (copy / Path(name).name).read_bytes() == (constants.REPO_ROOT / name).read_bytes()
+        key = f"{hashlib.sha256(digest.encode()).hexdigest()}.zip"
+        assert [n for n, k in deployed.items() if n.endswith(f"-{definition.id}") and k == key], definition.id
+    assert FUNCTIONS["api_openapi"].files == ("docs/openapi.json",)

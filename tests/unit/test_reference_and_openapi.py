@@ -22,7 +22,7 @@ def test_reference_data_is_valid():
 
 
 def test_the_committed_openapi_document_is_current():
-    committed = ROOT / "functions" / "api_openapi" / "openapi.json"
+    committed = ROOT / "docs" / "openapi.json"
     assert committed.read_text() == openapi_document(), "run `make openapi`"
 
 

@@ -1,7 +1,8 @@
 """The OpenAPI document of the whole API, generated from every router's definitions.
 
-`make openapi` writes it to functions/api_openapi/openapi.json, the file GET /openapi.json serves;
-`--check` (in `make lint`) fails when that file no longer matches the code.
+`make openapi` writes it to docs/openapi.json, the file GET /openapi.json serves (the function's
+asset carries a copy, FunctionDef.files); `--check` (in `make lint`) fails when that file no
+longer matches the code.
 """
 
 from __future__ import annotations
