@@ -13,17 +13,25 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 
-from tests.e2e.stack import HTTP_TIMEOUT_S, LocalStack, poll_until, start_stack
-from tests.e2e.test_ion_e2e import STUBHUB, VIVID, Broker, calls, native_sale, sim
+from tests.e2e.brokers import (
+    STUBHUB,
+    VIVID,
+    Broker,
+    bought,
+    calls,
+    make_broker,
+    native_sale,
+    primary_order,
+    sim,
+)
+from tests.e2e.stack import LocalStack, poll_until, start_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -45,73 +53,7 @@ def fulfill_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSta
 
 @pytest.fixture(scope="module")
 def seller(fulfill_stack: LocalStack) -> Broker:
-    stack = fulfill_stack
-    created = stack.cli("tenant", "create", "--name", "Fulfillment e2e Tickets")
-    tenant_id, token = created.output["tenant_id"], created.output["api_token"]
-    sellers = {STUBHUB: f"sh-{uuid.uuid4().hex}", VIVID: f"vv-{uuid.uuid4().hex}"}
-    for name, marketplace_id, field in (("stubhub", STUBHUB, "access_token"), ("vivid", VIVID, "api_token")):
-        sim(stack, "POST", "/sandbox/sellers", {"marketplace": name, "seller": sellers[marketplace_id]})
-        credentials = json.dumps({field: sellers[marketplace_id]})
-        done = stack.cli(
-            "marketplace-credentials", "set", "--tenant-id", tenant_id,
-            "--marketplace-id", str(marketplace_id), "--json", credentials,
-        )  # fmt: skip
-        assert done.returncode == 0, done.output
-    me = Broker(stack, tenant_id, token, f"buyer-{uuid.uuid4().hex[:8]}@fulfill.test", {}, sellers)
-    assert me.api("POST", "/v2/settings/update", params={"safeguard": "1"}).status_code == 200
-    added = me.api(
-        "POST",
-        "/v2/accounts/add",
-        params={"username": me.username, "marketplaceid": "1", "password": "Pw-e2e-1"},
-    )
-    assert added.status_code == 200, added.text
-    account_id = added.json()["output"][0]["accountid"]
-    autopo = {"id": str(account_id), "posid": "100", "autopo": "true", "autopodateafter": "1/1/2020"}
-    assert me.api("POST", "/v2/accounts/update/v2", params=autopo).status_code == 200
-    return me
-
-
-def primary_order(broker: Broker, confirmation: str, seats: list[str], **tickets: Any) -> None:
-    """The primary's truth about an order (posting it again replaces it: how a primary releases
-    tickets later)."""
-    order = {
-        "account_username": broker.username,
-        "confirmation_number": confirmation,
-        "region": "NY",
-        "event": {"name": "Sugarland", "venue": "Smart Financial Centre", "datetime": "2031-07-11T19:00:00"},
-        "section": "101",
-        "row": "C",
-        "seats": seats,
-        "cost_perseat": "40.00",
-        "face_perseat": "35.00",
-        "fees": "10.00",
-        "stock": "eticket",
-        "rotating_barcodes": False,
-        **tickets,
-    }
-    response = requests.post(broker.stack.primary_url + "/sandbox/orders", json=order, timeout=HTTP_TIMEOUT_S)
-    assert response.status_code == 201, response.text
-
-
-def bought(broker: Broker, seats: list[str], **tickets: Any) -> tuple[str, int, int]:
-    """An order on the primary, crawled and AutoPO'd into the builtin POS: (confirmation, rid, tgid)."""
-    confirmation = f"{uuid.uuid4().int % 90 + 10}-{uuid.uuid4().int % 90000 + 10000}"
-    primary_order(broker, confirmation, seats, **tickets)
-    crawl = broker.api(
-        "GET",
-        "/v2/crawl",
-        params={"source": "e2e", "confnum": f"{confirmation}/NY", "username": broker.username},
-    )
-    assert crawl.status_code == 200, crawl.text
-
-    def po_made() -> dict[str, Any] | None:
-        found = broker.api("GET", "/v2/purchases", params={"confirmationnumber": confirmation})
-        purchases = found.json()["output"][0]["purchases"]
-        return purchases[0] if purchases and purchases[0]["purchaseorders"].get("builtin") else None
-
-    purchase = poll_until(po_made, f"the PO of {confirmation}", timeout_s=60)
-    groups = broker.api("GET", "/v2/inventory", params={"rid": str(purchase["rid"])}).json()["output"]
-    return confirmation, int(purchase["rid"]), int(groups[0]["ticketgroupid"])
+    return make_broker(fulfill_stack, "Fulfillment e2e Tickets", "fulfill.test")
 
 
 def confirmed_sale(broker: Broker, marketplace_id: int, tgid: int, quantity: int) -> str:
