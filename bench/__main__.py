@@ -46,6 +46,7 @@ BENCHMARKS: dict[str, tuple[str, Any]] = {
             "cold_start_ratio_max": r["cold_start_ratio_max"],
             "cold_start_first_request_ratio_max": r["first_request_ratio_max"],
             "cold_start_first_request_ratio_max_collecting": r["first_request_ratio_max_collecting"],
+            "cold_start_first_request_floor_ratio": r["floor_first_request_ratio"],
         },
     ),
     "parse": ("bench.parse", lambda r: {"parse_ratio": r["ratio_vs_stdlib_decode"]}),
@@ -101,6 +102,23 @@ SUMMARY_KEYS = (
 )
 
 
+def machine_reference_s(rounds: int = 21) -> float:
+    """The median time of a fixed piece of pure-Python work: how fast this machine runs right now.
+    Ratios cancel a machine's speed; absolute figures (email to PO, hold time) move with it, so
+    two runs' absolute figures are to be read next to their references."""
+    import statistics
+
+    def work() -> float:
+        started = time.perf_counter()
+        total = 0
+        for i in range(300_000):
+            total += i * i % 7
+        json.loads(json.dumps([{"n": i, "s": str(i)} for i in range(5_000)]))
+        return time.perf_counter() - started
+
+    return round(statistics.median(work() for _ in range(rounds)), 4)
+
+
 def main(names: list[str]) -> int:
     summary: dict[str, Any] = dict.fromkeys(SUMMARY_KEYS)
     previous = RESULTS / "summary.json"
@@ -108,6 +126,7 @@ def main(names: list[str]) -> int:
         summary.update(json.loads(previous.read_text()))
     missing: dict[str, str] = dict(summary.pop("missing", None) or {})
     seconds: dict[str, float] = dict(summary.pop("seconds", None) or {})
+    summary["machine_reference_s"] = machine_reference_s()
     for name, (module_name, summarize) in BENCHMARKS.items():
         if names and name not in names:
             continue
@@ -121,6 +140,7 @@ def main(names: list[str]) -> int:
         result = module.run()
         seconds[name] = round(time.perf_counter() - started, 1)
         summary.update(summarize(result))
+    summary["machine_reference_s_after"] = machine_reference_s()
     summary["missing"] = missing
     summary["seconds"] = seconds
     RESULTS.mkdir(exist_ok=True)
