@@ -8,6 +8,9 @@ and compiles their bytecode with a Python of the runtime's version: a layer is r
 Lambda, so a module shipped without bytecode is compiled again at every cold start. The result
 is kept under `.build/dependency-layer/<digest>/` and reused while the lock, the runtime and the
 interpreter stay the same; uv's download cache makes a rebuild a matter of seconds.
+
+`build_compiled_copy()` does the same for our own code (the shared layer, each function's folder
+with the repository files it names): a copy with its bytecode, under `.build/compiled/`.
 """
 
 from __future__ import annotations
@@ -188,7 +191,7 @@ def build_compiled_copy(
     python_version: str,
     *,
     build_root: Path = constants.COMPILED_CODE_BUILD_DIR,
-    excludes: tuple[str, ...] = ("__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache", "tests"),
+    excludes: tuple[str, ...] = tuple(constants.ASSET_EXCLUDES),
     extra_files: tuple[Path, ...] = (),
 ) -> tuple[Path, str]:
     """A copy of `source` (our own code: the shared layer, a function's folder) with its

@@ -99,9 +99,7 @@ class SharedLayers(Construct):
         # Our code with its bytecode, like the libraries: a layer is read-only in Lambda, so a
         # module shipped as source alone is compiled again at every cold start.
         shared, shared_digest = build_compiled_copy(
-            constants.SHARED_LAYER_DIR,
-            RUNTIME.name.removeprefix("python"),
-            excludes=tuple(constants.ASSET_EXCLUDES),
+            constants.SHARED_LAYER_DIR, RUNTIME.name.removeprefix("python")
         )
         self.shared = lambda_.LayerVersion(
             self,
@@ -204,7 +202,6 @@ class TixPilotFunction(Construct):
         code_copy, code_digest = build_compiled_copy(
             code_dir,
             RUNTIME.name.removeprefix("python"),
-            excludes=tuple(constants.ASSET_EXCLUDES),
             extra_files=tuple(constants.REPO_ROOT / path for path in definition.files),
         )
         code = lambda_.Code.from_asset(

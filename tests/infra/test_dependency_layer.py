@@ -102,9 +102,7 @@ def test_every_function_deploys_the_dependency_layer(synthesized, built):
 def test_our_own_code_is_deployed_with_bytecode_lambda_uses_as_is(synthesized):
     """The shared layer (tixpilot) is a compiled copy of layers/shared: every module with its
     unchecked-hash bytecode, nothing the asset excludes, and it is the layer every function gets."""
-    copy, digest = build_compiled_copy(
-        constants.SHARED_LAYER_DIR, "3.12", excludes=tuple(constants.ASSET_EXCLUDES)
-    )
+    copy, digest = build_compiled_copy(constants.SHARED_LAYER_DIR, "3.12")
     sources = sorted((copy / "python").rglob("*.py"))
     originals = sorted((constants.SHARED_LAYER_DIR / "python").rglob("*.py"))
     assert [s.relative_to(copy) for s in sources] == [
@@ -135,7 +133,6 @@ def test_each_function_deploys_its_handler_with_bytecode_and_the_files_it_names(
         copy, digest = build_compiled_copy(
             constants.FUNCTIONS_DIR / definition.id,
             "3.12",
-            excludes=tuple(constants.ASSET_EXCLUDES),
             extra_files=tuple(constants.REPO_ROOT / f for f in definition.files),
         )
         compiled = copy / "__pycache__" / "handler.cpython-312.pyc"
