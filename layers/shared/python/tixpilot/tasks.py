@@ -21,31 +21,40 @@ Handler = Callable[[Event, "LambdaContext"], Event]
 Step = Literal["crawl", "autopo", "record"]
 
 
-def _step(step: Step) -> Callable[[Event], Event]:
+def _step(step: Step) -> Handler:
     from tixpilot.services import pipeline as tasks
     from tixpilot.wiring.pipeline import backoff, pipeline_deps
 
     deps = pipeline_deps()
     if step == "crawl":  # and evaluate: one task, one transition
-        return lambda event: tasks.crawl_and_evaluate_step(deps, event, backoff())
+        return lambda event, _: tasks.crawl_and_evaluate_step(deps, event, backoff())
     if step == "autopo":
-        return lambda event: tasks.autopo_step(deps, event)
+        return lambda event, _: tasks.autopo_step(deps, event)
     # record: how an execution ended (parked awaiting QuickPO, or failed)
-    return lambda event: (tasks.park_step if event.get("action") == "park" else tasks.fail_step)(deps, event)
+    return lambda event, _: (tasks.park_step if event.get("action") == "park" else tasks.fail_step)(
+        deps, event
+    )
+
+
+def task_handler(load: Callable[[], Handler], *, with_metrics: bool = True) -> Handler:
+    """A function's `lambda_handler`: the invocation's context in the logs (and metrics
+    flushed), the code `load` returns loaded on first use (`tixpilot.deferred`), and the work
+    queued for after the invocation run at its end, also when the invocation failed."""
+    run = deferred(load)
+
+    def lambda_handler(event: Event, context: LambdaContext) -> Event:
+        try:
+            return run()(event, context)
+        finally:
+            run_later()
+
+    handler: Handler = metrics.log_metrics(lambda_handler) if with_metrics else lambda_handler
+    return logger.inject_lambda_context(handler)
 
 
 def pipeline_task(step: Step) -> Handler:
     """The handler of one task of the purchase pipeline's state machine."""
-    run = deferred(lambda: _step(step))
-
-    @logger.inject_lambda_context
-    def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        try:
-            return run()(event)
-        finally:
-            run_later()
-
-    return lambda_handler
+    return task_handler(lambda: _step(step), with_metrics=False)
 
 
 def _recrawl() -> Callable[[Event, LambdaContext], Event]:
@@ -90,19 +99,10 @@ def _recrawl() -> Callable[[Event, LambdaContext], Event]:
 def recrawl_function() -> Handler:
     """The handler of the pipeline's recrawl queue: each message is a purchase whose wait is over
     (partial batch failures: a message whose SQS or Step Functions call failed comes back)."""
-    run = deferred(_recrawl)
-
-    @logger.inject_lambda_context
-    def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        try:
-            return run()(event, context)
-        finally:
-            run_later()
-
-    return lambda_handler
+    return task_handler(_recrawl, with_metrics=False)
 
 
-def _intake() -> Callable[[Event], Event]:
+def _intake() -> Handler:
     from aws_lambda_powertools.metrics import MetricUnit
     from aws_lambda_powertools.utilities.data_classes import SESEvent
 
@@ -113,7 +113,7 @@ def _intake() -> Callable[[Event], Event]:
 
     repos, raw_store = intake_repos(), components.raw_mail()
 
-    def receive(raw_event: Event) -> Event:
+    def receive(raw_event: Event, _: LambdaContext) -> Event:
         recorded = []
         for record in SESEvent(raw_event).records:
             mail = inbound_mail(record.ses.mail, record.ses.receipt)
@@ -130,17 +130,9 @@ def _intake() -> Callable[[Event], Event]:
 
 def intake_function() -> Handler:
     """The handler of SES inbound: the raw message is already in S3 (the rule's first action)."""
-    receive = deferred(_intake)
-
-    @logger.inject_lambda_context
-    @metrics.log_metrics
-    def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        try:
-            return receive()(event)
-        finally:
-            run_later()  # name-cap raises: after the purchases are recorded and their pipelines started
-
-    return lambda_handler
+    # run_later at its end: the name-cap raises, after the purchases are recorded and their
+    # pipelines started
+    return task_handler(_intake)
 
 
 def _ion_worker() -> Callable[[Event, LambdaContext], Event]:
@@ -212,17 +204,7 @@ def retry_delay(first_s: int, attempt: int, *, busy: bool = False) -> int:
 def ion_worker_function() -> Handler:
     """The handler of the sales worker: both Instant Notification queues, partial batch failures
     (a message that failed stays on its queue, the others are done)."""
-    run = deferred(_ion_worker)
-
-    @logger.inject_lambda_context
-    @metrics.log_metrics
-    def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        try:
-            return run()(event, context)
-        finally:
-            run_later()
-
-    return lambda_handler
+    return task_handler(_ion_worker)
 
 
 def _fulfillment_worker() -> Callable[[Event, LambdaContext], Event]:
@@ -283,17 +265,7 @@ def _fulfillment_worker() -> Callable[[Event, LambdaContext], Event]:
 def fulfillment_worker_function() -> Handler:
     """The handler of the fulfillment worker: the `fulfillment` queue (deliveries and their
     retries, completions in the POS), partial batch failures."""
-    run = deferred(_fulfillment_worker)
-
-    @logger.inject_lambda_context
-    @metrics.log_metrics
-    def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        try:
-            return run()(event, context)
-        finally:
-            run_later()
-
-    return lambda_handler
+    return task_handler(_fulfillment_worker)
 
 
 # A poll run stops starting tenants when less than this is left of the function's time.
@@ -336,14 +308,4 @@ def _poller() -> Callable[[Event, LambdaContext], Event]:
 
 def marketplace_poller_function() -> Handler:
     """The handler of the marketplace poller (EventBridge schedule; a loop in the local stack)."""
-    run = deferred(_poller)
-
-    @logger.inject_lambda_context
-    @metrics.log_metrics
-    def lambda_handler(event: Event, context: LambdaContext) -> Event:
-        try:
-            return run()(event, context)
-        finally:
-            run_later()
-
-    return lambda_handler
+    return task_handler(_poller)
