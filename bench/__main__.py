@@ -11,10 +11,9 @@ import importlib
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench import RESULTS, save
 
 
 def _max(values: list[float | None]) -> float | None:
@@ -143,8 +142,7 @@ def main(names: list[str]) -> int:
     summary["machine_reference_s_after"] = machine_reference_s()
     summary["missing"] = missing
     summary["seconds"] = seconds
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    save("summary", summary)
     print(json.dumps(summary, indent=2))
     return 0
 

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import save
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 
 
 def measure_in_child(module: str, what: str, *args: object) -> dict[str, Any]:
@@ -31,8 +32,7 @@ def measure_in_child(module: str, what: str, *args: object) -> dict[str, Any]:
     if child.returncode != 0:
         raise RuntimeError(f"the {what} benchmark failed:\n{child.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{module.rsplit('.', 1)[-1]}.json").write_text(json.dumps(result, indent=2) + "\n")
+    save(module.rsplit(".", 1)[-1], result)
     return result
 
 

@@ -33,11 +33,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import save
 from bench.local_aws import emulator_environment
 from bench.stats import paired_ratio
 from infra.definitions.functions import API_REFERENCE, FUNCTIONS, FunctionDef
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 _PROBE = """
 import json, sys, time
@@ -217,7 +216,7 @@ def run(rounds: int = 11) -> dict[str, Any]:
     floor = paired_ratio([a["first_request"] for a, _ in floors], [b["first_request"] for _, b in floors])
     result["floor_first_request_ratio"] = floor["median"]
     result["floor_first_request_ratio_per_pair"] = floor
-    (RESULTS / "cold_start.json").write_text(json.dumps(result, indent=2))
+    save("cold_start", result)
     return result
 
 
@@ -276,8 +275,6 @@ def _summarize(
             h["first_request_ratio_collecting"] for h in with_request.values()
         ),
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "cold_start.json").write_text(json.dumps(result, indent=2))
     return result
 
 

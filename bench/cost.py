@@ -67,10 +67,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from bench import save
 from bench.aws_prices import PRICES, PRICES_AS_OF, REGION
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 RECEIPT = ROOT / "events" / "receipts" / "tm_plain_seated.eml"
 HOST = "127.0.0.1"
 SCALE = 30  # the pipeline's waits and the primary's delay, 30x faster than in production
@@ -761,8 +761,7 @@ def run() -> dict[str, Any]:
         "crawled and PO'd before (the purchase's cost). Not included: CloudWatch Logs/metrics, X-Ray, "
         "storage, data transfer. Prices: bench/aws_prices.py.",
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "cost.json").write_text(json.dumps(result, indent=2) + "\n")
+    save("cost", result)
     return result
 
 

@@ -23,8 +23,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench import save
 from bench.hostile_mail import HOSTILE, TO
-from bench.pipeline import HOST, RECEIPT, RESULTS, Stack, _until
+from bench.pipeline import HOST, RECEIPT, Stack, _until
 from infra.local.dkim import PrimarySigner
 from tixpilot.adapters.receipts import NotParsed
 from tixpilot.models.receipts import MailVerdicts
@@ -121,8 +122,7 @@ def run(runs: int = 3) -> dict[str, Any]:
         "a signed receipt sent on another connection right after it, until its purchase is in "
         "/v2/purchases. Targets: read_s < 1 s each, normal_after_s < 2 s.",
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "intake_hostile.json").write_text(json.dumps(result, indent=2) + "\n")
+    save("intake_hostile", result)
     return result
 
 

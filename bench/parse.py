@@ -17,12 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import save
 from bench.stats import paired_ratio
 from tixpilot.adapters.receipts import NotParsed, parse_receipt
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "events" / "receipts"
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def stdlib_decode(raw: bytes) -> str:
@@ -81,8 +81,7 @@ def run(rounds: int = 25, repeat: int = 5) -> dict[str, Any]:
         "ratio_vs_stdlib_decode": round(baseline_s / ours_s, 3),
         "ratio_per_round": per_round,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "parse.json").write_text(json.dumps(figures, indent=2) + "\n")
+    save("parse", figures)
     return figures
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import boto3
 import requests
 
+from bench import save
 from bench.stats import spread
 from infra.local.__main__ import ENV as LOCAL_ENV
 from infra.local.dkim import PrimarySigner
@@ -35,7 +36,6 @@ from tixpilot.repositories.purchases import confirmation_key
 from tixpilot.tables import PURCHASE_INDEXES
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 RECEIPT = ROOT / "events" / "receipts" / "tm_plain_seated.eml"
 HOST = "127.0.0.1"
 TOKEN = "tpk_bench-pipeline-demo-token"
@@ -250,8 +250,7 @@ def run(runs: int = 30) -> dict[str, Any]:
         "1 s doubling to 2 s; level 2: order visible on the primary after 2 s; level 3: rotating "
         "status known after 4 s. Transitions = StateEntered events of the purchase's execution.",
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
+    save("pipeline", result)
     return result
 
 

@@ -14,13 +14,12 @@ import datetime as dt
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from bench import save
 from bench.dynamodb_calls import DynamoCalls
 from bench.local_aws import emulator_environment
 
-RESULTS = Path(__file__).resolve().parent / "results"
 PAGE_SIZE = 100
 
 
@@ -150,8 +149,7 @@ def _measure_sizes(sizes: tuple[int, ...], write: bool) -> dict[str, Any]:
                 file=sys.stderr,
             )
     if write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "purchases_scale.json").write_text(json.dumps(results, indent=2) + "\n")
+        save("purchases_scale", results)
     return results
 
 

@@ -176,9 +176,10 @@ def test_the_money_pattern_reads_thousands():
 
 
 def test_the_parse_benchmark_reports_a_ratio(tmp_path, monkeypatch):
+    import bench
     from bench import parse
 
-    monkeypatch.setattr(parse, "RESULTS", tmp_path)
+    monkeypatch.setattr(bench, "RESULTS", tmp_path)
     figures = parse.run(rounds=1, repeat=1)
     assert figures["corpus_messages"] == len(FIXTURES) and figures["ratio_vs_stdlib_decode"] > 0
     assert json.loads((tmp_path / "parse.json").read_text()) == figures
