@@ -36,6 +36,7 @@ from typing import Any
 from bench import save
 from bench.local_aws import emulator_environment
 from bench.stats import paired_ratio
+from infra.cdk.constants import RUNTIME_ENVIRONMENT
 from infra.definitions.functions import API_REFERENCE, FUNCTIONS, FunctionDef
 
 _PROBE = """
@@ -101,7 +102,8 @@ def _sample(init: str, request_code: str, request: dict[str, Any], env: dict[str
 
 
 def lambda_like_env(endpoint: str, pycache: str) -> dict[str, str]:
-    """What a deployed function sees: region, credentials, metrics switched on; the endpoint of the
+    """What a deployed function sees: region, credentials, metrics switched on, the environment
+    every function is deployed with (`RUNTIME_ENVIRONMENT`); the endpoint of the
     local emulator the first requests go to (baseline and handlers alike); bytecode, as both
     layers ship it (infra/cdk/dependency_layer.py), kept in `pycache` rather than beside the
     sources (a warm-up round writes it before any sample is taken)."""
@@ -121,31 +123,57 @@ def lambda_like_env(endpoint: str, pycache: str) -> dict[str, str]:
         AWS_LAMBDA_INITIALIZATION_TYPE="on-demand",
         # Powertools treats a process with this variable as running in Lambda.
         LAMBDA_TASK_ROOT=str(Path(__file__).resolve().parent.parent),
+        **RUNTIME_ENVIRONMENT,
     )
     env.pop("POWERTOOLS_METRICS_DISABLED", None)
     return env
 
 
-def _first_request(function: FunctionDef, token: str, marketplace_key: str) -> dict[str, Any] | None:
+# Resale marketplaces whose keys the first requests carry: one per integration (its endpoints
+# refuse the other's keys with a 403 before doing any work).
+OI_MARKETPLACE = 16  # TickPick
+ION_MARKETPLACE = 27  # SeatSmart, generic v1
+
+
+def _first_request(function: FunctionDef, token: str, keys: dict[str, str]) -> dict[str, Any] | None:
     """An authenticated request to the function's first GET route (else its first route, with an
-    empty JSON body): answered through the resolver, a 400 as good as a 200 for this purpose."""
+    empty JSON body), answered through the resolver past authentication: a 400 or 404 is as good
+    as a 200 for this purpose, a 401 or 403 is not (`_check_status`). /oi/v1 and /ion/v1 carry a
+    key of a marketplace integrating that way. The webhook route's proof is the marketplace's own
+    (a registered Authorization value): its request is a StubHub delivery from an account no
+    tenant connected, refused with a 401 after the lookup, the most an unconnected stack serves."""
     from tests.events import api_event
 
     if not function.routes:
         return None
     route = next((r for r in function.routes if r.method == "GET"), function.routes[0])
-    path = route.path.replace("{order_id}", "1")
+    path = route.path.replace("{order_id}", "1").replace("{marketplace}", "stubhub")
     body = None if route.method == "GET" else "{}"
-    if function.id == "marketplace_oi":
+    if function.id == "marketplace_webhooks":
         event = api_event(route.method, path, body=body)
-        event["headers"]["x-marketplace-key"] = marketplace_key
-        event["multiValueHeaders"]["x-marketplace-key"] = [marketplace_key]
+        event["headers"]["Authorization"] = "Bearer bench"
+        event["multiValueHeaders"]["Authorization"] = ["Bearer bench"]
+        return event
+    integration = {"marketplace_oi": "oi", "marketplace_ion": "ion"}.get(function.id)
+    if integration:
+        event = api_event(route.method, path, body=body)
+        event["headers"]["x-marketplace-key"] = keys[integration]
+        event["multiValueHeaders"]["x-marketplace-key"] = [keys[integration]]
         return event
     return api_event(route.method, path, token=token, body=body)
 
 
-def _seed() -> tuple[str, str, str]:
-    """Tables, a tenant with an API token and a marketplace key, in the running emulator."""
+def _check_status(function: FunctionDef, status: int) -> None:
+    """A first request must reach the route's own work: served (2xx) or refused by the route (4xx),
+    never stopped at authentication (but the webhook's, see `_first_request`) or failing (5xx)."""
+    refused_at_the_door = status in (401, 403) and function.id != "marketplace_webhooks"
+    if refused_at_the_door or not 200 <= status < 500:
+        raise RuntimeError(f"{function.id}: first request answered {status}")
+
+
+def _seed() -> tuple[str, dict[str, str], str]:
+    """Tables, a tenant with an API token and an OI and an ION marketplace key, in the running
+    emulator."""
     from infra.local.resources import ensure_resources
     from infra.local.seed import admin_repos
     from tixpilot import aws
@@ -154,8 +182,12 @@ def _seed() -> tuple[str, str, str]:
 
     ensure_resources(get_settings(), aws.client("dynamodb"), aws.client("s3"))
     tenant, issued = create_tenant(admin_repos(), "Cold start bench")
-    key = create_marketplace_key(admin_repos(), tenant.tenant_id, 4, {4})
-    return issued.secret, key.secret, get_settings().table_name("tokens")
+    known = {OI_MARKETPLACE, ION_MARKETPLACE}
+    keys = {
+        "oi": create_marketplace_key(admin_repos(), tenant.tenant_id, OI_MARKETPLACE, known).secret,
+        "ion": create_marketplace_key(admin_repos(), tenant.tenant_id, ION_MARKETPLACE, known).secret,
+    }
+    return issued.secret, keys, get_settings().table_name("tokens")
 
 
 def run(rounds: int = 11) -> dict[str, Any]:
@@ -167,9 +199,9 @@ def run(rounds: int = 11) -> dict[str, Any]:
     pycache = tempfile.TemporaryDirectory(prefix="cold-start-pycache-")
     try:
         with emulator_environment(endpoint):
-            token, marketplace_key, tokens_table = _seed()
+            token, keys, tokens_table = _seed()
         env = lambda_like_env(endpoint, pycache.name)
-        requests = {f.id: _first_request(f, token, marketplace_key) for f in FUNCTIONS.values()}
+        requests = {f.id: _first_request(f, token, keys) for f in FUNCTIONS.values()}
         baseline = {"table": tokens_table}
         # Warm-up, not recorded: compiles every module either side imports into the bytecode cache.
         _sample(BASELINE_INIT, BASELINE_REQUEST, baseline, env)
@@ -197,8 +229,8 @@ def run(rounds: int = 11) -> dict[str, Any]:
                 else:
                     sample = _sample(init, HANDLER_REQUEST, request, env)
                     base = _sample(BASELINE_INIT, BASELINE_REQUEST, baseline, env)
-                if event and not 200 <= sample["status"] < 500:
-                    raise RuntimeError(f"{function.id}: first request answered {sample['status']}")
+                if event:
+                    _check_status(function, sample["status"])
                 if event:
                     collecting = _sample(
                         HANDLER_INIT_COLLECTING.format(module=function.module), HANDLER_REQUEST, request, env
