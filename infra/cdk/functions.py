@@ -213,6 +213,7 @@ class TixPilotFunction(Construct):
             "POWERTOOLS_SERVICE_NAME": constants.SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": constants.METRICS_NAMESPACE,
             "LOG_LEVEL": config.log_level,
+            **constants.RUNTIME_ENVIRONMENT,
             **{
                 constants.bucket_env_var(bucket_id): constants.bucket_name(
                     config.name, bucket_id, stack.account, stack.region

@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from infra.cdk.constants import RUNTIME_ENVIRONMENT
+
 HOST = "127.0.0.1"
 ENV = "local"  # TIXPILOT_ENV of the local stack: its tables are tixpilot-local-<name>
 
@@ -58,6 +60,8 @@ def configure_environment(
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "TixPilot")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("LOG_LEVEL", "WARNING"))
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    for name, value in RUNTIME_ENVIRONMENT.items():  # as every deployed function has it
+        os.environ.setdefault(name, value)
 
 
 def main() -> int:
