@@ -5,8 +5,6 @@ and the per-POS query parameters of /v2/accounts/update are generated from the P
 (tixpilot.models.pos), in its order: a POS added there appears here with no edit.
 """
 
-from __future__ import annotations
-
 import inspect
 from collections.abc import Callable
 from datetime import date
@@ -153,7 +151,7 @@ class AccountUpdateV2Body(Model):
         default=None, max_length=1, description="one account in the /v2/accounts/list shape"
     )
 
-    def flat(self) -> AccountUpdateV2Body:
+    def flat(self) -> "AccountUpdateV2Body":
         """The body with an `output` document folded into the flat parameters it does not set."""
         if not self.output:
             return self

@@ -5,8 +5,6 @@ starts with its path (`priceperseat.list: ...`). Numbers and ids are accepted as
 strings, as legacy clients send either.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal

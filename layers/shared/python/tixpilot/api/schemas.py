@@ -1,7 +1,5 @@
 """The legacy JSON envelope and the API's output shapes (legacy field names, kept exactly)."""
 
-from __future__ import annotations
-
 from typing import Generic, Literal, TypeVar
 
 from pydantic import Field

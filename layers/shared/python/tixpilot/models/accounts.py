@@ -5,8 +5,6 @@ Clean names inside; `tixpilot.api.mapping` turns them into the legacy fields (`c
 ciphertext is stored, and only `reveal_password` (for the crawl) ever decrypts it.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Literal
 

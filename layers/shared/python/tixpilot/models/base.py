@@ -9,8 +9,6 @@ until it is used. That keeps the models no request needs off a cold start's firs
 import would have built.
 """
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict
 
 

@@ -1,7 +1,5 @@
 """A client's request (GET /v2/crawl) to crawl the primary for one order or a whole account."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from tixpilot.models.base import Model

@@ -1,8 +1,6 @@
 """Email domains owned by a tenant (receipts sent to any address there belong to the tenant), and
 the tenant's trusted forwarders."""
 
-from __future__ import annotations
-
 import re
 from datetime import datetime
 from typing import Annotated

@@ -1,8 +1,6 @@
 """Fulfillment: what the `fulfillment` queue carries, what a sale keeps of its delivery attempts
 and of what it delivered, and the tenant's delivery delays (docs/fulfillment.md)."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Literal
 

@@ -7,8 +7,6 @@ the marketplace key that posted it. `ion-tasks` carries what is due later or els
 automatic rejection, a hold's expiry, a person's decision to carry out through the marketplace.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Literal
 

@@ -8,8 +8,6 @@ Money is Decimal. `marketplace_id` is the resale id of GET /v2/marketplaces?type
 (1 StubHub, 4 Vivid Seats, 1001 Ticket Evolution).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from collections.abc import Mapping

@@ -7,8 +7,6 @@ dictionary entries and runs the Queries; `tixpilot.services.purchase_search` pag
 The index each filter names is declared in `tixpilot.tables`.
 """
 
-from __future__ import annotations
-
 import base64
 import datetime as dt
 import json

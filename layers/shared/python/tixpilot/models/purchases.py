@@ -4,8 +4,6 @@ Every field a source did not state is None (unknown), never guessed: the Safegua
 from what is known. Money is Decimal. Event times are the venue's local wall-clock time.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Literal

@@ -1,7 +1,5 @@
 """Inbound emails as TixPilot records them: every message is kept, parsed or quarantined."""
 
-from __future__ import annotations
-
 import datetime as dt
 from datetime import UTC, datetime
 from decimal import Decimal

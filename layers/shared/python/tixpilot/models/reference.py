@@ -1,7 +1,5 @@
 """Reference data shared by every tenant."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from tixpilot.models.base import Model

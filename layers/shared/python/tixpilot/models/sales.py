@@ -4,8 +4,6 @@ A sale is identified by its resale marketplace (1 stubhub, 4 vivid, ...) and tha
 order id. Money is Decimal. Event times are the venue's local wall-clock time.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Literal

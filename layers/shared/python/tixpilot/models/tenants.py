@@ -1,7 +1,5 @@
 """Tenants (broker accounts) and their credentials."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 
