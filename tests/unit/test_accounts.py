@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.unit.fakes import FakeSequences, FakeTenants
-from tixpilot.api.mapping import account_to_legacy
+from tixpilot.api.mapping.accounts import account_to_legacy
 from tixpilot.data.reference import BUYING_MARKETPLACES
 from tixpilot.errors import Conflict, InvalidParameter, NotFound
 from tixpilot.models.accounts import (
@@ -394,7 +394,7 @@ def test_settings_update_changes_only_what_is_given():
 
 
 def test_the_list_shape_posted_back_becomes_pos_changes_and_query_fields_win():
-    from tixpilot.api.mapping import account_pos_from_legacy
+    from tixpilot.api.mapping.accounts import account_pos_from_legacy
 
     document = account_pos_from_legacy(
         {

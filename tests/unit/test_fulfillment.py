@@ -505,7 +505,7 @@ def test_a_bad_delivery_delay_says_what_is_wrong(text, says):
 
 
 def test_sales_show_every_attempt_beside_the_legacy_steps():
-    from tixpilot.api.mapping import sale_to_legacy
+    from tixpilot.api.mapping.sales import sale_to_legacy
 
     w = World()
     w.sale(delivery_format="eticket")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tixpilot.api.mapping import sale_from_legacy, sale_to_legacy
+from tixpilot.api.mapping.sales import sale_from_legacy, sale_to_legacy
 from tixpilot.api.sales_schemas import SaleAddIn
 from tixpilot.errors import Conflict, InvalidParameter, NotFound
 from tixpilot.models.crawl_requests import CrawlRequest

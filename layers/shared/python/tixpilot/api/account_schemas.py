@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BeforeValidator, ConfigDict, Field, create_model
 
-from tixpilot.api.mapping import account_pos_from_legacy
+from tixpilot.api.mapping.accounts import account_pos_from_legacy
 from tixpilot.legacy import parse_bool, parse_date
 from tixpilot.models.accounts import PosChanges
 from tixpilot.models.base import Model

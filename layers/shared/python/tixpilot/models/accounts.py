@@ -1,6 +1,6 @@
 """Marketplace (buying) accounts of a tenant, and their per-POS QuickPO/AutoPO settings.
 
-Clean names inside; `tixpilot.api.mapping` turns them into the legacy fields (`custid_skybox`,
+Clean names inside; `tixpilot.api.mapping.accounts` turns them into the legacy fields (`custid_skybox`,
 `autopo_skybox_dateafter`, ...). The password is never part of this model: only its KMS
 ciphertext is stored, and only `reveal_password` (for the crawl) ever decrypts it.
 """

@@ -22,7 +22,8 @@ from tixpilot.api.account_schemas import (
     with_pos_id_params,
 )
 from tixpilot.api.app import tenant_id
-from tixpilot.api.mapping import DEFAULT_TIMEZONE, account_to_legacy
+from tixpilot.api.mapping.accounts import account_to_legacy
+from tixpilot.api.mapping.common import DEFAULT_TIMEZONE
 from tixpilot.api.schemas import Envelope
 from tixpilot.errors import InvalidParameter
 from tixpilot.models.accounts import Account

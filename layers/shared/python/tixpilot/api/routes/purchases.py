@@ -10,7 +10,8 @@ from pydantic import AfterValidator, Field
 
 from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
-from tixpilot.api.mapping import DEFAULT_TIMEZONE, purchase_to_legacy, ticket_to_legacy
+from tixpilot.api.mapping.common import DEFAULT_TIMEZONE
+from tixpilot.api.mapping.purchases import purchase_to_legacy, ticket_to_legacy
 from tixpilot.api.schemas import Envelope
 from tixpilot.errors import InvalidParameter, NotFound
 from tixpilot.legacy import parse_date, split_list

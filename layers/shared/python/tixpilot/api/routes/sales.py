@@ -11,7 +11,7 @@ from pydantic import AfterValidator
 
 from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
-from tixpilot.api.mapping import sale_from_legacy, sale_to_legacy
+from tixpilot.api.mapping.sales import sale_from_legacy, sale_to_legacy
 from tixpilot.api.sales_schemas import (
     CompleteSaleIn,
     CompleteSaleOut,
