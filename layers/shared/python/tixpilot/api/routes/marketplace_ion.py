@@ -6,6 +6,8 @@ answers the delivered tickets (docs/fulfillment.md); POST /ion/v1/holds and
 /ion/v1/holds/{id}/release hold seats (binding for StubHub and Vivid Seats, otherwise giving way
 to a sale elsewhere)."""
 
+from __future__ import annotations
+
 import datetime as dt
 from http import HTTPStatus
 from typing import Annotated, Literal

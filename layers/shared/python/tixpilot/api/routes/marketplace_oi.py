@@ -3,6 +3,8 @@
 (GET /oi/v1/orders/{order_id}/tickets, docs/fulfillment.md), authenticated by `x-marketplace-key`
 (the key's marketplace is the sale's resale marketplace)."""
 
+from __future__ import annotations
+
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal

@@ -1,6 +1,8 @@
 """GET /v2/purchases (search with every legacy filter, paged), GET /v2/getpdf,
 POST /v2/purchases/recordpo."""
 
+from __future__ import annotations
+
 import re
 from typing import Annotated, Any, Literal
 

@@ -1,5 +1,7 @@
 """POST /v2/purchases/quickpo: push a purchase into the POS now, overriding the Safeguard."""
 
+from __future__ import annotations
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router

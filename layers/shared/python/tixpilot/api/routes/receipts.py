@@ -1,5 +1,7 @@
 """GET /v2/receipts (TixPilot extension): every email received, and what became of it."""
 
+from __future__ import annotations
+
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router

@@ -1,5 +1,7 @@
 """GET /v2/settings and POST /v2/settings/update (TixPilot extensions)."""
 
+from __future__ import annotations
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router

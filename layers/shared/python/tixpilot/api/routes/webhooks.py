@@ -6,6 +6,8 @@ the account it claims names the tenant. Its notifications are queued for the ION
 delivery answered at once; nothing is invoiced or confirmed before the answer.
 """
 
+from __future__ import annotations
+
 import base64
 from typing import Annotated
 
