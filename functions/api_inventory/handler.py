@@ -1,4 +1,4 @@
-"""The builtin POS: GET /v2/inventory and POST /v2/purchases/quickpo."""
+"""The builtin POS: GET /v2/inventory and POST /v2/purchases/quickpo (each its own group)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,18 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import Router
 
 
-def routers() -> Sequence[Router]:
-    from tixpilot.api.routes import inventory, purchases_actions
+def inventory() -> Sequence[Router]:
+    from tixpilot.api.routes import inventory
 
-    return [inventory.router, purchases_actions.router]
+    return [inventory.router]
 
 
-lambda_handler = api_function(routers)
+def quickpo() -> Sequence[Router]:
+    from tixpilot.api.routes import purchases_actions
+
+    return [purchases_actions.router]
+
+
+# apart: the inventory is a read of the tickets table, QuickPO loads the whole AutoPO path
+ROUTES = {"/v2/purchases/quickpo": quickpo, "": inventory}
+lambda_handler = api_function(ROUTES)

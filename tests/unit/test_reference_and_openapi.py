@@ -53,6 +53,37 @@ def test_every_api_route_is_in_the_openapi_document_and_vice_versa():
     assert set(ROUTER_MODULES) == {f"tixpilot.api.routes.{m.stem}" for m in routes.glob("[!_]*.py")}
 
 
+def test_every_route_is_served_by_the_group_its_function_loads_for_it():
+    """A function may split its routers in groups by path prefix (tixpilot.api.handler): each route
+    the API sends it must be in the group its handler picks for that route, else it would be a 404."""
+    import importlib
+
+    from tixpilot.api.handler import group_for
+
+    checked = 0
+    for function in FUNCTIONS.values():
+        module = importlib.import_module(function.module)
+        groups = getattr(module, "ROUTES", None) or (
+            {"": module.routers} if hasattr(module, "routers") else None
+        )
+        if groups is None:  # served without routers (the OpenAPI document, the public webhooks)
+            continue
+        served = set()
+        for route in function.routes:
+            routers = groups[group_for(groups, route.path)]()
+            rule = route.path.replace("{", "<").replace("}", ">")
+            assert any(
+                rule == key[0] and route.method in key[1] for router in routers for key in router._routes
+            ), (function.id, route)
+            served.add((route.method, rule))
+        everything = {
+            (m, key[0]) for load in groups.values() for r in load() for key in r._routes for m in key[1]
+        }
+        assert everything == served, function.id  # and nothing the API does not send it
+        checked += len(served)
+    assert checked > 30
+
+
 def test_every_function_folder_exists_and_every_table_a_function_uses_is_defined():
     for function in FUNCTIONS.values():
         assert (ROOT / "functions" / function.id / "handler.py").exists()

@@ -3,11 +3,14 @@
 A function's module names its routers in a loader; the resolver (Powertools, pydantic validation)
 and the routes' code are imported and built on the first invocation (`tixpilot.deferred`), so the
 module's import — Lambda's init — costs little more than boto3 itself (bench/cold_start.py).
+A function whose routes need different services names them in groups by path prefix: each group
+gets its own resolver, built when a request for one of its routes first comes, so a cold start
+loads the route it serves and not its neighbours' imports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from tixpilot.models.tenants import CredentialKind
 
 Handler = Callable[[dict[str, Any], "LambdaContext"], dict[str, Any]]
+Routers = Callable[[], Sequence["Router"]]
 
 
 def api_handler(func: Handler) -> Handler:
@@ -41,23 +45,39 @@ def api_handler(func: Handler) -> Handler:
     return wrapped
 
 
-def api_function(routers: Callable[[], Sequence[Router]], kind: CredentialKind = "api") -> Handler:
+def api_function(routers: Routers | Mapping[str, Routers], kind: CredentialKind = "api") -> Handler:
     """The handler of a function serving `routers()` (imported on first use) to callers
-    authenticated by an API token (`kind="marketplace"`: a marketplace key)."""
+    authenticated by an API token (`kind="marketplace"`: a marketplace key).
 
-    @deferred
-    def app() -> APIGatewayRestResolver:
-        from tixpilot.api.app import build_app
-
-        return build_app(*routers())
+    `routers` may be groups keyed by path prefix, `{"/v2/sales/confirm": decisions, "": sales}`:
+    a request is resolved by the group with the longest prefix its route's path starts with (the
+    shortest prefix's group answers a path no prefix matches, with its 404)."""
+    groups = routers if isinstance(routers, Mapping) else {"": routers}
+    apps = {prefix: deferred(_resolver_of(load)) for prefix, load in groups.items()}
 
     @api_handler
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         from tixpilot.api.app import resolve
 
+        app = apps[group_for(apps, event.get("resource") or event.get("path") or "")]
         return resolve(app(), event, context, kind=kind)
 
     return lambda_handler
+
+
+def group_for(prefixes: Iterable[str], path: str) -> str:
+    """The prefix of the group serving `path`: the longest it starts with, else the shortest."""
+    ordered = sorted(prefixes, key=len, reverse=True)
+    return next((p for p in ordered if path.startswith(p)), ordered[-1])
+
+
+def _resolver_of(routers: Routers) -> Callable[[], APIGatewayRestResolver]:
+    def build() -> APIGatewayRestResolver:
+        from tixpilot.api.app import build_app
+
+        return build_app(*routers())
+
+    return build
 
 
 def public_function(build: Callable[[], APIGatewayRestResolver]) -> Handler:

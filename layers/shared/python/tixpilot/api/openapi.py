@@ -22,6 +22,7 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.purchases",
     "tixpilot.api.routes.receipts",
     "tixpilot.api.routes.sales",
+    "tixpilot.api.routes.sales_decisions",
     "tixpilot.api.routes.crawl",
     "tixpilot.api.routes.accounts",
     "tixpilot.api.routes.settings",
