@@ -1,4 +1,5 @@
-"""Order Integration for marketplaces (x-marketplace-key): holds, releases, invoices."""
+"""Order Integration for marketplaces (x-marketplace-key): holds, releases, invoices; and the
+delivered tickets, a group of their own (a read of the sales table, loaded when first asked for)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import Router
 
 
-def routers() -> Sequence[Router]:
+def orders() -> Sequence[Router]:
     from tixpilot.api.routes import marketplace_oi
 
     return [marketplace_oi.router]
 
 
-lambda_handler = api_function(routers, kind="marketplace")
+def tickets() -> Sequence[Router]:
+    from tixpilot.api.routes import marketplace_oi_tickets
+
+    return [marketplace_oi_tickets.router]
+
+
+ROUTES = {"/oi/v1/orders/{order_id}/tickets": tickets, "": orders}
+lambda_handler = api_function(ROUTES, kind="marketplace")

@@ -31,6 +31,7 @@ from tixpilot.models.tenants import Tenant, TenantSettings
 from tixpilot.services import fulfillment
 from tixpilot.services.fulfillment_schedule import RetrySchedule
 from tixpilot.services.ion import Busy, Retry
+from tixpilot.services.marketplace_reads import delivered_tickets
 from tixpilot.services.pos_orders import InventoryPorts
 
 T0 = dt.datetime(2030, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -358,12 +359,12 @@ def test_a_generic_marketplace_reads_what_was_delivered():
     w = World()
     w.sale(marketplace_id=SEATGEEK, order_id="8001", delivery_format="eticket")
     w.tickets(files=True)
-    pending = fulfillment.delivered_tickets(w.sales, w.files, TENANT, SEATGEEK, "8001")
+    pending = delivered_tickets(w.sales, w.files, TENANT, SEATGEEK, "8001")
     assert pending.status == "pending" and pending.seats == []
     assert w.run("8001", marketplace_id=SEATGEEK) == "delivered"
     step = w.get("8001", SEATGEEK).processing["fulfill"]
     assert step.message == "attempt 1: 2 ticket files ready for SeatGeek at GET /ion/v1/sales/8001/tickets"
-    state = fulfillment.delivered_tickets(w.sales, w.files, TENANT, SEATGEEK, "8001")
+    state = delivered_tickets(w.sales, w.files, TENANT, SEATGEEK, "8001")
     assert state.status == "delivered" and state.kind == "pdf"
     assert [(s.seat, s.file_type) for s in state.seats] == [
         ("1", "application/pdf"),
@@ -372,7 +373,7 @@ def test_a_generic_marketplace_reads_what_was_delivered():
     assert all(s.file_url and s.file_url.endswith("?signed") for s in state.seats)
     assert sorted(w.files.kept.values()) == [PDF + b"1", PDF + b"2"]  # kept as delivered
     with pytest.raises(NotFound):
-        fulfillment.delivered_tickets(w.sales, w.files, TENANT, SEATGEEK, "nope")
+        delivered_tickets(w.sales, w.files, TENANT, SEATGEEK, "nope")
 
 
 def test_an_oi_marketplace_reads_its_tickets_under_oi():

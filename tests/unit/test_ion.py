@@ -25,6 +25,7 @@ from tixpilot.models.ion import IonTask, SaleMessage
 from tixpilot.models.marketplaces import MarketplaceSale, SaleNotification
 from tixpilot.models.tenants import Tenant
 from tixpilot.services import ion
+from tixpilot.services.marketplace_reads import sale_state
 from tixpilot.services.pos_orders import InventoryPorts
 
 T0 = dt.datetime(2030, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -94,7 +95,7 @@ def test_a_generic_sale_is_invoiced_and_confirmed_once() -> None:
     assert sale is not None and sale.confirmed and sale.source == "ion" and sale.invoice_id == "INV-41-A"
     assert world.steps("A") == {"hold": "success", "invoice": "success", "confirm": "success"}
     assert "GET /ion/v1/sales/A" in sale.processing["confirm"].message
-    state = ion.sale_state(world.deps, TENANT, GENERIC, "A")
+    state = sale_state(world.deps.sales, world.deps.orders, TENANT, GENERIC, "A")
     assert state.status == "confirmed" and state.seats == ["1", "2"]
 
     # the same notification again changes nothing
@@ -166,7 +167,7 @@ def test_after_the_automatic_rejection_a_confirm_is_refused() -> None:
     world.notify("A", quantity=4)
     world.notify("B")
     assert world.task("auto_reject", "B", GENERIC, T0 + dt.timedelta(hours=1)) == "rejected"
-    assert ion.sale_state(world.deps, TENANT, GENERIC, "B").status == "rejected"
+    assert sale_state(world.deps.sales, world.deps.orders, TENANT, GENERIC, "B").status == "rejected"
     with pytest.raises(Conflict, match="rejected automatically"):
         ion.decide(world.deps, TENANT, GENERIC, "B", "confirm", "", T0)
     assert ion.decide(world.deps, TENANT, GENERIC, "B", "reject", "", T0).rejected
@@ -179,7 +180,7 @@ def test_a_cancellation_before_the_sale_keeps_it_from_being_made() -> None:
     assert world.sales.get(TENANT, GENERIC, "C") is None
     assert world.pos.orders == {}
     world.orders.note_received(TENANT, GENERIC, "C", T0)  # as POST /ion/v1/sales records it
-    assert ion.sale_state(world.deps, TENANT, GENERIC, "C").status == "cancelled"
+    assert sale_state(world.deps.sales, world.deps.orders, TENANT, GENERIC, "C").status == "cancelled"
 
 
 def test_a_cancelled_hold_gives_its_seats_back() -> None:

@@ -50,8 +50,9 @@ def api_function(routers: Routers | Mapping[str, Routers], kind: CredentialKind 
     authenticated by an API token (`kind="marketplace"`: a marketplace key).
 
     `routers` may be groups keyed by path prefix, `{"/v2/sales/confirm": decisions, "": sales}`:
-    a request is resolved by the group with the longest prefix its route's path starts with (the
-    shortest prefix's group answers a path no prefix matches, with its 404)."""
+    a request is resolved by the group with the longest prefix its route's path starts with,
+    segment by segment (`group_for`; the shortest prefix's group answers a path no prefix
+    matches, with its 404)."""
     groups = routers if isinstance(routers, Mapping) else {"": routers}
     apps = {prefix: deferred(_resolver_of(load)) for prefix, load in groups.items()}
 
@@ -66,9 +67,19 @@ def api_function(routers: Routers | Mapping[str, Routers], kind: CredentialKind 
 
 
 def group_for(prefixes: Iterable[str], path: str) -> str:
-    """The prefix of the group serving `path`: the longest it starts with, else the shortest."""
+    """The prefix of the group serving `path` (a route's template, as API Gateway's `resource`, or a
+    concrete path): the longest whose segments it starts with, a `{name}` segment matching any;
+    else the shortest prefix."""
+    segments = path.rstrip("/").split("/")
+
+    def starts(prefix: str) -> bool:
+        wanted = prefix.rstrip("/").split("/") if prefix else []
+        return len(wanted) <= len(segments) and all(
+            w == s or (w.startswith("{") and w.endswith("}")) for w, s in zip(wanted, segments, strict=False)
+        )
+
     ordered = sorted(prefixes, key=len, reverse=True)
-    return next((p for p in ordered if path.startswith(p)), ordered[-1])
+    return next((p for p in ordered if starts(p)), ordered[-1])
 
 
 def _resolver_of(routers: Routers) -> Callable[[], APIGatewayRestResolver]:

@@ -29,7 +29,9 @@ ROUTER_MODULES = (
     "tixpilot.api.routes.inventory",
     "tixpilot.api.routes.purchases_actions",
     "tixpilot.api.routes.marketplace_oi",
+    "tixpilot.api.routes.marketplace_oi_tickets",
     "tixpilot.api.routes.marketplace_ion",
+    "tixpilot.api.routes.marketplace_ion_reads",
     "tixpilot.api.routes.webhooks",
 )
 

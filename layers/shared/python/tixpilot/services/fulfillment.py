@@ -34,8 +34,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tixpilot.adapters.marketplaces.base import MarketplaceAdapter, MarketplaceError
 from tixpilot.adapters.pos.base import PosError, SeatTickets, UnknownOrder
 from tixpilot.adapters.primaries.base import PrimaryUnavailable
-from tixpilot.errors import NotFound
-from tixpilot.models.base import Model
 from tixpilot.models.fulfillment import (
     DELIVERY_KINDS,
     MAX_HISTORY,
@@ -64,7 +62,7 @@ from tixpilot.models.tenants import TenantSettings
 from tixpilot.services.delivery_plan import Deliver, Manual, Never, NotYet, Plan, plan_delivery
 from tixpilot.services.fulfillment_schedule import RetrySchedule, next_attempt
 from tixpilot.services.ion import Busy, Retry
-from tixpilot.services.marketplace_orders import integration_of
+from tixpilot.services.marketplace_keys import integration_of
 from tixpilot.services.pos_orders import Inventory, InventoryPorts, SaleWriter, inventory_for_sale
 
 LEASE_S = 120  # longer than the worker's timeout: a lease outlives only a worker that died
@@ -524,77 +522,3 @@ def _complete_in_pos(work: _Work, sale: Sale, inventory: Inventory, *, retry: bo
             message = f"{title} did not answer ({exc.message}); POST /sales/v1/complete-sale to try again"
     work.update({"complete": StepResult(status=status, message=message, at=work.now)}, {})
     return "completed" if status == "success" else "not completed"
-
-
-# --- what a generic v1 marketplace reads ------------------------------------------------------------
-
-TicketsStatus = Literal["delivered", "pending", "manual", "not_delivered"]
-
-
-class TicketSeat(Model):
-    seat: str
-    row: str | None = None
-    barcodes: list[str]
-    file_url: str | None = None  # presigned, valid an hour
-    file_type: str | None = None
-    transfer_url: str | None = None
-
-
-class TicketsState(Model):
-    order_id: str
-    marketplace_id: int
-    status: TicketsStatus
-    message: str
-    kind: DeliveryKind | None = None
-    delivered_at: dt.datetime | None = None
-    seats: list[TicketSeat]
-    transfer_provider: str | None = None
-    transfer_confirmation: str | None = None
-    transfer_provider_url: str | None = None
-
-
-def delivered_tickets(
-    sales: SaleWriter, files: DeliveryFiles, tenant_id: str, marketplace_id: int, order_id: str
-) -> TicketsState:
-    """A sale's tickets as a generic v1 marketplace reads them once delivered (files as links
-    valid an hour); before that, where delivery stands."""
-    sale = sales.get(tenant_id, marketplace_id, order_id)
-    if sale is None:
-        raise NotFound(f"no sale {order_id} from this marketplace")
-    step = sale.processing.get("fulfill")
-    delivered = sale.fulfillment.delivered if sale.fulfillment else None
-    if delivered is None or delivered.to != "generic":
-        status: TicketsStatus = "pending"
-        if step is None:
-            message = "not asked for yet: the broker has not released the tickets"
-        else:
-            message = step.message
-            if step.status == "error":
-                status = "not_delivered"
-            elif step.message.startswith("to do by you"):
-                status = "manual"
-        return TicketsState(
-            order_id=order_id, marketplace_id=marketplace_id, status=status, message=message, seats=[]
-        )
-    return TicketsState(
-        order_id=order_id,
-        marketplace_id=marketplace_id,
-        status="delivered",
-        message=step.message if step else "",
-        kind=delivered.kind,
-        delivered_at=delivered.at,
-        seats=[
-            TicketSeat(
-                seat=s.seat,
-                row=s.row,
-                barcodes=s.barcodes,
-                file_url=files.url(s.file_key) if s.file_key else None,
-                file_type=s.file_type,
-                transfer_url=s.transfer_url,
-            )
-            for s in delivered.seats
-        ],
-        transfer_provider=delivered.transfer_provider,
-        transfer_confirmation=delivered.transfer_confirmation,
-        transfer_provider_url=delivered.transfer_provider_url,
-    )

@@ -29,7 +29,6 @@ from tixpilot.adapters.marketplaces.base import MarketplaceAdapter, MarketplaceE
 from tixpilot.adapters.pos.base import HoldRequest, PosError, PosOrder
 from tixpilot.data.reference import RESALE_MARKETPLACES
 from tixpilot.errors import Conflict, NotFound, Unavailable
-from tixpilot.models.base import Model
 from tixpilot.models.ion import IonOrder, IonTask, SaleMessage
 from tixpilot.models.marketplaces import SaleNotification, reject_reason_of
 from tixpilot.models.sales import (
@@ -773,62 +772,6 @@ def _decided(decision: SaleDecision | None) -> str:
         "marketplace": "on the marketplace",
     }[decision.by]
     return f"{done} {by} at {decision.at:%Y-%m-%d %H:%M:%S} UTC"
-
-
-# --- what a generic v1 marketplace reads (GET /ion/v1/sales/{order_id}) ------------------------------
-
-SaleStatus = Literal["received", "processing", "confirmed", "unavailable", "rejected", "cancelled", "held"]
-
-
-class SaleState(Model):
-    order_id: str
-    marketplace_id: int
-    status: SaleStatus
-    message: str
-    seats: list[str]
-    invoice_id: str
-    reject_at: dt.datetime | None = None
-
-
-def sale_state(deps: IonDeps, tenant_id: str, marketplace_id: int, order_id: str) -> SaleState:
-    """Where the marketplace's order stands, as its integrating developer reads it."""
-    sale = deps.sales.get(tenant_id, marketplace_id, order_id)
-    if sale is None:
-        record = deps.orders.get(tenant_id, marketplace_id, order_id)
-        if record is None or record.received_at is None:
-            raise NotFound(f"no sale {order_id} from this marketplace; POST /ion/v1/sales announces one")
-        status: SaleStatus = "cancelled" if record.cancelled else "received"
-        message = "cancelled before it was processed" if record.cancelled else "received; being processed"
-        return SaleState(
-            order_id=order_id,
-            marketplace_id=marketplace_id,
-            status=status,
-            message=message,
-            seats=[],
-            invoice_id="",
-        )
-    steps = sale.processing
-    if sale.cancelled:
-        status, step = "cancelled", steps.get("confirm")
-    elif sale.rejected:
-        status, step = "rejected", steps.get("reject")
-    elif sale.confirmed:
-        status, step = "confirmed", steps.get("confirm")
-    elif "reject" in steps:
-        status, step = "unavailable", steps.get("invoice")
-    elif sale.hold is not None and sale.hold.removed_at is None and not sale.invoice_id:
-        status, step = "held", steps.get("hold")
-    else:
-        status, step = "processing", steps.get("confirm")
-    return SaleState(
-        order_id=order_id,
-        marketplace_id=marketplace_id,
-        status=status,
-        message=step.message if step else "",
-        seats=[s.number for s in sale.seats],
-        invoice_id=sale.invoice_id,
-        reject_at=sale.reject_due if status == "unavailable" else None,
-    )
 
 
 # --- holds (POST /ion/v1/holds, /ion/v1/holds/{id}/release) ------------------------------------------

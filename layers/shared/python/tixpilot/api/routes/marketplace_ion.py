@@ -1,8 +1,8 @@
 """Instant Notification for marketplaces without a native adapter (docs/marketplaces.md), generic
 v1, authenticated by `x-marketplace-key` like /oi/v1: POST /ion/v1/sales announces a sale (202:
-invoiced and confirmed, or marked for rejection, by the sales worker), GET /ion/v1/sales/{id}
-answers where it stands, POST /ion/v1/sales/{id}/cancel cancels it, GET /ion/v1/sales/{id}/tickets
-answers the delivered tickets (docs/fulfillment.md); POST /ion/v1/holds and
+invoiced and confirmed, or marked for rejection, by the sales worker), POST
+/ion/v1/sales/{id}/cancel cancels it (what the marketplace reads back, where a sale stands and its
+delivered tickets, is in `marketplace_ion_reads`); POST /ion/v1/holds and
 /ion/v1/holds/{id}/release hold seats (binding for StubHub and Vivid Seats, otherwise giving way
 to a sale elsewhere)."""
 
@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from http import HTTPStatus
-from typing import Annotated, Literal
+from typing import Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from tixpilot.adapters.pos.base import PosOrder
-from tixpilot.api.app import marketplace_credential
-from tixpilot.api.routes.marketplace_oi import HoldIn, TicketsOut, delivered_tickets
-from tixpilot.api.sales_schemas import check_identifier
+from tixpilot.api.app import marketplace
+from tixpilot.api.marketplace_schemas import SECURITY, PathOrderId, SaleStateOut, state_out
+from tixpilot.api.routes.marketplace_oi import HoldIn
 from tixpilot.api.schemas import Envelope
 from tixpilot.legacy import format_money
 from tixpilot.models.base import Model
@@ -28,42 +27,21 @@ from tixpilot.models.ion import SaleMessage
 from tixpilot.models.marketplaces import SaleNotification
 from tixpilot.models.sales import DeliveryFormat
 from tixpilot.services import ion
-from tixpilot.services.marketplace_orders import Marketplace, require_integration
+from tixpilot.services.marketplace_keys import Marketplace
+from tixpilot.services.marketplace_reads import sale_state
 from tixpilot.wiring.ion import ion_deps
 
 router = Router()
-SECURITY: list[dict[str, list[str]]] = [{"marketplaceKey": []}]
-OrderId = Annotated[str, AfterValidator(check_identifier), Path()]
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _market() -> Marketplace:
-    credential, credential_hash = marketplace_credential()
-    market = Marketplace(credential=credential, credential_hash=credential_hash)
-    require_integration(market, "ion")
-    return market
-
-
 class SaleIn(HoldIn):
     deliveryformat: DeliveryFormat = Field(description="how the buyer gets the tickets")
     event_name: str | None = Field(default=None, max_length=200, description="as the marketplace lists it")
     event_date: dt.datetime | None = Field(default=None, description="local date and time of the event")
-
-
-class SaleStateOut(Model):
-    order_id: str
-    marketplaceid: int
-    status: ion.SaleStatus = Field(
-        description="received (queued), processing, confirmed, unavailable (the seats are gone: it will "
-        "be rejected at reject_at unless the broker confirms it), rejected, cancelled, held"
-    )
-    message: str
-    seats: list[str]
-    invoiceid: str
-    reject_at: str = Field(description="ISO 8601 UTC, while status is unavailable; else empty")
 
 
 class HoldOut(Model):
@@ -78,22 +56,6 @@ class HoldOut(Model):
     binding: bool = Field(description="true for StubHub and Vivid Seats: a binding hold is never displaced")
     expires_at: str = Field(description="ISO 8601 UTC: the seats come back then unless a sale comes first")
     status: Literal["held", "invoiced", "released"]
-
-
-def _state_out(state: ion.SaleState) -> Envelope[SaleStateOut]:
-    return Envelope(
-        output=[
-            SaleStateOut(
-                order_id=state.order_id,
-                marketplaceid=state.marketplace_id,
-                status=state.status,
-                message=state.message,
-                seats=state.seats,
-                invoiceid=state.invoice_id,
-                reject_at=state.reject_at.isoformat() if state.reject_at else "",
-            )
-        ]
-    )
 
 
 def _hold_out(order: PosOrder) -> Envelope[HoldOut]:
@@ -112,6 +74,13 @@ def _hold_out(order: PosOrder) -> Envelope[HoldOut]:
             )
         ]
     )
+
+
+def _accepted(market: Marketplace, order_id: str) -> Response[Envelope[SaleStateOut]]:
+    """202 with where the sale now stands (received: the sales worker takes it from there)."""
+    deps = ion_deps()
+    state = sale_state(deps.sales, deps.orders, market.tenant_id, market.marketplace_id, order_id)
+    return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, state_out(state))
 
 
 def _message(market: Marketplace, notification: SaleNotification) -> SaleMessage:
@@ -133,7 +102,7 @@ def announce(body: SaleIn) -> Response[Envelope[SaleStateOut]]:
     """202: the sale is received and processed in the background: invoiced in the broker's POS
     and confirmed, or, when the seats are gone, `unavailable` and rejected at `reject_at` unless
     the broker confirms it. Announcing the same order again changes nothing."""
-    market = _market()
+    market = marketplace("ion")
     notification = SaleNotification(
         marketplace_id=market.marketplace_id,
         order_id=body.order_id,
@@ -148,31 +117,7 @@ def announce(body: SaleIn) -> Response[Envelope[SaleStateOut]]:
     )
     now = _now()
     ion.receive(ion_deps(), _message(market, notification), now)
-    state = ion.sale_state(ion_deps(), market.tenant_id, market.marketplace_id, body.order_id)
-    return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, _state_out(state))
-
-
-@router.get(
-    "/ion/v1/sales/<order_id>",
-    summary="Where an announced sale stands",
-    tags=["marketplaces"],
-    security=SECURITY,
-)
-def state(order_id: OrderId) -> Envelope[SaleStateOut]:
-    market = _market()
-    return _state_out(ion.sale_state(ion_deps(), market.tenant_id, market.marketplace_id, order_id))
-
-
-@router.get(
-    "/ion/v1/sales/<order_id>/tickets",
-    summary="The tickets delivered for a sale",
-    tags=["marketplaces"],
-    security=SECURITY,
-)
-def tickets(order_id: OrderId) -> Envelope[TicketsOut]:
-    """Once the broker's tickets are delivered (`status: delivered`): per seat its barcodes, its
-    ticket file (a link valid an hour) or its transfer link. Before that, `pending` and why."""
-    return delivered_tickets(_market(), order_id)
+    return _accepted(market, body.order_id)
 
 
 @router.post(
@@ -182,15 +127,14 @@ def tickets(order_id: OrderId) -> Envelope[TicketsOut]:
     security=SECURITY,
     responses={202: {"description": "received; the sale is cancelled in the background"}},
 )
-def cancel(order_id: OrderId) -> Response[Envelope[SaleStateOut]]:
+def cancel(order_id: PathOrderId) -> Response[Envelope[SaleStateOut]]:
     """202: held seats come back; a sale not processed yet never will be. Again: no change."""
-    market = _market()
+    market = marketplace("ion")
     notification = SaleNotification(
         marketplace_id=market.marketplace_id, order_id=order_id, event="cancelled", seller=""
     )
     ion.receive(ion_deps(), _message(market, notification), _now())
-    state = ion.sale_state(ion_deps(), market.tenant_id, market.marketplace_id, order_id)
-    return Response(HTTPStatus.ACCEPTED, content_types.APPLICATION_JSON, _state_out(state))
+    return _accepted(market, order_id)
 
 
 @router.post(
@@ -204,7 +148,7 @@ def hold(body: HoldIn) -> Envelope[HoldOut]:
     gives way to a sale on another marketplace (its seats go to that sale, without penalty); a
     binding one keeps its seats until it expires or is released. Holding the same order again
     answers the same hold."""
-    market = _market()
+    market = marketplace("ion")
     notification = SaleNotification(
         marketplace_id=market.marketplace_id,
         order_id=body.order_id,
@@ -223,7 +167,7 @@ def hold(body: HoldIn) -> Envelope[HoldOut]:
     tags=["marketplaces"],
     security=SECURITY,
 )
-def release(hold_id: OrderId) -> Envelope[HoldOut]:
+def release(hold_id: PathOrderId) -> Envelope[HoldOut]:
     """The seats are available again; repeating it changes nothing. 409 if already invoiced."""
-    market = _market()
+    market = marketplace("ion")
     return _hold_out(ion.release_hold(ion_deps(), market.tenant_id, market.marketplace_id, hold_id, _now()))
