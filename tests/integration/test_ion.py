@@ -21,7 +21,7 @@ from tests.integration.oi_support import hold_body, marketplace_key, oi_event, s
 from tixpilot import aws
 from tixpilot.settings import get_settings
 from tixpilot.wiring.ion import ion_deps
-from tixpilot.wiring.marketplaces import order_repos
+from tixpilot.wiring.oi import order_repos
 
 T = TypeVar("T")
 SEATGEEK, GAMETIME = 41, 25  # ION without a native adapter; OI

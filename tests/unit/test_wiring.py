@@ -5,7 +5,7 @@ from __future__ import annotations
 from tixpilot.wiring import components
 from tixpilot.wiring.accounts import account_deps
 from tixpilot.wiring.intake import intake_repos
-from tixpilot.wiring.marketplaces import order_repos
+from tixpilot.wiring.oi import order_repos
 from tixpilot.wiring.pipeline import crawl_deps, pipeline_deps, pipeline_runs, po_deps
 from tixpilot.wiring.purchases import purchase_repos
 from tixpilot.wiring.sales import sales_repos

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder, Route, Router
@@ -24,7 +24,6 @@ from tixpilot.errors import NotFound, TixPilotError, Unauthorized
 from tixpilot.models.tenants import Credential, CredentialKind
 from tixpilot.observability import logger
 from tixpilot.services.credentials import authenticate, hash_secret
-from tixpilot.services.marketplace_keys import Marketplace, require_integration
 from tixpilot.wiring import components
 
 
@@ -308,12 +307,3 @@ def _proxy_error(exc: TixPilotError) -> dict[str, Any]:
         "body": body.model_dump_json(),
         "isBase64Encoded": False,
     }
-
-
-def marketplace(integration: Literal["oi", "ion"]) -> Marketplace:
-    """The marketplace whose key authenticated the request being handled; 403 unless it
-    integrates the way the route serves (`integration`)."""
-    credential, credential_hash = marketplace_credential()
-    market = Marketplace(credential=credential, credential_hash=credential_hash)
-    require_integration(market, integration)
-    return market

@@ -1,19 +1,30 @@
-"""What the /oi/v1 and /ion/v1 routes share: the security scheme, the order id in a path, and the
-shapes a marketplace reads back (where an announced sale stands, its delivered tickets)."""
+"""What the /oi/v1 and /ion/v1 routes share: the security scheme, the order id in a path, the key's
+marketplace, and the shapes a marketplace reads back (where an announced sale stands, its
+delivered tickets)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import AfterValidator, Field
 
-from tixpilot.api.sales_schemas import check_identifier
-from tixpilot.api.schemas import Envelope
+from tixpilot.api.app import marketplace_credential
+from tixpilot.api.schemas import Envelope, check_identifier
 from tixpilot.models.base import Model
+from tixpilot.services.marketplace_keys import Marketplace, require_integration
 from tixpilot.services.marketplace_reads import SaleState, SaleStatus, TicketsState, TicketsStatus
 
 SECURITY: list[dict[str, list[str]]] = [{"marketplaceKey": []}]
 OrderId = Annotated[str, AfterValidator(check_identifier)]
 PathOrderId = Annotated[str, AfterValidator(check_identifier), Path()]
+
+
+def marketplace(integration: Literal["oi", "ion"]) -> Marketplace:
+    """The marketplace whose key authenticated the request being handled; 403 unless it
+    integrates the way the route serves (`integration`)."""
+    credential, credential_hash = marketplace_credential()
+    market = Marketplace(credential=credential, credential_hash=credential_hash)
+    require_integration(market, integration)
+    return market
 
 
 class SaleStateOut(Model):

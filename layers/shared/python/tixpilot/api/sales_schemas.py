@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 
+from tixpilot.api.schemas import check_identifier
 from tixpilot.legacy import parse_date, parse_datetime
 from tixpilot.models.base import Model
 from tixpilot.models.pos import SalePos
@@ -21,12 +22,6 @@ def _identifier_text(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return value.strip() if isinstance(value, str) else value
-
-
-def check_identifier(value: str) -> str:
-    if not value or len(value) > 64 or not all(c.isascii() and (c.isalnum() or c in "._-") for c in value):
-        raise ValueError(f"'{value[:70]}' is not an id; use 1-64 letters, digits, '.', '_' or '-'")
-    return value
 
 
 def _number_id(value: object) -> object:

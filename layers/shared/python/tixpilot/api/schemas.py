@@ -9,6 +9,13 @@ from tixpilot.models.base import Model
 T = TypeVar("T")
 
 
+def check_identifier(value: str) -> str:
+    """An id the API takes (an order id, a sale id): 1-64 ASCII letters, digits, '.', '_' or '-'."""
+    if not value or len(value) > 64 or not all(c.isascii() and (c.isalnum() or c in "._-") for c in value):
+        raise ValueError(f"'{value[:70]}' is not an id; use 1-64 letters, digits, '.', '_' or '-'")
+    return value
+
+
 class Result(Model):
     status: Literal["success", "error"] = "success"
     message: str = ""

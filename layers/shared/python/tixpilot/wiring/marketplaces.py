@@ -1,38 +1,18 @@
-"""The marketplaces' side: Order Integration (holds, release, invoice), the inventory POS every
-marketplace order goes to, the tenants' credentials for the marketplaces' own APIs, and the
-sales those APIs announce (webhooks, polls)."""
+"""The marketplaces' own APIs: the tenants' credentials for them, and the sales they announce
+(webhooks, polls). Order Integration's dependencies are in `oi`, the inventory POS every
+marketplace order goes to in `pos`."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import TYPE_CHECKING
 
-from tixpilot.adapters.pos.registry import adapter_by_name
 from tixpilot.services.marketplace_credentials import SellerDeps
-from tixpilot.services.marketplace_orders import OrderRepos
-from tixpilot.services.pos_orders import InventoryPorts
 from tixpilot.services.sales_inbound import PollDeps, WebhookDeps
-from tixpilot.settings import get_settings
 from tixpilot.wiring import components
-from tixpilot.wiring.pos import pos_credentials
 
 if TYPE_CHECKING:
     from tixpilot.adapters.marketplaces.base import MarketplaceAdapter
-
-
-@cache
-def inventory_ports() -> InventoryPorts:
-    return InventoryPorts(tenants=components.tenants(), adapter=adapter_by_name, credentials=pos_credentials)
-
-
-@cache
-def order_repos() -> OrderRepos:
-    return OrderRepos(
-        inventory=inventory_ports(),
-        sales=components.sales(),
-        tasks=components.ion_tasks(),
-        hold_ttl_s=get_settings().hold_ttl_s,
-    )
 
 
 @cache

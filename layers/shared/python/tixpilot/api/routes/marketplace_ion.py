@@ -17,8 +17,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
 from tixpilot.adapters.pos.base import PosOrder
-from tixpilot.api.app import marketplace
-from tixpilot.api.marketplace_schemas import SECURITY, PathOrderId, SaleStateOut, state_out
+from tixpilot.api.marketplace_schemas import SECURITY, PathOrderId, SaleStateOut, marketplace, state_out
 from tixpilot.api.routes.marketplace_oi import HoldIn
 from tixpilot.api.schemas import Envelope
 from tixpilot.legacy import format_money

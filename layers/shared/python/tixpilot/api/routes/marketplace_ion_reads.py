@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from tixpilot.api.app import marketplace
 from tixpilot.api.marketplace_schemas import (
     SECURITY,
     PathOrderId,
     SaleStateOut,
     TicketsOut,
+    marketplace,
     state_out,
     tickets_out,
 )

@@ -12,13 +12,12 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from tixpilot.api.app import marketplace
-from tixpilot.api.marketplace_schemas import SECURITY, OrderId, PathOrderId
+from tixpilot.api.marketplace_schemas import SECURITY, OrderId, PathOrderId, marketplace
 from tixpilot.api.schemas import Envelope
 from tixpilot.legacy import format_money
 from tixpilot.models.base import Model
 from tixpilot.services import marketplace_orders as oi
-from tixpilot.wiring.marketplaces import order_repos
+from tixpilot.wiring.oi import order_repos
 
 router = Router()
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from tixpilot.api.app import marketplace
-from tixpilot.api.marketplace_schemas import SECURITY, PathOrderId, TicketsOut, tickets_out
+from tixpilot.api.marketplace_schemas import SECURITY, PathOrderId, TicketsOut, marketplace, tickets_out
 from tixpilot.api.schemas import Envelope
 from tixpilot.services.marketplace_reads import delivered_tickets
 from tixpilot.wiring import components

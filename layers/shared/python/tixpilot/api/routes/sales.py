@@ -17,9 +17,8 @@ from tixpilot.api.sales_schemas import (
     ResaleMarketplaceId,
     SaleAddIn,
     SaleOut,
-    check_identifier,
 )
-from tixpilot.api.schemas import Envelope, PagedEnvelope
+from tixpilot.api.schemas import Envelope, PagedEnvelope, check_identifier
 from tixpilot.services.sales import (
     MAX_ORDER_IDS,
     SalesPosition,

@@ -18,15 +18,14 @@ from tixpilot.api.sales_schemas import (
     CompleteSaleOut,
     ResaleMarketplaceId,
     SaleOut,
-    check_identifier,
 )
-from tixpilot.api.schemas import Envelope, Result
+from tixpilot.api.schemas import Envelope, Result, check_identifier
 from tixpilot.models.sales import Decision
 from tixpilot.services import ion
 from tixpilot.services.pos_completion import complete_in_pos
 from tixpilot.services.sales import Completion, complete_sales, resale_names, retry_completions
 from tixpilot.wiring.ion import ion_deps
-from tixpilot.wiring.marketplaces import inventory_ports
+from tixpilot.wiring.pos import inventory_ports
 from tixpilot.wiring.sales import sales_repos
 
 router = Router()
