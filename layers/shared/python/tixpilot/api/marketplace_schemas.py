@@ -11,7 +11,14 @@ from tixpilot.api.app import marketplace_credential
 from tixpilot.api.schemas import Envelope, check_identifier
 from tixpilot.models.base import Model
 from tixpilot.services.marketplace_keys import Marketplace, require_integration
-from tixpilot.services.marketplace_reads import SaleState, SaleStatus, TicketsState, TicketsStatus
+from tixpilot.services.marketplace_reads import (
+    SaleState,
+    SaleStatus,
+    TicketsState,
+    TicketsStatus,
+    delivered_tickets,
+)
+from tixpilot.wiring import components
 
 SECURITY: list[dict[str, list[str]]] = [{"marketplaceKey": []}]
 OrderId = Annotated[str, AfterValidator(check_identifier)]
@@ -108,3 +115,13 @@ def tickets_out(state: TicketsState) -> Envelope[TicketsOut]:
             )
         ]
     )
+
+
+def delivered(integration: Literal["oi", "ion"], order_id: str) -> Envelope[TicketsOut]:
+    """The tickets delivered for the order of the key's marketplace (GET .../tickets of /oi/v1 and
+    /ion/v1 alike)."""
+    market = marketplace(integration)
+    state = delivered_tickets(
+        components.sales(), components.ticket_files(), market.tenant_id, market.marketplace_id, order_id
+    )
+    return tickets_out(state)

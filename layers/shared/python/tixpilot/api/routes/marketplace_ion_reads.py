@@ -11,12 +11,12 @@ from tixpilot.api.marketplace_schemas import (
     PathOrderId,
     SaleStateOut,
     TicketsOut,
+    delivered,
     marketplace,
     state_out,
-    tickets_out,
 )
 from tixpilot.api.schemas import Envelope
-from tixpilot.services.marketplace_reads import delivered_tickets, sale_state
+from tixpilot.services.marketplace_reads import sale_state
 from tixpilot.wiring import components
 
 router = Router()
@@ -46,9 +46,4 @@ def state(order_id: PathOrderId) -> Envelope[SaleStateOut]:
 def tickets(order_id: PathOrderId) -> Envelope[TicketsOut]:
     """Once the broker's tickets are delivered (`status: delivered`): per seat its barcodes, its
     ticket file (a link valid an hour) or its transfer link. Before that, `pending` and why."""
-    market = marketplace("ion")
-    return tickets_out(
-        delivered_tickets(
-            components.sales(), components.ticket_files(), market.tenant_id, market.marketplace_id, order_id
-        )
-    )
+    return delivered("ion", order_id)

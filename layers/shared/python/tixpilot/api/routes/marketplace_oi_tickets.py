@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from tixpilot.api.marketplace_schemas import SECURITY, PathOrderId, TicketsOut, marketplace, tickets_out
+from tixpilot.api.marketplace_schemas import SECURITY, PathOrderId, TicketsOut, delivered
 from tixpilot.api.schemas import Envelope
-from tixpilot.services.marketplace_reads import delivered_tickets
-from tixpilot.wiring import components
 
 router = Router()
 
@@ -23,9 +21,4 @@ router = Router()
 def tickets(order_id: PathOrderId) -> Envelope[TicketsOut]:
     """Once the broker's tickets are delivered (`status: delivered`): per seat its barcodes, its
     ticket file (a link valid an hour) or its transfer link. Before that, `pending` and why."""
-    market = marketplace("oi")
-    return tickets_out(
-        delivered_tickets(
-            components.sales(), components.ticket_files(), market.tenant_id, market.marketplace_id, order_id
-        )
-    )
+    return delivered("oi", order_id)
