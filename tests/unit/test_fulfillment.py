@@ -24,7 +24,8 @@ from tests.unit.fakes import (
 from tixpilot.adapters.marketplaces.base import MarketplaceError
 from tixpilot.adapters.pos.base import PosContext, PosError, PosOrder, SeatTickets, SeatTransfer
 from tixpilot.errors import NotFound
-from tixpilot.models.fulfillment import DeliveryDelay, FulfillmentMessage
+from tixpilot.models.delivery import DeliveryDelay
+from tixpilot.models.fulfillment import FulfillmentMessage
 from tixpilot.models.marketplaces import BarcodeDelivery, PdfDelivery, TransferDelivery
 from tixpilot.models.sales import Sale, SaleEvent, SalePrices, SaleSeat, StepResult
 from tixpilot.models.tenants import Tenant, TenantSettings

@@ -1,4 +1,5 @@
-"""The legacy JSON envelope and the API's output shapes (legacy field names, kept exactly)."""
+"""The legacy JSON envelope every answer has (errors included), and the id check the routes share;
+a concern's own output shapes are in its `*_schemas` module."""
 
 from typing import Generic, Literal, TypeVar
 
@@ -44,53 +45,3 @@ class PagedEnvelope(Envelope[T], Generic[T]):
 class ErrorEnvelope(Model):
     result: Result
     output: list[object] = Field(default_factory=list)
-
-
-class VerifyOut(Model):
-    company_name: str
-    userid: str = Field(description="TixPilot extension: the tenant id (the legacy user_id)")
-
-
-class BuyingMarketplaceOut(Model):
-    id: str
-    name: str
-    url: str
-    password_required: bool
-
-
-class ResaleMarketplaceOut(Model):
-    id: str
-    name: str
-    display_name: str = Field(description="TixPilot extension")
-    integration: Literal["oi", "ion"] = Field(description="TixPilot extension: Order Integration or ION")
-    aliases: list[str] = Field(description="TixPilot extension: words accepted by /v2/sales?q=")
-    binding_holds: bool = Field(
-        description="TixPilot extension: its /ion/v1 holds are binding (removing one costs a penalty)"
-    )
-
-
-class DisclosureOut(Model):
-    id: int
-    description: str
-    description_short: str
-    description_long: str
-    description_skybox: str
-    description_dti: str
-
-
-class DisclosureListOut(Model):
-    disclosures: list[DisclosureOut]
-
-
-class DomainDefaultsOut(Model):
-    password: str = Field(default="", description="write-only: always empty")
-    customer_id: str
-    creditcard_id: str
-
-
-class DomainOut(Model):
-    domain_id: str
-    domain: str
-    owned_by: str
-    used_by: str
-    defaults: DomainDefaultsOut

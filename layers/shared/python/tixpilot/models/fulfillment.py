@@ -1,5 +1,6 @@
-"""Fulfillment: what the `fulfillment` queue carries, what a sale keeps of its delivery attempts
-and of what it delivered, and the tenant's delivery delays (docs/fulfillment.md)."""
+"""Fulfillment: what the `fulfillment` queue carries, and what a sale keeps of its delivery attempts
+and of what it delivered (docs/fulfillment.md). The kinds of delivery and the tenant's delivery
+delays are in `delivery`."""
 
 import datetime as dt
 from typing import Literal
@@ -7,11 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from tixpilot.models.base import Model
-
-# What a delivery hands over: ticket files (PDF), barcodes per seat, a mobile transfer, or
-# screenshots of mobile QR codes.
-DeliveryKind = Literal["pdf", "barcodes", "transfer", "qr"]
-DELIVERY_KINDS: tuple[DeliveryKind, ...] = ("pdf", "barcodes", "transfer", "qr")
+from tixpilot.models.delivery import DeliveryKind
 
 # What one attempt came to:
 #   delivered   the marketplace took the tickets (or, generic v1, they are ready for it to read)
@@ -83,12 +80,3 @@ class Fulfillment(Model):
     next_at: dt.datetime | None = None
     schedule: str | None = None  # the token of the retry timer now waiting, if any
     delivered: DeliveryRecord | None = None
-
-
-class DeliveryDelay(Model):
-    """A tenant's rule: deliver to this marketplace (this kind of delivery, or any) no earlier
-    than `hours_before_event` before the event, e.g. PDFs to Vivid Seats 72 hours before."""
-
-    marketplace_id: int
-    kind: DeliveryKind | None = None
-    hours_before_event: int = Field(ge=1, le=24 * 365)

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from tixpilot.models.base import Model
-from tixpilot.models.fulfillment import DeliveryKind as DeliveryKind  # the adapters' `deliveries`
+from tixpilot.models.delivery import DeliveryKind as DeliveryKind  # the adapters' `deliveries`
 from tixpilot.models.sales import DeliveryFormat
 
 # What a notification says happened to an order:

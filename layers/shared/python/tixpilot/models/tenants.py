@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field
 
 from tixpilot.models.base import Model
-from tixpilot.models.fulfillment import DeliveryDelay
+from tixpilot.models.delivery import DeliveryDelay
 from tixpilot.models.pos import InventoryPos
 
 SafeguardLevel = Literal[1, 2, 3]

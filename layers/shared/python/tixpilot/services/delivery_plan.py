@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from tixpilot.adapters.pos.base import SeatTickets
-from tixpilot.models.fulfillment import DeliveryKind
+from tixpilot.models.delivery import DeliveryKind
 
 MANUAL: dict[str, str] = {
     "hard": "hard stock: ship the tickets to the buyer yourself",

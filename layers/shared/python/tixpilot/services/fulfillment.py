@@ -34,14 +34,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tixpilot.adapters.marketplaces.base import MarketplaceAdapter, MarketplaceError
 from tixpilot.adapters.pos.base import PosError, SeatTickets, UnknownOrder
 from tixpilot.adapters.primaries.base import PrimaryUnavailable
+from tixpilot.models.delivery import DELIVERY_KINDS, DeliveryDelay, DeliveryKind
 from tixpilot.models.fulfillment import (
-    DELIVERY_KINDS,
     MAX_HISTORY,
     Attempt,
     AttemptOutcome,
     DeliveredSeat,
-    DeliveryDelay,
-    DeliveryKind,
     DeliveryRecord,
     Fulfillment,
     FulfillmentMessage,

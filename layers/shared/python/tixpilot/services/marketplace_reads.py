@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 
 from tixpilot.errors import NotFound
 from tixpilot.models.base import Model
-from tixpilot.models.fulfillment import DeliveryKind
+from tixpilot.models.delivery import DeliveryKind
 from tixpilot.models.ion import IonOrder
 from tixpilot.models.sales import Sale
 

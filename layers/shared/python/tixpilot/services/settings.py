@@ -9,7 +9,7 @@ from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tixpilot.errors import NotFound
-from tixpilot.models.fulfillment import DELIVERY_KINDS, DeliveryDelay, DeliveryKind
+from tixpilot.models.delivery import DELIVERY_KINDS, DeliveryDelay, DeliveryKind
 from tixpilot.models.tenants import Tenant, TenantSettings
 
 

@@ -1,4 +1,4 @@
-"""Purchases, their tickets and the emails behind them, in the legacy API's fields and formats."""
+"""Purchases and their tickets, in the legacy API's fields and formats."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from tixpilot.api.mapping.common import DEFAULT_TIMEZONE, local, text
 from tixpilot.data.reference import BUYING_MARKETPLACES
 from tixpilot.legacy import format_date, format_datetime, format_money
 from tixpilot.models.purchases import Purchase, Ticket
-from tixpilot.models.receipts import Receipt
 
 BUYING_MARKETPLACE_NAMES: dict[int, str] = {int(str(m["id"])): str(m["name"]) for m in BUYING_MARKETPLACES}
 
@@ -100,25 +99,3 @@ def ticket_to_legacy(p: Purchase, t: Ticket, pdf_url: str | None) -> dict[str, A
         "barcode": text(t.barcode),
         "pdfurl": pdf_url or "",
     }
-
-
-def receipt_to_legacy(r: Receipt, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
-    """An email as `GET /v2/receipts` (a TixPilot extension) writes it, in the legacy formats."""
-    row: dict[str, Any] = {
-        "message_id": r.message_id,
-        "from": r.sender,
-        "to": r.recipient,
-        "subject": r.subject,
-        "received": format_datetime(local(r.received, timezone)),
-        "status": r.status,
-        # whether the message is authenticated as the primary's own (or a trusted forwarder's), how
-        # or why not, and the mail transport's checks it rests on
-        "verified": r.verified,
-        "verification": r.verification or "",
-        "verdicts": r.verdicts.model_dump() if r.verdicts else None,
-    }
-    if r.status == "parsed":
-        row["rid"] = r.rid
-    else:
-        row["reason"] = r.reason or ""
-    return row

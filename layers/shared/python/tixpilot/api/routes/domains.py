@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AfterValidator
 
 from tixpilot.api.app import tenant_id
-from tixpilot.api.schemas import DomainDefaultsOut, DomainOut, Envelope
+from tixpilot.api.domain_schemas import DomainDefaultsOut, DomainOut
+from tixpilot.api.schemas import Envelope
 from tixpilot.models.domains import normalize_domain
 from tixpilot.wiring import components
 

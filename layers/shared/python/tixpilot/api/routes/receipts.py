@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field
 
 from tixpilot.api import cursors
 from tixpilot.api.app import tenant_id
-from tixpilot.api.mapping.purchases import receipt_to_legacy
+from tixpilot.api.mapping.receipts import receipt_to_legacy
 from tixpilot.api.schemas import Envelope
 from tixpilot.models.base import Model
 from tixpilot.repositories.receipts import decode_cursor, encode_cursor

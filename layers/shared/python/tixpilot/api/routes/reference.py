@@ -8,14 +8,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from tixpilot.api.app import tenant_id
-from tixpilot.api.schemas import (
+from tixpilot.api.reference_schemas import (
     BuyingMarketplaceOut,
     DisclosureListOut,
     DisclosureOut,
-    Envelope,
     ResaleMarketplaceOut,
     VerifyOut,
 )
+from tixpilot.api.schemas import Envelope
 from tixpilot.services import reference
 from tixpilot.wiring import components
 

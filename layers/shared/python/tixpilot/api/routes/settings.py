@@ -12,7 +12,7 @@ from tixpilot.api.app import tenant_id
 from tixpilot.api.schemas import Envelope
 from tixpilot.errors import InvalidParameter
 from tixpilot.models.base import Model
-from tixpilot.models.fulfillment import DeliveryDelay
+from tixpilot.models.delivery import DeliveryDelay
 from tixpilot.models.pos import INVENTORY_POS_NAMES, InventoryPos
 from tixpilot.models.tenants import MobilePoAs, SafeguardLevel, TenantSettings
 from tixpilot.services import settings as service
