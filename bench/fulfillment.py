@@ -65,12 +65,19 @@ def _wait(check: Any, what: str, timeout_s: float = DEADLINE_S) -> Any:
         time.sleep(0.02)
 
 
-def bought_with_tickets(
-    sandbox: Any, primary_url: str, tenant_id: str, username: str, confirmation: str, seats: list[str]
-) -> str:
-    """An order on the primary sandbox with a barcode and a ticket file (PDF) per seat, crawled (its
-    files kept in S3) and PO'd into the builtin POS, in this process: its ticket group id. The
-    stack's settings must be configured (configure_environment) before this is called."""
+def bought(
+    sandbox: Any,
+    primary_url: str,
+    tenant_id: str,
+    username: str,
+    confirmation: str,
+    seats: list[str],
+    **order: Any,
+) -> tuple[int, str]:
+    """An e-ticket order for `seats` on the primary sandbox (`order` overriding or adding fields:
+    barcodes, ticket files, ...), crawled (its files kept in S3) and PO'd into the builtin
+    POS, in this process: (rid, ticket group id). The stack's settings must be configured
+    (configure_environment) before this is called."""
     from infra.local.sandbox import SandboxOrder
     from tixpilot.adapters.pos.base import PoRequest
     from tixpilot.adapters.pos.builtin import BuiltinPos
@@ -98,8 +105,7 @@ def bought_with_tickets(
                 "cost_perseat": "40.00",
                 "stock": "eticket",
                 "rotating_barcodes": False,
-                "barcodes": [f"{confirmation}-{s}" for s in seats],
-                "ticket_files": True,
+                **order,
             }
         )
     )
@@ -111,7 +117,24 @@ def bought_with_tickets(
     )
     BuiltinPos().create_po(PoRequest(purchase, "eticket", PosSettings()))
     (group,) = LedgerRepository().ticket_groups(tenant_id, rid=purchase.rid)
-    return str(group["tgid"])
+    return purchase.rid, str(group["tgid"])
+
+
+def bought_with_tickets(
+    sandbox: Any, primary_url: str, tenant_id: str, username: str, confirmation: str, seats: list[str]
+) -> str:
+    """`bought` with a barcode and a ticket file (PDF) per seat: its ticket group id."""
+    _, tgid = bought(
+        sandbox,
+        primary_url,
+        tenant_id,
+        username,
+        confirmation,
+        seats,
+        barcodes=[f"{confirmation}-{s}" for s in seats],
+        ticket_files=True,
+    )
+    return tgid
 
 
 def fulfill_succeeded(tenant_id: str, marketplace_id: int, order_id: str) -> bool:

@@ -19,29 +19,24 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from bench.fulfillment import bought
 from infra.local.lambdas import LocalLambdas
 from infra.local.marketplace_sim import MarketplaceSimulator, make_marketplace_server
 from infra.local.moto_serial import free_port
 from infra.local.pipeline import start_local_timer
 from infra.local.queues import LocalQueueWorkers, sqs_event
-from infra.local.sandbox import Sandbox, SandboxOrder, make_sandbox_server
+from infra.local.sandbox import Sandbox, make_sandbox_server
 from tests.events import api_event, load_event
 from tests.integration.oi_support import RESALE_IDS, hold_body, marketplace_key, oi_event
 from tests.integration.test_ion import wait_for
 from tixpilot import aws
 from tixpilot.adapters.marketplaces.base import WEBHOOK_CREDENTIAL
 from tixpilot.adapters.marketplaces.registry import adapter_for
-from tixpilot.adapters.pos.base import PoRequest
-from tixpilot.adapters.pos.builtin import BuiltinPos
-from tixpilot.adapters.primaries.sandbox import SandboxConnector
-from tixpilot.models.accounts import PosSettings
 from tixpilot.repositories.ledger import LedgerRepository
 from tixpilot.services.tenants import create_marketplace_key
-from tixpilot.services.tickets import record_crawl
 from tixpilot.settings import FULFILLMENT_TIMER_ARN, get_settings
 from tixpilot.wiring import components
 from tixpilot.wiring.fulfillment import fulfillment_deps, ticket_deps
-from tixpilot.wiring.purchases import purchase_repos
 
 STUBHUB, SEATGEEK, GAMETIME = 1, 41, 25
 HOST = "127.0.0.1"
@@ -150,36 +145,9 @@ class Broker:
     def bought(self, seats: list[str], **order: Any) -> tuple[int, str]:
         """An order on the primary, crawled, PO'd into the builtin POS: (rid, ticket group id)."""
         confirmation = f"{next(_numbers) % 90 + 10}-{next(_numbers) % 90000 + 10000}"
-        self.stage.sandbox.add(
-            SandboxOrder.model_validate(
-                {
-                    "account_username": self.username,
-                    "confirmation_number": confirmation,
-                    "region": "NY",
-                    "event": {
-                        "name": "Sugarland",
-                        "venue": "Smart Financial Centre",
-                        "datetime": "2031-07-11T19:00:00",
-                    },
-                    "section": "101",
-                    "row": "C",
-                    "seats": seats,
-                    "cost_perseat": "40.00",
-                    "stock": "eticket",
-                    "rotating_barcodes": False,
-                    **order,
-                }
-            )
+        return bought(
+            self.stage.sandbox, self.stage.primary_url, self.id, self.username, confirmation, seats, **order
         )
-        connector = SandboxConnector(self.stage.primary_url)
-        seen = connector.order(self.username, confirmation)
-        assert seen is not None
-        purchase, _ = record_crawl(
-            purchase_repos(), components.purchases(), components.ticket_files(), connector, self.id, seen
-        )
-        BuiltinPos().create_po(PoRequest(purchase, "eticket", PosSettings()))
-        (group,) = LedgerRepository().ticket_groups(self.id, rid=purchase.rid)
-        return purchase.rid, str(group["tgid"])
 
     def api(self, method: str, path: str, function: str = "api_sales", body: Any = None, **query: str) -> Any:
         event = api_event(
