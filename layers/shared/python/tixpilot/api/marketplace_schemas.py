@@ -25,11 +25,16 @@ OrderId = Annotated[str, AfterValidator(check_identifier)]
 PathOrderId = Annotated[str, AfterValidator(check_identifier), Path()]
 
 
-def marketplace(integration: Literal["oi", "ion"]) -> Marketplace:
-    """The marketplace whose key authenticated the request being handled; 403 unless it
-    integrates the way the route serves (`integration`)."""
+def key_marketplace() -> Marketplace:
+    """The marketplace whose key authenticated the request being handled (for a service that
+    checks its integration itself: Order Integration's)."""
     credential, credential_hash = marketplace_credential()
-    market = Marketplace(credential=credential, credential_hash=credential_hash)
+    return Marketplace(credential=credential, credential_hash=credential_hash)
+
+
+def marketplace(integration: Literal["oi", "ion"]) -> Marketplace:
+    """`key_marketplace()`; 403 unless it integrates the way the route serves (`integration`)."""
+    market = key_marketplace()
     require_integration(market, integration)
     return market
 

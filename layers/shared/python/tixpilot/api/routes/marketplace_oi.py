@@ -12,7 +12,7 @@ from typing import Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import Field
 
-from tixpilot.api.marketplace_schemas import SECURITY, OrderId, PathOrderId, marketplace
+from tixpilot.api.marketplace_schemas import SECURITY, OrderId, PathOrderId, key_marketplace
 from tixpilot.api.schemas import Envelope
 from tixpilot.legacy import format_money
 from tixpilot.models.base import Model
@@ -68,7 +68,7 @@ def hold(body: HoldIn) -> Envelope[OrderOut]:
     """200 with the held seats, or 409 E_CONFLICT when they are not available. The same order_id
     again returns the same seats and changes nothing."""
     request = oi.HoldRequest(**body.model_dump())
-    return _out(oi.hold(order_repos(), marketplace("oi"), request, _now()))
+    return _out(oi.hold(order_repos(), key_marketplace(), request, _now()))
 
 
 @router.post(
@@ -79,7 +79,7 @@ def hold(body: HoldIn) -> Envelope[OrderOut]:
 )
 def release(order_id: PathOrderId) -> Envelope[OrderOut]:
     """The seats are available again; repeating it changes nothing. 409 if already invoiced."""
-    return _out(oi.release(order_repos(), marketplace("oi"), order_id, _now()))
+    return _out(oi.release(order_repos(), key_marketplace(), order_id, _now()))
 
 
 @router.post(
@@ -90,4 +90,4 @@ def release(order_id: PathOrderId) -> Envelope[OrderOut]:
 )
 def invoice(order_id: PathOrderId) -> Envelope[OrderOut]:
     """The seats are sold in the builtin POS and the sale confirmed; repeating it changes nothing."""
-    return _out(oi.invoice(order_repos(), marketplace("oi"), order_id, _now()))
+    return _out(oi.invoice(order_repos(), key_marketplace(), order_id, _now()))
