@@ -285,7 +285,9 @@ def request_units(calls: list[dict[str, Any]], indexes: dict[str, list[Any]]) ->
 # --- counting and pricing -------------------------------------------------------------------------
 
 
-def _transitions(history: list[dict[str, Any]]) -> int:
+def billed_transitions(history: list[dict[str, Any]]) -> int:
+    """The state transitions Step Functions bills for an execution: states entered, plus each
+    task's retries (a retried task is scheduled again without being entered again)."""
     entered = sum(1 for e in history if e["type"].endswith("StateEntered"))
     tasks = sum(1 for e in history if e["type"] == "TaskStateEntered")
     scheduled = sum(1 for e in history if e["type"] in ("LambdaFunctionScheduled", "TaskScheduled"))
@@ -526,7 +528,7 @@ def _measure() -> dict[str, Any]:
                 for e in executions(tenant_id)
             ]
             statuses = Counter(e["status"] for e in executions(tenant_id))
-            transitions = sum(_transitions(h) for h in histories)
+            transitions = sum(billed_transitions(h) for h in histories)
             counts = _counts(calls, invocations, api_requests, transitions, n, indexes)
             counts["mails"], counts["mail_chunks"] = 1.0, 1.0
             counts["s3_put"] += 0  # SES's PutObject is the raw_store.put above, recorded
@@ -670,7 +672,7 @@ def _measure() -> dict[str, Any]:
                 for e in timer_executions()
             ]
             timers_seen.update(e["executionArn"] for e in timer_executions())
-            transitions = sum(_transitions(h) for h in histories)
+            transitions = sum(billed_transitions(h) for h in histories)
             every = sold[1] + fulfilling[1]
             counts = _counts(
                 sold[0] + fulfilling[0], every, sum(sold[2] + fulfilling[2]), transitions, SALES, indexes

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cost import _counts, _transitions, item_size, medians, request_units
+from bench.cost import _counts, billed_transitions, item_size, medians, request_units
 from infra.definitions.functions import FUNCTIONS
 from infra.definitions.tables import TABLES
 
@@ -94,7 +94,7 @@ def test_transitions_are_states_entered_plus_task_retries():
         {"type": "TaskStateExited"},
         {"type": "ExecutionSucceeded"},
     ]
-    assert _transitions(timer) == 2 + 1
+    assert billed_transitions(timer) == 2 + 1
 
 
 def test_a_part_priced_at_the_whole_measurements_medians_adds_up_to_the_whole():
