@@ -172,7 +172,10 @@ def _history(stack: Stack, tenant_id: str, rid: int) -> list[dict[str, Any]]:
 
 def _ended_at(events: list[dict[str, Any]]) -> float:
     """When the execution ended (epoch seconds, the emulator's clock: milliseconds)."""
-    return float(events[-1]["timestamp"].timestamp())
+    last = events[-1]
+    if last["type"] != "ExecutionSucceeded":
+        raise RuntimeError(f"the purchase's execution ended with {last['type']}, not AutoPO's success")
+    return float(last["timestamp"].timestamp())
 
 
 def _sandbox(stack: Stack, confirmation: str, visible_after_s: float, rotating_known_after_s: float) -> None:
