@@ -474,7 +474,7 @@ def test_a_pos_error_while_reading_files_is_retried():
 
 
 def test_delivery_delays_are_read_from_names_aliases_and_ids():
-    from tixpilot.services.sales import resale_aliases
+    from tixpilot.services.reference import resale_aliases
     from tixpilot.services.settings import parse_delivery_delays
 
     delays = parse_delivery_delays("vivid/pdf:72, StubHub:24h,41/qr:2,vivid/pdf:48", resale_aliases())
@@ -499,7 +499,7 @@ def test_delivery_delays_are_read_from_names_aliases_and_ids():
     ],
 )
 def test_a_bad_delivery_delay_says_what_is_wrong(text, says):
-    from tixpilot.services.sales import resale_aliases
+    from tixpilot.services.reference import resale_aliases
     from tixpilot.services.settings import parse_delivery_delays
 
     with pytest.raises(ValueError, match=says):

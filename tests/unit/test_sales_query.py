@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from tixpilot.data.reference import RESALE_MARKETPLACES
 from tixpilot.errors import InvalidParameter
+from tixpilot.services.reference import alias_table
 from tixpilot.services.sales_query import (
     KEYWORDS,
     STATE_WORDS,
     STOCK_WORDS,
     DateWindow,
     SalesQuery,
-    alias_table,
     parse_sales_query,
     render_sales_query,
 )

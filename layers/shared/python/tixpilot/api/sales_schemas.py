@@ -15,7 +15,7 @@ from tixpilot.api.schemas import check_identifier
 from tixpilot.legacy import parse_date, parse_datetime
 from tixpilot.models.base import Model
 from tixpilot.models.pos import SalePos
-from tixpilot.services.sales import check_resale_marketplace
+from tixpilot.services.reference import check_resale_marketplace
 
 
 def _identifier_text(value: object) -> object:

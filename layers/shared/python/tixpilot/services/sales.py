@@ -18,16 +18,15 @@ from functools import cache
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tixpilot.data.reference import RESALE_MARKETPLACES
 from tixpilot.errors import Conflict, InvalidParameter, NotFound
 from tixpilot.models.base import Model
 from tixpilot.models.fulfillment import FulfillmentMessage
 from tixpilot.models.sales import CreateOutcome, Sale, SaleDetails, Step, StepResult
 from tixpilot.models.tenants import Credential, Tenant, TenantSettings
+from tixpilot.services.reference import resale_aliases, resale_names
 from tixpilot.services.sales_query import (
     DateWindow,
     SalesQuery,
-    alias_table,
     default_window,
     matches,
     parse_sales_query,
@@ -83,27 +82,6 @@ class SalesRepos:
     credentials: CredentialLookup
     tenants: TenantLookup
     fulfillment: Queue
-
-
-@cache
-def resale_aliases() -> dict[str, int]:
-    return alias_table(RESALE_MARKETPLACES)
-
-
-@cache
-def resale_names() -> dict[int, str]:
-    """Resale marketplace id -> display name."""
-    return {int(str(m["id"])): str(m["display_name"]) for m in RESALE_MARKETPLACES}
-
-
-def check_resale_marketplace(marketplace_id: int) -> int:
-    """ValueError (naming the accepted ids) unless it is a resale marketplace id."""
-    if marketplace_id not in resale_names():
-        raise ValueError(
-            f"{marketplace_id} is not a resale marketplace id (1 stubhub, 4 vivid, 25 gametime, ...); "
-            "see GET /v2/marketplaces?type=resale"
-        )
-    return marketplace_id
 
 
 def fingerprint(details: SaleDetails) -> str:

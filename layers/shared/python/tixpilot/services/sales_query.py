@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
@@ -238,14 +238,3 @@ def matches(query: SalesQuery, sale: Sale) -> bool:
         return False
     name = normalize_text(sale.event.name)
     return all(phrase in name for phrase in query.name_phrases)
-
-
-def alias_table(marketplaces: Iterable[Mapping[str, object]]) -> dict[str, int]:
-    """alias -> resale marketplace id, from RESALE_MARKETPLACES-shaped entries."""
-    table: dict[str, int] = {}
-    for market in marketplaces:
-        mid = market["id"]
-        assert isinstance(mid, int)
-        for alias in market["aliases"]:  # type: ignore[attr-defined]
-            table[str(alias).casefold()] = mid
-    return table

@@ -19,12 +19,12 @@ from tixpilot.api.sales_schemas import (
     SaleOut,
 )
 from tixpilot.api.schemas import Envelope, PagedEnvelope, check_identifier
+from tixpilot.services.reference import resale_names
 from tixpilot.services.sales import (
     MAX_ORDER_IDS,
     SalesPosition,
     add_sale,
     request_fulfillment,
-    resale_names,
     search_sales,
 )
 from tixpilot.wiring.sales import sales_repos

@@ -23,7 +23,8 @@ from tixpilot.api.schemas import Envelope, Result, check_identifier
 from tixpilot.models.sales import Decision
 from tixpilot.services import ion
 from tixpilot.services.pos_completion import complete_in_pos
-from tixpilot.services.sales import Completion, complete_sales, resale_names, retry_completions
+from tixpilot.services.reference import resale_names
+from tixpilot.services.sales import Completion, complete_sales, retry_completions
 from tixpilot.wiring.ion import ion_deps
 from tixpilot.wiring.pos import inventory_ports
 from tixpilot.wiring.sales import sales_repos

@@ -16,7 +16,7 @@ from tixpilot.models.delivery import DeliveryDelay
 from tixpilot.models.pos import INVENTORY_POS_NAMES, InventoryPos
 from tixpilot.models.tenants import MobilePoAs, SafeguardLevel, TenantSettings
 from tixpilot.services import settings as service
-from tixpilot.services.sales import resale_aliases, resale_names
+from tixpilot.services.reference import resale_aliases, resale_names
 from tixpilot.wiring import components
 
 router = Router()
