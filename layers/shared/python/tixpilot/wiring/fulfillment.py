@@ -11,7 +11,7 @@ from tixpilot.services.fulfillment_schedule import RetrySchedule
 from tixpilot.services.tickets import TicketDeps, refresh_ticket_group
 from tixpilot.settings import get_settings
 from tixpilot.wiring import components
-from tixpilot.wiring.pos import inventory_ports
+from tixpilot.wiring.inventory import inventory_ports
 from tixpilot.wiring.purchases import purchase_repos
 
 

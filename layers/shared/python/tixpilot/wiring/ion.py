@@ -9,7 +9,7 @@ from tixpilot.adapters.marketplaces.registry import adapter_for
 from tixpilot.services.ion import IonDeps
 from tixpilot.settings import get_settings
 from tixpilot.wiring import components
-from tixpilot.wiring.pos import inventory_ports
+from tixpilot.wiring.inventory import inventory_ports
 
 
 @cache

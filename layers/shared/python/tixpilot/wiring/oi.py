@@ -7,7 +7,7 @@ from functools import cache
 from tixpilot.services.marketplace_orders import OrderRepos
 from tixpilot.settings import get_settings
 from tixpilot.wiring import components
-from tixpilot.wiring.pos import inventory_ports
+from tixpilot.wiring.inventory import inventory_ports
 
 
 @cache

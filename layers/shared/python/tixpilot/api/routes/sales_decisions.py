@@ -25,8 +25,8 @@ from tixpilot.services import ion
 from tixpilot.services.pos_completion import complete_in_pos
 from tixpilot.services.reference import resale_names
 from tixpilot.services.sales import Completion, complete_sales, retry_completions
+from tixpilot.wiring.inventory import inventory_ports
 from tixpilot.wiring.ion import ion_deps
-from tixpilot.wiring.pos import inventory_ports
 from tixpilot.wiring.sales import sales_repos
 
 router = Router()
