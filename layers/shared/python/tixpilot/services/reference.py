@@ -1,4 +1,4 @@
-"""Reference data and the token check."""
+"""Reference data (the resale marketplaces' names, aliases and id check among it) and the token check."""
 
 from __future__ import annotations
 
