@@ -1,7 +1,7 @@
 """The kinds of delivery, and a tenant's delivery delays (a tenant setting: docs/fulfillment.md).
 Apart from the fulfillment models, so a tenant's settings load without them."""
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -10,7 +10,7 @@ from tixpilot.models.base import Model
 # What a delivery hands over: ticket files (PDF), barcodes per seat, a mobile transfer, or
 # screenshots of mobile QR codes.
 DeliveryKind = Literal["pdf", "barcodes", "transfer", "qr"]
-DELIVERY_KINDS: tuple[DeliveryKind, ...] = ("pdf", "barcodes", "transfer", "qr")
+DELIVERY_KINDS: tuple[DeliveryKind, ...] = get_args(DeliveryKind)
 
 
 class DeliveryDelay(Model):
