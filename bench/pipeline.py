@@ -133,8 +133,13 @@ def _signer(stack: Stack) -> PrimarySigner:
     return signer
 
 
-def _send(stack: Stack, signer: PrimarySigner) -> str:
-    confirmation = f"{uuid.uuid4().int % 90 + 10}-{uuid.uuid4().int % 90000 + 10000}"
+def _confirmation() -> str:
+    return f"{uuid.uuid4().int % 90 + 10}-{uuid.uuid4().int % 90000 + 10000}"
+
+
+def _send(stack: Stack, signer: PrimarySigner, confirmation: str | None = None) -> str:
+    """A signed receipt for `confirmation` (a new one if None) over SMTP: its confirmation number."""
+    confirmation = confirmation or _confirmation()
     raw = RECEIPT.read_bytes().replace(b"38-41225/SF3", f"{confirmation}/SF3".encode())
     raw = raw.replace(
         b"<20260617183001.A1B2C3@email.ticketmaster.com>", f"<{uuid.uuid4().hex}@bench>".encode()
@@ -233,14 +238,9 @@ def run(runs: int = 30) -> dict[str, Any]:
             transitions: dict[str, int] = {"1": int(statistics.median(level_1_transitions))}
             for level, (visible, rotating) in {"2": (2.0, 3600.0), "3": (0.0, 4.0)}.items():
                 stack.call("POST", "/v2/settings/update", safeguard=level)
-                confirmation = f"{uuid.uuid4().int % 90 + 10}-{uuid.uuid4().int % 90000 + 10000}"
+                confirmation = _confirmation()
                 _sandbox(stack, confirmation, visible, rotating)
-                raw = RECEIPT.read_bytes().replace(b"38-41225/SF3", f"{confirmation}/SF3".encode())
-                raw = raw.replace(
-                    b"<20260617183001.A1B2C3@email.ticketmaster.com>", f"<{uuid.uuid4().hex}@b>".encode()
-                )
-                with smtplib.SMTP(HOST, stack.smtp, timeout=10) as smtp:
-                    smtp.sendmail("customer_support@email.ticketmaster.com", [BUYER], signer.sign(raw))
+                _send(stack, signer, confirmation)
                 purchase = _until(
                     lambda c=confirmation: _po(stack, tenant_id, c), f"the level {level} PO", 60
                 )
