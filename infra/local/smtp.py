@@ -2,90 +2,60 @@
 with the primary sandbox as DNS), then the intake handler with an SES-shaped event. Any SMTP
 client can deliver to it.
 
-The asyncio loop only talks SMTP: storing, checking and intake run on worker threads, so a slow
-message holds up its own session and nothing else, and whatever a message does to intake the
-client hears 250 once the message is stored (SES does not answer for its Lambda action either).
+SMTP itself runs in a process of its own (infra/local/smtp_front.py), as SES is a service of its
+own: reading a message of millions of short lines is seconds of pure-Python work, which in this
+process held the interpreter lock against the emulator and the handlers. The front hands each
+message it has read to this process over HTTP (127.0.0.1, a port of the system's choosing); here
+it is stored, checked and given to intake, on that request's thread, so a slow message holds up
+its own session and nothing else. Whatever a message does to intake the client hears 250 once
+the message is stored (SES does not answer for its Lambda action either).
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import os
+import subprocess
+import sys
+import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from infra.local.dkim import DnsLookup, SandboxDns, local_verdicts
 from infra.local.lambdas import LocalLambdas
+from infra.local.smtp_front import ENVELOPE_HEADER, READY, UNAVAILABLE
 from tixpilot.adapters.ses import RAW_PREFIX, ses_event
 from tixpilot.observability import logger
 from tixpilot.repositories.receipts import RawMailStore
 
-INTAKE_WORKERS = 4
-DATA_SIZE_LIMIT = 40 * 1024 * 1024  # SES inbound's limit
-
-
-class _TakingTurnsReader(asyncio.StreamReader):
-    """Yields to the event loop every few hundred lines. A session's lines already in the buffer
-    are otherwise read without ever suspending, so a message of millions of short lines would
-    hold every other session until it is all read."""
-
-    _lines = 0
-
-    async def readuntil(self, separator: Any = b"\n") -> bytes:
-        self._lines += 1
-        if self._lines % 256 == 0:
-            await asyncio.sleep(0)
-        return await super().readuntil(separator)
-
-
-class LongLineSMTP(SMTP):
-    """aiosmtpd refuses a line over RFC 5321's 1,000 characters with a 500 and drops the message;
-    a hostile message is kept and recorded instead, so lines may be as long as a message. (The
-    line limit is also the read buffer's size, hence the turns above.)"""
-
-    line_length_limit = DATA_SIZE_LIMIT
-
-    def _cb_client_connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        reader.__class__ = _TakingTurnsReader  # the same reader, taking turns
-        super()._cb_client_connected(reader, writer)
-
-
-class Receiver(Controller):
-    def factory(self) -> SMTP:
-        return LongLineSMTP(self.handler, **self.SMTP_kwargs)
+ROOT = Path(__file__).resolve().parents[2]
+ACCEPTED = "250 Message accepted for delivery"
 
 
 class SesInbound:
-    """aiosmtpd handler: keep first, then check and invoke intake; a failed intake still keeps
-    the mail (`tixpilot receipts replay` runs it again)."""
+    """Keep first, then check and invoke intake; a failed intake still keeps the mail
+    (`tixpilot receipts replay` runs it again)."""
 
     def __init__(self, lambdas: LocalLambdas, store: RawMailStore, dns: DnsLookup) -> None:
         self.lambdas = lambdas
         self.store = store
         self.dns = dns
-        self.workers = ThreadPoolExecutor(INTAKE_WORKERS, thread_name_prefix="smtp-intake")
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        raw = envelope.original_content or b""
+    def receive(self, raw: bytes, envelope_from: str, recipients: list[str]) -> str:
+        """One message the SMTP front has read; the SMTP reply."""
         transport_id = uuid.uuid4().hex
-        loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self.workers, self.store.put, RAW_PREFIX + transport_id, raw)
+            self.store.put(RAW_PREFIX + transport_id, raw)
         except Exception:
             logger.exception("could not store inbound mail")
-            return "451 Requested action aborted: local error in processing"
-        recipients = list(envelope.rcpt_tos)
-        await loop.run_in_executor(
-            self.workers, self.intake, transport_id, raw, envelope.mail_from or "", recipients
-        )
-        return "250 Message accepted for delivery"
+            return UNAVAILABLE
+        self.intake(transport_id, raw, envelope_from, recipients)
+        return ACCEPTED
 
     def intake(self, transport_id: str, raw: bytes, envelope_from: str, recipients: list[str]) -> None:
-        """On a worker thread: SES's checks, then the intake function. Never raises."""
+        """SES's checks, then the intake function. Never raises."""
         try:
             event = ses_event(transport_id, raw, envelope_from, recipients, local_verdicts(raw, self.dns))
             self.lambdas.invoke("intake", event)
@@ -94,37 +64,74 @@ class SesInbound:
             # is safe in the bucket and `tixpilot receipts replay` can re-run intake over it.
             logger.exception("intake failed", extra={"transport_id": transport_id})
 
-    def close(self) -> None:
-        self.workers.shutdown(wait=True)
+
+def _handoff_server(host: str, inbound: SesInbound) -> ThreadingHTTPServer:
+    """Where the SMTP front posts each message: the body is the raw message, the envelope a JSON
+    header; the answer (200, text) is the SMTP reply. A thread per message."""
+
+    class HandOff(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            try:
+                envelope = json.loads(self.headers.get(ENVELOPE_HEADER) or "")
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                reply = inbound.receive(raw, str(envelope["from"]), [str(r) for r in envelope["to"]])
+                status = 200
+            except (ValueError, KeyError, TypeError):
+                reply, status = "malformed hand-off", 400
+            body = reply.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the front and intake log what matters."""
+
+    return ThreadingHTTPServer((host, 0), HandOff)
 
 
 class SmtpReceiver:
-    """The running receiver: `stop` ends the SMTP server, then waits for intake in progress."""
+    """The running receiver: `stop` ends the SMTP front, then waits for intake in progress."""
 
-    def __init__(self, controller: Controller, handler: SesInbound) -> None:
-        self.controller = controller
-        self.handler = handler
+    def __init__(self, front: subprocess.Popen[bytes], handoff: ThreadingHTTPServer) -> None:
+        self.front = front
+        self.handoff = handoff
 
     def stop(self) -> None:
-        self.controller.stop()
-        self.handler.close()
+        if self.front.stdin:
+            self.front.stdin.close()  # the front's signal to stop
+        try:
+            self.front.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.front.kill()
+            self.front.wait()
+        self.handoff.shutdown()
+        self.handoff.server_close()  # joins the hand-offs in progress
 
 
 def start_smtp(
     lambdas: LocalLambdas, store: RawMailStore, host: str, port: int, dns: DnsLookup | None = None
 ) -> SmtpReceiver:
     """Listen on host:port; DKIM keys come from the primary sandbox (TIXPILOT_PRIMARY_URL)."""
-    handler = SesInbound(lambdas, store, dns or SandboxDns(os.environ.get("TIXPILOT_PRIMARY_URL", "")))
-    controller = Receiver(
-        handler,
-        hostname=host,
-        port=port,
-        decode_data=False,
-        data_size_limit=DATA_SIZE_LIMIT,
-        server_kwargs={"enable_SMTPUTF8": True},
+    inbound = SesInbound(lambdas, store, dns or SandboxDns(os.environ.get("TIXPILOT_PRIMARY_URL", "")))
+    handoff = _handoff_server(host, inbound)
+    threading.Thread(target=handoff.serve_forever, name="smtp-handoff", daemon=True).start()
+    url = f"http://{host}:{handoff.server_port}/mail"
+    front = subprocess.Popen(
+        [sys.executable, "-m", "infra.local.smtp_front", host, str(port), url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
     )
-    controller.start()
-    return SmtpReceiver(controller, handler)
+    assert front.stdout is not None
+    if front.stdout.readline().strip() != READY:  # it exited: the port is taken, say (its stderr)
+        front.kill()
+        front.wait()
+        handoff.shutdown()
+        handoff.server_close()
+        raise RuntimeError(f"the SMTP receiver did not start on {host}:{port}")
+    return SmtpReceiver(front, handoff)
 
 
 __all__ = ["SmtpReceiver", "start_smtp"]
