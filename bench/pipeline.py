@@ -149,8 +149,8 @@ def _send(stack: Stack, signer: PrimarySigner, confirmation: str | None = None) 
     return confirmation
 
 
-def _po(stack: Stack, tenant_id: str, confirmation: str) -> dict[str, Any] | None:
-    """The purchase of `confirmation` once its builtin PO is recorded, else None."""
+def _purchases(stack: Stack, tenant_id: str, confirmation: str) -> list[dict[str, Any]]:
+    """The purchases recorded for `confirmation` (the purchases table's confirmation index)."""
     index = PURCHASE_INDEXES["confirmation"]
     items = stack.dynamodb.query(
         TableName=f"tixpilot-{LOCAL_ENV}-purchases",
@@ -159,14 +159,24 @@ def _po(stack: Stack, tenant_id: str, confirmation: str) -> dict[str, Any] | Non
         ExpressionAttributeNames={"#k": index.partition_key.name},
         ExpressionAttributeValues={":k": {"S": confirmation_key(tenant_id, confirmation)}},
     )["Items"]
-    purchases = [json.loads(item["doc"]["S"]) for item in items if "doc" in item]
+    return [json.loads(item["doc"]["S"]) for item in items if "doc" in item]
+
+
+def _po(stack: Stack, tenant_id: str, confirmation: str) -> dict[str, Any] | None:
+    """The purchase of `confirmation` once its builtin PO is recorded, else None."""
+    purchases = _purchases(stack, tenant_id, confirmation)
     return next((p for p in purchases if p.get("purchaseorders", {}).get("builtin")), None)
+
+
+def _execution(stack: Stack, tenant_id: str, rid: int) -> str:
+    """The ARN of the purchase's first run of the pipeline."""
+    machine = stack.sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+    return str(machine.replace(":stateMachine:", ":execution:") + f":p-{tenant_id}-{rid}-1")
 
 
 def _history(stack: Stack, tenant_id: str, rid: int) -> list[dict[str, Any]]:
     """The events of the purchase's first run, once it has ended."""
-    machine = stack.sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
-    arn = machine.replace(":stateMachine:", ":execution:") + f":p-{tenant_id}-{rid}-1"  # run 1
+    arn = _execution(stack, tenant_id, rid)
 
     def done() -> bool:
         return bool(stack.sfn.describe_execution(executionArn=arn)["status"] != "RUNNING")
