@@ -65,6 +65,10 @@ class SesInbound:
             logger.exception("intake failed", extra={"transport_id": transport_id})
 
 
+class _HandOffServer(ThreadingHTTPServer):
+    daemon_threads = False  # so server_close waits for the hand-offs in progress (intake included)
+
+
 def _handoff_server(host: str, inbound: SesInbound) -> ThreadingHTTPServer:
     """Where the SMTP front posts each message: the body is the raw message, the envelope a JSON
     header; the answer (200, text) is the SMTP reply. A thread per message."""
@@ -73,11 +77,12 @@ def _handoff_server(host: str, inbound: SesInbound) -> ThreadingHTTPServer:
         def do_POST(self) -> None:
             try:
                 envelope = json.loads(self.headers.get(ENVELOPE_HEADER) or "")
+                sender, recipients = str(envelope["from"]), [str(r) for r in envelope["to"]]
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                reply = inbound.receive(raw, str(envelope["from"]), [str(r) for r in envelope["to"]])
-                status = 200
             except (ValueError, KeyError, TypeError):
                 reply, status = "malformed hand-off", 400
+            else:
+                reply, status = inbound.receive(raw, sender, recipients), 200
             body = reply.encode()
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
@@ -88,7 +93,7 @@ def _handoff_server(host: str, inbound: SesInbound) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the front and intake log what matters."""
 
-    return ThreadingHTTPServer((host, 0), HandOff)
+    return _HandOffServer((host, 0), HandOff)
 
 
 class SmtpReceiver:
