@@ -29,7 +29,17 @@ from typing import Any
 
 from bench import save
 from bench.hostile_mail import HOSTILE, TO
-from bench.pipeline import HOST, POLL_S, RECEIPT, Stack, _execution, _purchases, _until
+from bench.pipeline import (
+    HOST,
+    POLL_S,
+    Stack,
+    _confirmation,
+    _execution,
+    _purchases,
+    _receipt,
+    _signer,
+    _until,
+)
 from bench.stats import spread
 from infra.local.dkim import PrimarySigner
 from tixpilot.adapters.receipts import NotParsed
@@ -66,13 +76,8 @@ def _send(port: int, raw: bytes, sender: str = "customer_support@email.ticketmas
 
 
 def _normal_receipt(signer: PrimarySigner) -> tuple[bytes, str]:
-    confirmation = f"{uuid.uuid4().int % 90 + 10}-{uuid.uuid4().int % 90000 + 10000}"
-    raw = RECEIPT.read_bytes().replace(b"38-41225/SF3", f"{confirmation}/SF3".encode())
-    raw = raw.replace(b"buyer1@demo.tixpilot.test", TO.encode())
-    raw = raw.replace(
-        b"<20260617183001.A1B2C3@email.ticketmaster.com>", f"<{uuid.uuid4().hex}@bench>".encode()
-    )
-    return signer.sign(raw), confirmation
+    confirmation = _confirmation()
+    return _receipt(signer, confirmation, TO), confirmation
 
 
 def _recorded_at(stack: Stack, tenant_id: str, purchase: dict[str, Any]) -> float:
@@ -92,9 +97,8 @@ def _through_the_stack(rounds: int) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory() as folder:
         stack = Stack(Path(folder) / "stack.log")
         try:
-            signer = PrimarySigner.generate("email.ticketmaster.com", selector="bench")
-            signer.publish(f"http://{HOST}:{stack.primary}")
-            tenant_id = stack.call("GET", "/v2/verify").json()["output"][0]["userid"]
+            signer = _signer(stack)
+            tenant_id = stack.tenant_id()
             for _ in range(rounds):
                 for name, build in HOSTILE.items():
                     hostile = build().replace(

@@ -109,6 +109,10 @@ class Stack:
         except requests.RequestException:
             return False
 
+    def tenant_id(self) -> str:
+        """The demo tenant's id (the one the stack's API token belongs to)."""
+        return str(self.call("GET", "/v2/verify").json()["output"][0]["userid"])
+
     def call(self, method: str, path: str, **params: str) -> requests.Response:
         return requests.request(
             method,
@@ -137,15 +141,23 @@ def _confirmation() -> str:
     return f"{uuid.uuid4().int % 90 + 10}-{uuid.uuid4().int % 90000 + 10000}"
 
 
-def _send(stack: Stack, signer: PrimarySigner, confirmation: str | None = None) -> str:
-    """A signed receipt for `confirmation` (a new one if None) over SMTP: its confirmation number."""
-    confirmation = confirmation or _confirmation()
+def _receipt(signer: PrimarySigner, confirmation: str, to: str | None = None) -> bytes:
+    """The sample receipt for `confirmation` with a Message-ID of its own (and its To header
+    rewritten to `to`), signed by Ticketmaster's domain."""
     raw = RECEIPT.read_bytes().replace(b"38-41225/SF3", f"{confirmation}/SF3".encode())
+    if to:
+        raw = raw.replace(b"buyer1@demo.tixpilot.test", to.encode())
     raw = raw.replace(
         b"<20260617183001.A1B2C3@email.ticketmaster.com>", f"<{uuid.uuid4().hex}@bench>".encode()
     )
+    return signer.sign(raw)
+
+
+def _send(stack: Stack, signer: PrimarySigner, confirmation: str | None = None) -> str:
+    """A signed receipt for `confirmation` (a new one if None) over SMTP: its confirmation number."""
+    confirmation = confirmation or _confirmation()
     with smtplib.SMTP(HOST, stack.smtp, timeout=10) as smtp:
-        smtp.sendmail("customer_support@email.ticketmaster.com", [BUYER], signer.sign(raw))
+        smtp.sendmail("customer_support@email.ticketmaster.com", [BUYER], _receipt(signer, confirmation))
     return confirmation
 
 
@@ -219,7 +231,7 @@ def run(runs: int = 30) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         stack = Stack(Path(folder) / "stack.log")
         try:
-            tenant_id = stack.call("GET", "/v2/verify").json()["output"][0]["userid"]
+            tenant_id = stack.tenant_id()
             added = stack.call(
                 "POST", "/v2/accounts/add", username=BUYER, marketplaceid="1", password="Bench-pw-1"
             )
